@@ -1,0 +1,168 @@
+"""One normalized view of a user pool client: resolved properties plus effective values (CATALOGUE §1.2–1.3).
+
+Rules read the view, never the template: units and service defaults are applied here and only here. Defaults
+apply to *absent* properties, never to unknown ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cogcheck.parse import PathT
+from cogcheck.values import Unknown, to_bool, to_number, to_text
+
+CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
+
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+#: token → (value property, unit key, default unit, default value in seconds)
+TOKENS = {
+    "access_token": ("AccessTokenValidity", "AccessToken", "hours", 3600),
+    "id_token": ("IdTokenValidity", "IdToken", "hours", 3600),
+    "refresh_token": ("RefreshTokenValidity", "RefreshToken", "days", 30 * 86400),
+}
+
+DEFAULT_AUTH_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]
+
+
+@dataclass
+class ClientView:
+    """A client under one scenario. ``data`` is what rules select from with JSONPath."""
+
+    logical_id: str
+    data: dict[str, Any]
+    origins: dict[PathT, PathT]
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return self.data
+
+
+def human_duration(seconds: int | float) -> str:
+    """``90000`` → ``1 day 1 hour``; ``240`` → ``4 minutes``."""
+    if seconds < 0 or not float(seconds).is_integer():
+        return f"{seconds:g} seconds"
+    remaining = int(seconds)
+    if remaining == 0:
+        return "0 seconds"
+    parts = []
+    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, remaining = divmod(remaining, size)
+        if count:
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return " ".join(parts)
+
+
+def _amount(value: int | float, unit: str) -> str:
+    singular = unit[:-1] if unit.endswith("s") else unit
+    return f"{value:g} {singular if value == 1 else unit}"
+
+
+def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
+    """Effective lifetime of one token: ``seconds`` (or Unknown), ``text`` and how it was derived."""
+    value_key, unit_key, default_unit, default_seconds = TOKENS[token]
+    units = props.get("TokenValidityUnits")
+    unit_given = isinstance(units, dict) and unit_key in units
+    if value_key not in props:
+        return {
+            "seconds": default_seconds,
+            "text": human_duration(default_seconds),
+            "derivation": f"{value_key} is not set, so the service default applies",
+            "explicit": False,
+        }
+    raw = props[value_key]
+    number = to_number(raw)
+    if isinstance(units, Unknown):
+        unit: Any = units
+    else:
+        unit = units[unit_key] if unit_given else default_unit  # type: ignore[index]
+    if isinstance(raw, Unknown) or isinstance(unit, Unknown):
+        reason = raw.reason if isinstance(raw, Unknown) else unit.reason
+        return {"seconds": Unknown(reason), "text": "unknown", "derivation": reason, "explicit": True}
+    if number is None or unit not in UNIT_SECONDS:
+        why = "not a number" if number is None else f"unit {to_text(unit)!r} is not valid"
+        return {"seconds": Unknown(why), "text": "invalid", "derivation": why, "explicit": True}
+    derivation = (
+        f"TokenValidityUnits.{unit_key} is {unit}" if unit_given else f"{default_unit} is the default unit"
+    )
+    return {
+        "seconds": number * UNIT_SECONDS[unit],
+        "text": _amount(number, unit),
+        "derivation": derivation,
+        "explicit": True,
+    }
+
+
+def _list(props: dict[str, Any], key: str, default: list[Any] | None = None) -> Any:
+    if key not in props:
+        return list(default or [])
+    value = props[key]
+    if isinstance(value, Unknown | list):
+        return value
+    return [value]  # a scalar where a list belongs: CloudFormation rejects it, but do not crash
+
+
+def _flag(props: dict[str, Any], key: str, default: bool) -> Any:
+    if key not in props:
+        return default
+    value = props[key]
+    if isinstance(value, Unknown):
+        return value
+    flag = to_bool(value)
+    return flag if flag is not None else Unknown(f"{key} is not a boolean")
+
+
+def _text(props: dict[str, Any], key: str, default: str) -> Any:
+    if key not in props:
+        return default
+    value = props[key]
+    return value if isinstance(value, Unknown) else to_text(value)
+
+
+OAUTH_SETTINGS = ("AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs", "LogoutURLs", "DefaultRedirectURI")
+
+
+def _oauth_settings(props: dict[str, Any]) -> Any:
+    """Names of the OAuth settings that are set (non-empty); Unknown when only unknown ones could be."""
+    known = [key for key in OAUTH_SETTINGS if key in props and not isinstance(props[key], Unknown) and props[key]]
+    unknown = [props[key] for key in OAUTH_SETTINGS if isinstance(props.get(key), Unknown)]
+    if not known and unknown:
+        return unknown[0]
+    return known
+
+
+def effective_values(props: dict[str, Any]) -> dict[str, Any]:
+    rotation = props.get("RefreshTokenRotation")
+    if isinstance(rotation, dict):
+        feature = _text(rotation, "Feature", "DISABLED")
+    elif isinstance(rotation, Unknown):
+        feature = rotation
+    else:
+        feature = "DISABLED"
+    session = props.get("AuthSessionValidity", 3)
+    callback_urls = _list(props, "CallbackURLs")
+    logout_urls = _list(props, "LogoutURLs")
+    return {
+        **{token: token_validity(props, token) for token in TOKENS},
+        "auth_session_minutes": session if isinstance(session, Unknown) else to_number(session),
+        "generate_secret": _flag(props, "GenerateSecret", False),
+        "oauth_enabled": _flag(props, "AllowedOAuthFlowsUserPoolClient", False),
+        "oauth_flows": _list(props, "AllowedOAuthFlows"),
+        "oauth_scopes": _list(props, "AllowedOAuthScopes"),
+        "callback_urls": callback_urls,
+        "logout_urls": logout_urls,
+        "explicit_auth_flows": _list(props, "ExplicitAuthFlows", DEFAULT_AUTH_FLOWS),
+        "prevent_user_existence_errors": _text(props, "PreventUserExistenceErrors", "LEGACY"),
+        "enable_token_revocation": _flag(props, "EnableTokenRevocation", True),
+        "propagate_user_context_data": _flag(props, "EnablePropagateAdditionalUserContextData", False),
+        "refresh_token_rotation": feature,
+        "supported_identity_providers": _list(props, "SupportedIdentityProviders"),
+        "oauth_settings": _oauth_settings(props),
+    }
+
+
+def build_view(logical_id: str, props: dict[str, Any], origins: dict[PathT, PathT]) -> ClientView:
+    data = dict(props)
+    data["effective"] = effective_values(props)
+    return ClientView(logical_id, data, origins)

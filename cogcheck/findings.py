@@ -1,0 +1,108 @@
+"""Findings: what the reports print. Sorted, fingerprinted independently of line numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cogcheck.resolve import Scenario
+
+
+@dataclass(frozen=True)
+class Source:
+    """The line of the user's code that created a resource (CDK stack frames)."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    severity: str
+    message: str
+    file: str
+    line: int
+    column: int
+    resource: str
+    resource_type: str
+    property: str
+    stack: str | None = None
+    construct_path: str | None = None
+    source: Source | None = None
+    scenario: Scenario | None = None
+    rule_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of rule, stack (or file for a loose template), resource, property and scenario — no lines."""
+        identity = [
+            self.rule_id,
+            self.stack if self.stack is not None else self.file,
+            self.resource,
+            self.property,
+            self.scenario.as_json() if self.scenario else None,
+        ]
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
+
+    @property
+    def scenario_text(self) -> str:
+        return self.scenario.describe() if self.scenario else ""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.file, self.line, self.column, self.rule_id, self.resource, self.property,
+            self.scenario or Scenario(), self.message,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "resource": self.resource,
+            "resource_type": self.resource_type,
+            "property": self.property,
+            "stack": self.stack,
+            "construct_path": self.construct_path,
+            "source": asdict(self.source) if self.source else None,
+            "scenario": self.scenario.as_json() if self.scenario else None,
+            "fingerprint": self.fingerprint,
+            **self.extra,
+        }
+
+
+@dataclass(frozen=True, order=True)
+class InputError:
+    """An input that could not be read or parsed."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True, order=True)
+class Notice:
+    """Something the user should know that is not a finding nor an error (a bound hit, an abstention)."""
+
+    file: str
+    resource: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.resource + ': ' if self.resource else ''}{self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": self.file, "resource": self.resource, "message": self.message}

@@ -1,0 +1,106 @@
+"""From command-line values to :class:`~cogcheck.scan.ScanOptions`; every mistake is an :class:`OptionError`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from cogcheck.resolve import ResolveOptions
+from cogcheck.rules import SEVERITIES, Rule, load_rules
+from cogcheck.scan import ScanOptions
+
+
+class OptionError(Exception):
+    """A usage error: exit 2 with this message."""
+
+
+def _matches(rule: Rule, patterns: Sequence[str]) -> bool:
+    return any(rule.id.startswith(p.upper()) or rule.cfn_lint_id == p.upper() for p in patterns)
+
+
+def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
+    known = [rule.id for rule in rules] + [rule.cfn_lint_id for rule in rules]
+    for pattern in [*select, *ignore]:
+        if not any(k.startswith(pattern.upper()) for k in known):
+            raise OptionError(f"unknown rule id or prefix {pattern!r} (see `cogcheck rules`)")
+    chosen = [rule for rule in rules if not select or _matches(rule, select)]
+    return [rule for rule in chosen if not _matches(rule, ignore)]
+
+
+def parse_severities(rules: Sequence[Rule], values: Sequence[str]) -> dict[str, str]:
+    ids = {rule.id for rule in rules}
+    overrides: dict[str, str] = {}
+    for value in values:
+        rule_id, sep, level = value.partition("=")
+        rule_id = rule_id.strip().upper()
+        if not sep or level.strip() not in SEVERITIES:
+            raise OptionError(f"--severity takes ID=error|warning|note, not {value!r}")
+        if rule_id not in ids:
+            raise OptionError(f"unknown rule id {rule_id!r} in --severity")
+        overrides[rule_id] = level.strip()
+    return overrides
+
+
+def parse_parameters(values: Sequence[str], file: Path | None) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    if file is not None:
+        parameters.update(read_parameters_file(file))
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise OptionError(f"--parameter takes KEY=VALUE, not {value!r}")
+        parameters[key.strip()] = text
+    return parameters
+
+
+def read_parameters_file(file: Path) -> dict[str, str]:
+    """The CloudFormation CLI's ``[{"ParameterKey": k, "ParameterValue": v}]`` or a plain ``{"k": "v"}``."""
+    try:
+        data: Any = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise OptionError(f"cannot read parameters file {file}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OptionError(f"parameters file {file} is not JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("Parameters"), dict | list):
+        data = data["Parameters"]  # the `aws cloudformation deploy --parameter-overrides` file shape
+    if isinstance(data, list):
+        result = {}
+        for entry in data:
+            if not isinstance(entry, dict) or "ParameterKey" not in entry:
+                raise OptionError(f"parameters file {file}: each entry needs ParameterKey and ParameterValue")
+            if "ParameterValue" in entry:
+                result[str(entry["ParameterKey"])] = _text(entry["ParameterValue"])
+        return result
+    if isinstance(data, dict):
+        return {str(key): _text(value) for key, value in data.items()}
+    raise OptionError(f"parameters file {file}: expected a list of ParameterKey/ParameterValue or a mapping")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    return str(value)
+
+
+def build_scan_options(
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    severity: Sequence[str] = (),
+    parameters: Sequence[str] = (),
+    parameters_file: Path | None = None,
+    pseudo: Mapping[str, str | None] | None = None,
+) -> ScanOptions:
+    rules = load_rules()
+    return ScanOptions(
+        rules=select_rules(rules, select, ignore),
+        resolve=ResolveOptions(
+            parameters=parse_parameters(parameters, parameters_file),
+            pseudo={key: value for key, value in (pseudo or {}).items() if value is not None},
+        ),
+        severity=parse_severities(rules, severity),
+    )

@@ -1,0 +1,318 @@
+"""Parse CloudFormation templates (JSON and YAML with short-form tags), keeping a way back to positions.
+
+Positions are located lazily, only for findings: JSON is parsed with :func:`json.loads` and re-scanned along one
+path when a position is asked for; YAML keeps libyaml's node graph (marks) beside the constructed document.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+PathT = tuple[str | int, ...]
+Position = tuple[int, int]
+
+#: Upper bound on the size of a YAML document once aliases are expanded (a "billion laughs" guard).
+MAX_EXPANDED_NODES = 1_000_000
+
+#: Short-form tags and their long forms. ``!GetAtt a.b`` and ``!Ref`` / ``!Condition`` are special-cased.
+_TAGS = {
+    "!Ref": "Ref",
+    "!Condition": "Condition",
+    "!GetAtt": "Fn::GetAtt",
+    **{
+        f"!{name}": f"Fn::{name}"
+        for name in (
+            "Sub", "If", "Join", "Select", "Split", "FindInMap", "Equals", "And", "Or", "Not", "ImportValue",
+            "Base64", "Cidr", "GetAZs", "Transform", "Length", "ToJsonString", "ForEach",
+        )
+    },
+}
+
+
+class TemplateError(Exception):
+    """An input that could not be read or parsed. ``line`` is 1-based when known."""
+
+    def __init__(self, file: str, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Template:
+    """One parsed template: the document and a way to find where a path of it was written."""
+
+    file: str
+    doc: dict[str, Any]
+    resources_key: PathT = ("Resources",)
+    serverless: bool = False
+    _locate: Callable[[PathT], Position] = field(default=lambda _p: (1, 1), repr=False)
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        node: Any = self.doc
+        for key in self.resources_key:
+            node = node[key]
+        return node  # type: ignore[no-any-return]
+
+    def locate(self, path: PathT) -> Position:
+        """(line, column), both 1-based, of the deepest part of ``path`` that is written in the file."""
+        return self._locate(path)
+
+    def locate_in_resources(self, path: PathT) -> Position:
+        return self._locate(self.resources_key + path)
+
+
+# ---------------------------------------------------------------------------------------------------------- YAML
+
+
+def _yaml_loader_class() -> type[Any]:
+    import yaml
+
+    base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class CfnLoader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    def construct_tag(loader: Any, tag_suffix: str, node: Any) -> Any:
+        tag = "!" + tag_suffix
+        name = _TAGS.get(tag, "Fn::" + tag_suffix)
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if tag == "!GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    def construct_timestamp(loader: Any, node: Any) -> Any:
+        return loader.construct_scalar(node)  # CloudFormation reads dates as strings
+
+    CfnLoader.add_multi_constructor("!", construct_tag)
+    CfnLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+    return CfnLoader
+
+
+_LOADER: type[Any] | None = None
+
+
+def _expanded_size(root: Any, limit: int) -> int:
+    """Number of nodes once aliases are expanded, stopping early past ``limit``."""
+    import yaml
+
+    memo: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        memo[key] = limit + 1  # a cycle counts as too large
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child)
+                if total > limit:
+                    break
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+                if total > limit:
+                    break
+        memo[key] = total
+        return total
+
+    return size(root)
+
+
+def _locate_yaml(root: Any, path: PathT) -> Position:
+    import yaml
+
+    node = root
+    mark = root.start_mark
+    for part in path:
+        if isinstance(part, str) and node.tag in _TAGS and _TAGS[node.tag] == part:
+            continue  # a short-form tag stands for the one-key mapping {part: ...}
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            found = _yaml_mapping_entry(node, part)
+            if found is None:
+                break
+            key_node, node = found
+            mark = key_node.start_mark
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            mark = node.start_mark
+        else:
+            break
+    return mark.line + 1, mark.column + 1
+
+
+def _yaml_mapping_entry(node: Any, key: str) -> tuple[Any, Any] | None:
+    import yaml
+
+    merged: list[Any] = []
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            if key_node.value == key:
+                return key_node, value_node
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged.append(value_node)
+    for value_node in merged:
+        for candidate in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+            if isinstance(candidate, yaml.MappingNode):
+                found = _yaml_mapping_entry(candidate, key)
+                if found is not None:
+                    return found
+    return None
+
+
+def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
+    import yaml
+
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _yaml_loader_class()
+    loader = _LOADER(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, lambda _p: (1, 1)
+        if _expanded_size(root, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+            raise TemplateError(file, f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing")
+        doc = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise TemplateError(file, f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(file, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise TemplateError(file, "invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+    return doc, lambda path: _locate_yaml(root, path)
+
+
+# ---------------------------------------------------------------------------------------------------------- JSON
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _offset_to_position(text: str, offset: int) -> Position:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def _locate_json(text: str, path: PathT) -> Position:
+    from json.decoder import scanstring
+
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    found = pos
+    try:
+        for part in path:
+            opener = text[pos]
+            if opener == "{" and isinstance(part, str):
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                while text[pos] == '"':
+                    key_start = pos
+                    key, pos = scanstring(text, pos + 1)
+                    pos = _WS.match(text, pos).end() + 1  # type: ignore[union-attr]  # past ':'
+                    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                    if key == part:
+                        found = key_start
+                        break
+                    _value, pos = _DECODER.raw_decode(text, pos)
+                    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                    if text[pos] == ",":
+                        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                else:
+                    return _offset_to_position(text, found)
+            elif opener == "[" and isinstance(part, int):
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                for _ in range(part):
+                    if text[pos] == "]":
+                        return _offset_to_position(text, found)
+                    _value, pos = _DECODER.raw_decode(text, pos)
+                    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                    if text[pos] == ",":
+                        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                if text[pos] == "]":
+                    return _offset_to_position(text, found)
+                found = pos
+            else:
+                break
+    except (IndexError, ValueError):
+        pass
+    return _offset_to_position(text, found)
+
+
+def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateError(file, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except RecursionError:
+        raise TemplateError(file, "invalid JSON: nested too deeply") from None
+    return doc, lambda path: _locate_json(text, path)
+
+
+# ------------------------------------------------------------------------------------------------------ entry point
+
+
+def decode(file: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(file, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_template(file: str, data: bytes, *, suffix: str = "") -> Template | None:
+    """Parse ``data`` read from ``file``. ``None`` when it parses but is not a template (no ``Resources``).
+
+    Raises :class:`TemplateError` for bytes that are neither valid JSON nor valid YAML.
+    """
+    text = decode(file, data)
+    stripped = text.lstrip()
+    if suffix == ".json" or stripped.startswith("{"):
+        try:
+            doc, locate = _parse_json(file, text)
+        except TemplateError:
+            if suffix == ".json":
+                raise
+            doc, locate = _parse_yaml(file, text)  # YAML flow style, e.g. `{Resources: ...}`
+    else:
+        doc, locate = _parse_yaml(file, text)
+    return as_template(file, doc, locate)
+
+
+def as_template(file: str, doc: Any, locate: Callable[[PathT], Position] | None = None) -> Template | None:
+    """Wrap an already-parsed document; recognizes CloudFormation and Serverless Framework (``resources.Resources``)."""
+    if not isinstance(doc, dict):
+        return None
+    loc = locate or (lambda _p: (1, 1))
+    if isinstance(doc.get("Resources"), dict):
+        return Template(file, doc, ("Resources",), False, loc)
+    nested = doc.get("resources")
+    if isinstance(nested, dict) and isinstance(nested.get("Resources"), dict):
+        return Template(file, doc, ("resources", "Resources"), True, loc)
+    return None
+
+
+def iter_resource_ids(template: Template, resource_type: str) -> Sequence[str]:
+    return [
+        logical_id
+        for logical_id, resource in template.resources.items()
+        if isinstance(resource, dict) and resource.get("Type") == resource_type
+    ]

@@ -1,0 +1,154 @@
+"""JSONPath selection over a client view that knows when it walked into an unknown value.
+
+Paths are parsed by jsonpath-ng. Plain paths (``$.A.B``, ``$.A[*]``, ``$.A[0]``, ``@``, ``@.A``) are
+compiled by a small parser that yields the same steps, so scanning does not pay jsonpath-ng's import; a test pins
+both parsers to the same result for every path of the shipped rules. Any other JSONPath is evaluated by jsonpath-ng.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from cogcheck.values import Unknown
+
+Step = tuple[str, Any]  # ("field", name) | ("index", n) | ("wildcard", None)
+
+_SIMPLE = re.compile(r"^[$@](?:\.[A-Za-z_][\w-]*|\[\d+\]|\[\*\]|\.\*)*$")
+_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|(\[\*\]|\.\*)")
+
+
+@dataclass(frozen=True)
+class Match:
+    value: Any
+    path: tuple[str | int, ...]
+
+
+@dataclass
+class Selection:
+    matches: list[Match] = field(default_factory=list)
+    unknown: Unknown | None = None
+
+
+@dataclass(frozen=True)
+class CompiledPath:
+    text: str
+    relative: bool
+    steps: tuple[Step, ...] | None  # None: evaluated by jsonpath-ng
+    generic: Any = None
+
+    def select(self, root: Any, current: Match | None = None) -> Selection:
+        if self.relative:
+            start = current if current is not None else Match(root, ())
+        else:
+            start = Match(root, ())
+        if self.steps is None:
+            return _generic(self.generic, start)
+        return _walk(start, self.steps)
+
+
+def _walk(start: Match, steps: tuple[Step, ...]) -> Selection:
+    selection = Selection()
+    frontier = [start]
+    for kind, arg in steps:
+        following: list[Match] = []
+        for match in frontier:
+            value = match.value
+            if isinstance(value, Unknown):
+                selection.unknown = selection.unknown or value
+                continue
+            if kind == "field" and isinstance(value, dict) and arg in value:
+                following.append(Match(value[arg], match.path + (arg,)))
+            elif kind == "index" and isinstance(value, list) and arg < len(value):
+                following.append(Match(value[arg], match.path + (arg,)))
+            elif kind == "wildcard":
+                if isinstance(value, list):
+                    following.extend(Match(item, match.path + (i,)) for i, item in enumerate(value))
+                elif isinstance(value, dict):
+                    following.extend(Match(item, match.path + (key,)) for key, item in value.items())
+        frontier = following
+    selection.matches = frontier
+    return selection
+
+
+def _generic(expression: Any, start: Match) -> Selection:
+    found = expression.find(start.value)
+    matches = []
+    for datum in found:
+        path: list[str | int] = []
+        for part in str(datum.full_path).split("."):
+            if part not in ("$", "@", ""):
+                part = part.strip("[]")
+                path.append(int(part) if part.isdigit() else part)
+        matches.append(Match(datum.value, start.path + tuple(path)))
+    return Selection(matches)
+
+
+def simple_steps(text: str) -> tuple[Step, ...] | None:
+    """Steps of a plain path, or None when the path needs the full JSONPath grammar."""
+    if not _SIMPLE.match(text):
+        return None
+    steps: list[Step] = []
+    for name, index, wildcard in _TOKEN.findall(text[1:]):
+        if name:
+            steps.append(("field", name))
+        elif index:
+            steps.append(("index", int(index)))
+        elif wildcard:
+            steps.append(("wildcard", None))
+    return tuple(steps)
+
+
+def jsonpath_ng_steps(expression: Any) -> tuple[Step, ...] | None:
+    """The same steps read off a jsonpath-ng AST; None when it uses anything beyond plain steps."""
+    from jsonpath_ng import jsonpath as jp
+
+    if isinstance(expression, jp.Root):
+        return ()
+    if isinstance(expression, jp.Child):
+        left, right = jsonpath_ng_steps(expression.left), jsonpath_ng_steps(expression.right)
+        return None if left is None or right is None else left + right
+    if isinstance(expression, jp.Fields) and len(expression.fields) == 1:
+        name = expression.fields[0]
+        return (("wildcard", None),) if name == "*" else (("field", name),)
+    if isinstance(expression, jp.Index) and len(expression.indices) == 1:
+        return (("index", expression.indices[0]),)
+    if isinstance(expression, getattr(jp, "Wildcard", ())):
+        return (("wildcard", None),)
+    if isinstance(expression, jp.Slice) and expression.start is None and expression.end is None:
+        return (("wildcard", None),) if expression.step is None else None
+    return None
+
+
+@lru_cache(maxsize=None)
+def compile_path(text: str) -> CompiledPath:
+    text = text.strip()
+    relative = text.startswith("@")
+    steps = simple_steps(text)
+    if steps is not None:
+        return CompiledPath(text, relative, steps)
+    from jsonpath_ng.ext import parse
+
+    source = "$" + text[1:] if relative else text
+    try:
+        expression = parse(source)
+    except Exception as exc:  # jsonpath-ng raises bare Exceptions for syntax errors
+        raise ValueError(f"invalid JSONPath {text!r}: {exc}") from None
+    return CompiledPath(text, relative, jsonpath_ng_steps(expression), expression)
+
+
+def format_property(path: tuple[str | int, ...]) -> str:
+    """``("CallbackURLs", 2)`` → ``CallbackURLs[2]``; ``("TokenValidityUnits", "AccessToken")`` → dotted."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def parse_property(text: str) -> tuple[str | int, ...]:
+    parts: list[str | int] = []
+    for name, index, _ in _TOKEN.findall("." + text if text else ""):
+        parts.append(int(index) if index else name)
+    return tuple(parts)

@@ -1,0 +1,25 @@
+"""Counts shared by every report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from cogcheck.scan import ScanResult
+
+
+def summary(result: ScanResult) -> dict[str, Any]:
+    by_severity = Counter(f.severity for f in result.findings)
+    by_rule = Counter(f.rule_id for f in result.findings)
+    return {
+        "findings": len(result.findings),
+        "by_severity": {level: by_severity.get(level, 0) for level in ("error", "warning", "note")},
+        "by_rule": dict(sorted(by_rule.items())),
+        "templates": result.templates,
+        "clients": result.clients,
+        "errors": len(result.errors),
+    }
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

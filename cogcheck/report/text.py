@@ -1,0 +1,48 @@
+"""``--format text``: ``file:line:col: RULE severity message [Resource]``, grouped by file, then a summary."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from cogcheck.report.summary import plural, summary
+from cogcheck.scan import ScanResult
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
+_RESET = "\033[0m"
+
+
+def render(result: ScanResult, colour: bool = False) -> str:
+    def paint(text: str, style: str) -> str:
+        return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
+
+    lines: list[str] = []
+    for file, group in groupby(result.findings, key=lambda f: f.file):
+        lines.append(paint(file, "bold"))
+        for f in group:
+            where = f"{f.resource}"
+            if f.construct_path:
+                where = f"{f.construct_path}"
+            if f.stack:
+                where = f"{f.stack}: {where}"
+            extra = ""
+            if f.scenario:
+                extra += f" ({f.scenario_text})"
+            if f.source:
+                extra += paint(f" at {f.source.file}:{f.source.line}", "dim")
+            lines.append(
+                f"{f.file}:{f.line}:{f.column}: {f.rule_id} {paint(f.severity, f.severity)} {f.message}{extra} "
+                + paint(f"[{where}]", "dim")
+            )
+        lines.append("")
+    for notice in result.notices:
+        lines.append(paint(f"note: {notice}", "dim"))
+    counts = summary(result)
+    levels = ", ".join(
+        plural(n, level) for level, n in counts["by_severity"].items() if n
+    )
+    text = plural(counts["findings"], "finding") + (f" ({levels})" if levels else "")
+    text += f" in {plural(counts['clients'], 'client')} of {plural(counts['templates'], 'template')}"
+    if result.errors:
+        text += f"; {plural(len(result.errors), 'input')} could not be read"
+    lines.append(paint(text, "bold"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,506 @@
+"""What CloudFormation would deploy: parameters, conditions and intrinsic functions, per scenario.
+
+A :class:`Resolver` evaluates a template under one :class:`Scenario` (a value for each parameter that matters, an
+outcome for each condition that cannot be decided). Anything that cannot be known becomes an :class:`Unknown`;
+``AWS::NoValue`` becomes :data:`NO_VALUE` and is dropped from mappings and lists.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cogcheck.parse import PathT, Template
+from cogcheck.values import NO_VALUE, ResourceRef, Unknown, to_number, to_text
+
+MAX_SCENARIOS = 64
+
+PSEUDO_PARAMETERS = (
+    "AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName",
+    "AWS::URLSuffix",
+)
+
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+@dataclass(frozen=True, order=True)
+class Scenario:
+    """The parameter values and condition outcomes that one deployment of a template takes."""
+
+    parameters: tuple[tuple[str, str], ...] = ()
+    conditions: tuple[tuple[str, bool], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.parameters or self.conditions)
+
+    def as_json(self) -> dict[str, dict[str, Any]]:
+        return {"parameters": dict(self.parameters), "conditions": dict(self.conditions)}
+
+    def describe(self) -> str:
+        parts = [f"{name}={value}" for name, value in self.parameters]
+        parts += [f"{name} is {'true' if value else 'false'}" for name, value in self.conditions]
+        return "when " + ", ".join(parts)
+
+
+@dataclass
+class ResolveOptions:
+    """What the user told us about the deployment: parameter overrides and pseudo-parameter values."""
+
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    pseudo: Mapping[str, str] = field(default_factory=dict)
+    max_scenarios: int = MAX_SCENARIOS
+
+
+def is_intrinsic(node: Any) -> bool:
+    if not isinstance(node, dict) or len(node) != 1:
+        return False
+    (key,) = node
+    return key == "Ref" or (isinstance(key, str) and key.startswith("Fn::"))
+
+
+class Resolver:
+    """Resolves values of one template under one scenario."""
+
+    def __init__(
+        self,
+        template: Template,
+        options: ResolveOptions | None = None,
+        parameter_values: Mapping[str, Any] | None = None,
+        conditions: Mapping[str, bool] | None = None,
+    ) -> None:
+        self.template = template
+        self.options = options or ResolveOptions()
+        doc = template.doc if not template.serverless else template.doc.get("resources", {})
+        self.parameters: dict[str, Any] = _mapping(template.doc.get("Parameters"))
+        self.conditions: dict[str, Any] = _mapping(doc.get("Conditions"))
+        self.mappings: dict[str, Any] = _mapping(doc.get("Mappings"))
+        self.resources = template.resources
+        self._param_values = dict(parameter_values or {})
+        self._forced = dict(conditions or {})
+        self._condition_cache: dict[str, bool | None] = {}
+        self._evaluating: set[str] = set()
+
+    # ------------------------------------------------------------------------------------------------ parameters
+
+    def parameter(self, name: str) -> Any:
+        if name in self._param_values:
+            return self._param_values[name]
+        return parameter_candidates(self.parameters.get(name), name, self.options)[0]
+
+    def ref(self, name: Any) -> Any:
+        if not isinstance(name, str):
+            return Unknown("Ref to a non-string")
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in self.parameters:
+            return self.parameter(name)
+        if name.startswith("AWS::"):
+            if name in self.options.pseudo:
+                return self.options.pseudo[name]
+            return Unknown(f"pseudo parameter {name}")
+        resource = self.resources.get(name)
+        if isinstance(resource, dict):
+            return self._resource_ref(name, resource)
+        return Unknown(f"Ref to {name}, not defined in this template")
+
+    def _resource_ref(self, name: str, resource: dict[str, Any]) -> Any:
+        """``Ref`` of the few resources whose ``Ref`` value is one of their own properties."""
+        props = resource.get("Properties")
+        key = {
+            "AWS::Cognito::UserPoolResourceServer": "Identifier",
+            "AWS::Cognito::UserPoolIdentityProvider": "ProviderName",
+        }.get(resource.get("Type", ""))
+        if key and isinstance(props, dict) and key in props:
+            value = self.value(props[key])
+            if isinstance(value, str):
+                return value
+        return ResourceRef(f"Ref to resource {name}", name)
+
+    # ------------------------------------------------------------------------------------------------ conditions
+
+    def condition(self, name: Any) -> bool | None:
+        """The outcome of a named condition; ``None`` when it cannot be decided."""
+        if not isinstance(name, str):
+            return None
+        if name in self._forced:
+            return self._forced[name]
+        if name in self._condition_cache:
+            return self._condition_cache[name]
+        if name in self._evaluating or name not in self.conditions:
+            return None
+        self._evaluating.add(name)
+        try:
+            result = self.evaluate_condition(self.conditions[name])
+        finally:
+            self._evaluating.discard(name)
+        self._condition_cache[name] = result
+        return result
+
+    def evaluate_condition(self, node: Any) -> bool | None:
+        if isinstance(node, bool):
+            return node
+        if not isinstance(node, dict) or len(node) != 1:
+            return None
+        ((key, arg),) = node.items()
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+            left, right = self.value(arg[0]), self.value(arg[1])
+            if _contains_unknown(left) or _contains_unknown(right):
+                return None
+            return _normalize(left) == _normalize(right)
+        if key == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
+            inner = self.evaluate_condition(arg[0])
+            return None if inner is None else not inner
+        if key in ("Fn::And", "Fn::Or") and isinstance(arg, list):
+            results = [self.evaluate_condition(item) for item in arg]
+            decisive = key == "Fn::Or"
+            if decisive in results:
+                return decisive
+            return None if None in results else not decisive
+        return None
+
+    # ---------------------------------------------------------------------------------------------------- values
+
+    def value(
+        self, node: Any, raw: PathT = (), out: PathT = (), origins: dict[PathT, PathT] | None = None
+    ) -> Any:
+        """Resolve ``node``. When ``origins`` is given, record for each produced path the raw path it came from."""
+        if origins is not None:
+            origins[out] = raw
+        if isinstance(node, dict):
+            if is_intrinsic(node):
+                return self._intrinsic(node, raw, out, origins)
+            result: dict[Any, Any] = {}
+            for key, item in node.items():
+                resolved = self.value(item, raw + (key,), out + (key,), origins)
+                if resolved is not NO_VALUE:
+                    result[key] = resolved
+            return result
+        if isinstance(node, list):
+            items: list[Any] = []
+            for index, item in enumerate(node):
+                resolved = self.value(item, raw + (index,), out + (len(items),), origins)
+                if resolved is not NO_VALUE:
+                    items.append(resolved)
+            return items
+        if isinstance(node, str) and self.template.serverless and "${" in node:
+            return Unknown("Serverless Framework variable")
+        return node
+
+    def _intrinsic(self, node: dict[str, Any], raw: PathT, out: PathT, origins: dict[PathT, PathT] | None) -> Any:
+        ((key, arg),) = node.items()
+        if key == "Ref":
+            return self.ref(arg)
+        if key == "Fn::If":
+            if not (isinstance(arg, list) and len(arg) == 3):
+                return Unknown("malformed Fn::If")
+            outcome = self.condition(arg[0])
+            if outcome is None:
+                return Unknown(f"condition {arg[0]} cannot be decided")
+            branch = 1 if outcome else 2
+            return self.value(arg[branch], raw + (key, branch), out, origins)
+        handler = _SIMPLE.get(key)
+        if handler is None:
+            return Unknown(key)
+        return handler(self, arg)
+
+    # Simple intrinsics: resolve their arguments fully, then compute.
+
+    def _sub(self, arg: Any) -> Any:
+        if isinstance(arg, str):
+            text, variables = arg, {}
+        elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], dict):
+            text, variables = arg[0], arg[1]
+        else:
+            return Unknown("malformed Fn::Sub")
+        unknown: list[Unknown] = []
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            name = name.strip()
+            if name in variables:
+                value = self.value(variables[name])
+            elif "." in name and not name.startswith("AWS::"):
+                value = Unknown(f"Fn::GetAtt {name}")
+            else:
+                value = self.ref(name)
+            text_value = to_text(value)
+            if text_value is None:
+                unknown.append(value if isinstance(value, Unknown) else Unknown(f"${{{name}}}"))
+                return ""
+            return text_value
+
+        result = _SUB_VAR.sub(replace, text)
+        return unknown[0] if unknown else result
+
+    def _join(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return Unknown("malformed Fn::Join")
+        delimiter, items = self.value(arg[0]), self.value(arg[1])
+        if not isinstance(delimiter, str) or not isinstance(items, list):
+            return _first_unknown(delimiter, items) or Unknown("malformed Fn::Join")
+        texts = [to_text(item) for item in items]
+        if any(text is None for text in texts):
+            return _first_unknown(*items) or Unknown("Fn::Join of a non-scalar")
+        return delimiter.join(t for t in texts if t is not None)
+
+    def _select(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return Unknown("malformed Fn::Select")
+        index, items = self.value(arg[0]), self.value(arg[1])
+        number = to_number(index)
+        if not isinstance(number, int) or not isinstance(items, list):
+            return _first_unknown(index, items) or Unknown("malformed Fn::Select")
+        if not 0 <= number < len(items):
+            return Unknown("Fn::Select index out of range")
+        return items[number]
+
+    def _split(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return Unknown("malformed Fn::Split")
+        delimiter, text = self.value(arg[0]), self.value(arg[1])
+        if not isinstance(delimiter, str) or not isinstance(text, str) or not delimiter:
+            return _first_unknown(delimiter, text) or Unknown("malformed Fn::Split")
+        return text.split(delimiter)
+
+    def _find_in_map(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) in (3, 4)):
+            return Unknown("malformed Fn::FindInMap")
+        keys = [self.value(item) for item in arg[:3]]
+        texts = [to_text(key) for key in keys]
+        if any(text is None for text in texts):
+            return _first_unknown(*keys) or Unknown("Fn::FindInMap with a non-scalar key")
+        node: Any = self.mappings
+        for text in texts:
+            node = node.get(text) if isinstance(node, dict) else None
+        if node is None and len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
+            return self.value(arg[3]["DefaultValue"])
+        if node is None:
+            return Unknown("Fn::FindInMap key not in the mapping")
+        return self.value(node)
+
+    def _length(self, arg: Any) -> Any:
+        items = self.value(arg)
+        return len(items) if isinstance(items, list) else _first_unknown(items) or Unknown("Fn::Length")
+
+    def _to_json_string(self, arg: Any) -> Any:
+        value = self.value(arg)
+        if _contains_unknown(value):
+            return Unknown("Fn::ToJsonString of an unknown value")
+        return json.dumps(value, separators=(",", ":"))
+
+    def _base64(self, arg: Any) -> Any:
+        value = self.value(arg)
+        text = to_text(value)
+        if text is None:
+            return _first_unknown(value) or Unknown("Fn::Base64")
+        return base64.b64encode(text.encode()).decode()
+
+
+_SIMPLE = {
+    "Fn::Sub": Resolver._sub,
+    "Fn::Join": Resolver._join,
+    "Fn::Select": Resolver._select,
+    "Fn::Split": Resolver._split,
+    "Fn::FindInMap": Resolver._find_in_map,
+    "Fn::Length": Resolver._length,
+    "Fn::ToJsonString": Resolver._to_json_string,
+    "Fn::Base64": Resolver._base64,
+}
+
+
+def _mapping(node: Any) -> dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _first_unknown(*values: Any) -> Unknown | None:
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, list):
+            found = _first_unknown(*value)
+            if found:
+                return found
+    return None
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, list):
+        return any(_contains_unknown(item) for item in value)
+    if isinstance(value, dict):
+        return any(_contains_unknown(item) for item in value.values())
+    return False
+
+
+def _normalize(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_normalize(item) for item in value]
+    text = to_text(value)
+    return text if text is not None else value
+
+
+# ----------------------------------------------------------------------------------------------------- parameters
+
+
+def parameter_candidates(declaration: Any, name: str, options: ResolveOptions) -> list[Any]:
+    """Every value a parameter can take in a deployment: the override, else each allowed value, else the default."""
+    if not isinstance(declaration, dict):
+        return [Unknown(f"parameter {name} is not declared")]
+    kind = str(declaration.get("Type", "String"))
+    if kind.startswith("AWS::SSM::Parameter::Value"):
+        return [Unknown(f"parameter {name} is read from SSM")]
+    if name in options.parameters:
+        raw_values: list[Any] = [options.parameters[name]]
+    elif isinstance(declaration.get("AllowedValues"), list) and declaration["AllowedValues"]:
+        raw_values = list(declaration["AllowedValues"])
+    elif "Default" in declaration:
+        raw_values = [declaration["Default"]]
+    else:
+        return [Unknown(f"parameter {name} has no default")]
+    values: list[Any] = []
+    for raw in raw_values:
+        typed = _typed_parameter(kind, raw)
+        if typed not in values:
+            values.append(typed)
+    return values
+
+
+def _typed_parameter(kind: str, raw: Any) -> Any:
+    if isinstance(raw, list):
+        raw = ",".join(to_text(item) or "" for item in raw)
+    text = to_text(raw)
+    if text is None:
+        return Unknown("parameter value is not a scalar")
+    if kind == "CommaDelimitedList" or kind.startswith("List<"):
+        return text.split(",")
+    if kind == "Number":
+        number = to_number(text)
+        return number if number is not None else text
+    return text
+
+
+# ------------------------------------------------------------------------------------------------------ scenarios
+
+
+def references(node: Any) -> tuple[set[str], set[str]]:
+    """(names used by ``Ref`` or ``${}`` in ``Fn::Sub``, condition names used by ``Fn::If``/``Condition``)."""
+    refs: set[str] = set()
+    conditions: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if len(item) == 1:
+                ((key, arg),) = item.items()
+                if key == "Ref" and isinstance(arg, str):
+                    refs.add(arg)
+                elif key == "Condition" and isinstance(arg, str):
+                    conditions.add(arg)
+                elif key == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+                    conditions.add(arg[0])
+                elif key == "Fn::Sub":
+                    text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg else ""
+                    if isinstance(text, str):
+                        refs.update(m.strip() for m in _SUB_VAR.findall(text) if not m.startswith("!"))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return refs, conditions
+
+
+@dataclass
+class ScenarioPlan:
+    """The scenarios one resource is evaluated under, and a note when the bound cut them short."""
+
+    scenarios: list[tuple[Scenario, Resolver]]
+    note: str | None = None
+
+
+def plan_scenarios(template: Template, logical_id: str, options: ResolveOptions | None = None) -> ScenarioPlan:
+    """Every deployment of ``logical_id`` the template allows (up to ``max_scenarios``); absent ones are left out."""
+    options = options or ResolveOptions()
+    base = Resolver(template, options)
+    resource = template.resources[logical_id]
+    refs, used_conditions = references(resource)
+    seen: set[str] = set()
+    pending = list(used_conditions)
+    while pending:  # conditions pull in the parameters and conditions they are defined with
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        more_refs, more_conditions = references(base.conditions.get(name))
+        refs |= more_refs
+        pending.extend(more_conditions - seen)
+    note = None
+    dims: list[tuple[str, list[Any]]] = []
+    for name in sorted(refs):
+        if name in base.parameters:
+            candidates = parameter_candidates(base.parameters[name], name, options)
+            if len(candidates) > 1:
+                dims.append((name, candidates))
+    while dims and _product(len(c) for _, c in dims) > options.max_scenarios:
+        dropped, _ = dims.pop()
+        note = (
+            f"more than {options.max_scenarios} deployments to evaluate; parameter {dropped} is left unknown "
+            "(give it with --parameter)"
+        )
+    fixed = {name: Unknown(f"parameter {name} was not enumerated") for name in refs if name in base.parameters}
+    fixed.update({name: candidates[0] for name, candidates in _single_valued(base, refs, options)})
+    direct = sorted(used_conditions)
+    plans: list[tuple[Scenario, Resolver]] = []
+    for combo in itertools.product(*(candidates for _, candidates in dims)):
+        values = dict(fixed)
+        values.update({name: value for (name, _), value in zip(dims, combo, strict=True)})
+        scenario_params = tuple((name, _display(value)) for (name, _), value in zip(dims, combo, strict=True))
+        for forced in _condition_outcomes(template, options, values, direct):
+            if len(plans) >= options.max_scenarios:
+                note = f"more than {options.max_scenarios} deployments to evaluate; the rest were not evaluated"
+                break
+            resolver = Resolver(template, options, values, dict(forced))
+            exists = resolver.evaluate_condition({"Condition": resource["Condition"]}) if "Condition" in resource else True
+            if exists is False:
+                continue
+            plans.append((Scenario(scenario_params, tuple(forced)), resolver))
+    return ScenarioPlan(plans, note)
+
+
+def _single_valued(base: Resolver, refs: set[str], options: ResolveOptions) -> Iterator[tuple[str, list[Any]]]:
+    for name in sorted(refs):
+        if name in base.parameters:
+            candidates = parameter_candidates(base.parameters[name], name, options)
+            if len(candidates) == 1:
+                yield name, candidates
+
+
+def _condition_outcomes(
+    template: Template, options: ResolveOptions, values: dict[str, Any], names: list[str]
+) -> Iterator[tuple[tuple[str, bool], ...]]:
+    """Force each undecidable condition both ways; decided ones are not part of the scenario."""
+    resolver = Resolver(template, options, values)
+    undecided = [name for name in names if resolver.condition(name) is None]
+    for outcomes in itertools.product((True, False), repeat=len(undecided)):
+        yield tuple(zip(undecided, outcomes, strict=True))
+
+
+def _product(sizes: Iterator[int]) -> int:
+    total = 1
+    for size in sizes:
+        total *= size
+    return total
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(to_text(item) or "?" for item in value)
+    return to_text(value) or "?"

@@ -1,0 +1,170 @@
+"""Rules as data: load ``rules/*.yaml``, check each against the rule schema, and keep them compiled."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SEVERITIES = ("error", "warning", "note")
+SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
+
+_RULE_KEYS = {"id", "name", "severity", "summary", "docs", "checks", "tags", "precision", "security_severity",
+              "when", "message", "property", "for_each"}
+_CHECK_KEYS = {"when", "message", "property", "for_each", "severity"}
+_DOC_KEYS = {"what", "why", "example", "use_instead", "references"}
+_ID = re.compile(r"^COG-[ES]\d{3}$")
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+class RuleError(Exception):
+    """A rule file that does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One way a rule fires: a condition, where it points and what it says."""
+
+    when: dict[str, Any]
+    message: str
+    property: str | None = None
+    for_each: tuple[str, ...] = ()
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: str
+    summary: str
+    docs: dict[str, Any]
+    checks: tuple[Check, ...]
+    tags: tuple[str, ...] = ()
+    precision: str = "high"
+    security_severity: float | None = None
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cfn_lint_id(self) -> str:
+        """Stable cfn-lint id: ``COG-E0NN`` → ``E91NN``; ``COG-S0NN`` → ``W92NN`` (``I92NN`` for note rules)."""
+        number = int(self.id[5:])
+        if self.id[4] == "E":
+            return f"E91{number:02d}"
+        return f"{'I' if self.severity == 'note' else 'W'}92{number:02d}"
+
+    @property
+    def group(self) -> str:
+        return "deploy-error" if self.id[4] == "E" else "security"
+
+
+def rules_dir() -> Path:
+    """Where the shipped rules are: inside the installed package, or ``rules/`` of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise RuleError(f"no rules directory next to {here}")
+
+
+def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
+    from cogcheck.expr import validate
+
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise RuleError(f"{source}: a rule file is a mapping")
+    unknown = set(data) - _RULE_KEYS
+    if unknown:
+        problems.append(f"unknown keys {sorted(unknown)}")
+    for key in ("id", "name", "severity", "summary", "docs"):
+        if key not in data:
+            problems.append(f"missing {key!r}")
+    if problems:
+        raise RuleError(f"{source}: " + "; ".join(problems))
+    rule_id, name, severity = data["id"], data["name"], data["severity"]
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        problems.append(f"id {rule_id!r} is not COG-E### or COG-S###")
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append(f"name {name!r} is not kebab-case")
+    if severity not in SEVERITIES:
+        problems.append(f"severity {severity!r} is not one of {SEVERITIES}")
+    docs = data["docs"]
+    if not isinstance(docs, dict) or set(docs) != _DOC_KEYS:
+        problems.append(f"docs must have exactly {sorted(_DOC_KEYS)}")
+    elif not isinstance(docs["references"], list):
+        problems.append("docs.references must be a list")
+    raw_checks = data.get("checks")
+    if raw_checks is None and "when" in data:
+        raw_checks = [{k: data[k] for k in _CHECK_KEYS if k in data}]
+    elif any(k in data for k in ("when", "message", "property", "for_each")):
+        problems.append("give either 'checks' or a single 'when'/'message', not both")
+    if not isinstance(raw_checks, list) or not raw_checks:
+        problems.append("no checks: give 'when' + 'message' or a list of 'checks'")
+        raw_checks = []
+    known_predicates = set(predicates)
+    checks = []
+    for index, raw in enumerate(raw_checks):
+        where = f"checks[{index}]"
+        if not isinstance(raw, dict) or "when" not in raw or "message" not in raw:
+            problems.append(f"{where}: needs 'when' and 'message'")
+            continue
+        if set(raw) - _CHECK_KEYS:
+            problems.append(f"{where}: unknown keys {sorted(set(raw) - _CHECK_KEYS)}")
+        problems += validate(raw["when"], f"{where}.when", known_predicates)
+        for_each = raw.get("for_each", ())
+        for_each = (for_each,) if isinstance(for_each, str) else tuple(for_each)
+        if raw.get("severity", severity) not in SEVERITIES:
+            problems.append(f"{where}: severity {raw.get('severity')!r} is not one of {SEVERITIES}")
+        for placeholder in _PLACEHOLDER.findall(raw["message"]):
+            path = placeholder.split("|")[0].strip()
+            if not (path.startswith(("$", "@", "detail.")) or path == "property"):
+                problems.append(f"{where}: message placeholder {{{placeholder}}} is not a JSONPath or {{property}}")
+        checks.append(Check(raw["when"], raw["message"], raw.get("property"), for_each, raw.get("severity")))
+    if problems:
+        raise RuleError(f"{source}: " + "; ".join(problems))
+    security = data.get("security_severity")
+    return Rule(
+        id=rule_id,
+        name=name,
+        severity=severity,
+        summary=str(data["summary"]).strip(),
+        docs=docs,
+        checks=tuple(checks),
+        tags=tuple(data.get("tags", ())),
+        precision=str(data.get("precision", "high")),
+        security_severity=float(security) if security is not None else None,
+        source=source,
+    )
+
+
+_CACHE: dict[Path, tuple[Rule, ...]] = {}
+
+
+def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
+    """Every rule of ``directory`` (the shipped rules by default), sorted by id."""
+    import yaml
+
+    from cogcheck.predicates import PREDICATES
+
+    directory = directory or rules_dir()
+    if directory in _CACHE:
+        return _CACHE[directory]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    rules = []
+    for path in sorted(directory.glob("*.yaml")):
+        with path.open("rb") as handle:
+            data = yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
+        rule = parse_rule(data, path.name, PREDICATES)
+        if path.stem != rule.id:
+            raise RuleError(f"{path.name}: file name must be the rule id {rule.id}")
+        rules.append(rule)
+    ids = [rule.id for rule in rules]
+    if len(set(ids)) != len(ids):
+        raise RuleError(f"duplicate rule ids in {directory}")
+    result = tuple(sorted(rules, key=lambda r: r.id))
+    _CACHE[directory] = result
+    return result

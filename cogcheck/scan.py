@@ -1,0 +1,175 @@
+"""The main job: inputs → templates → clients (× scenarios) → findings. The public API of cogcheck."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cogcheck.client import CLIENT_TYPE, build_view
+from cogcheck.discover import TemplateInput, discover
+from cogcheck.engine import Hit, evaluate_rules
+from cogcheck.findings import Finding, InputError, Notice
+from cogcheck.parse import Template, TemplateError, parse_template
+from cogcheck.paths import format_property
+from cogcheck.predicates import World
+from cogcheck.resolve import ResolveOptions, Scenario, plan_scenarios
+from cogcheck.rules import Rule, load_rules
+
+MARKER = CLIENT_TYPE.encode()
+
+
+@dataclass
+class ScanOptions:
+    rules: Sequence[Rule] | None = None  # None: every shipped rule
+    resolve: ResolveOptions = field(default_factory=ResolveOptions)
+    severity: Mapping[str, str] = field(default_factory=dict)  # rule id → level override
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    templates: int = 0
+    clients: int = 0
+
+
+def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
+    """Scan files and directories; every input is scanned even when others fail."""
+    options = options or ScanOptions()
+    rules = options.rules if options.rules is not None else load_rules()
+    result = ScanResult()
+    for item in discover(paths):
+        if isinstance(item, InputError):
+            result.errors.append(item)
+            continue
+        scan_input(item, rules, options, result)
+    result.findings.sort(key=Finding.sort_key)
+    result.errors.sort()
+    result.notices.sort()
+    return result
+
+
+def scan_input(item: TemplateInput, rules: Sequence[Rule], options: ScanOptions, result: ScanResult) -> None:
+    try:
+        data = item.path.read_bytes()
+    except OSError as exc:
+        result.errors.append(InputError(item.file, None, f"cannot read: {exc.strerror or exc}"))
+        return
+    if MARKER not in data:
+        return  # no client: no need to parse
+    try:
+        template = parse_template(item.file, data, suffix=item.path.suffix.lower())
+    except TemplateError as exc:
+        result.errors.append(InputError(exc.file, exc.line, exc.message))
+        return
+    if template is None:
+        return
+    result.templates += 1
+    findings, notices, clients = check_template(template, rules, options, item)
+    result.findings.extend(findings)
+    result.notices.extend(notices)
+    result.clients += clients
+
+
+def check_template(
+    template: Template, rules: Sequence[Rule], options: ScanOptions, item: TemplateInput | None = None
+) -> tuple[list[Finding], list[Notice], int]:
+    """Findings for every client of one parsed template."""
+    resolve = options.resolve
+    if item is not None and item.parameters:
+        resolve = ResolveOptions({**item.parameters, **resolve.parameters}, resolve.pseudo, resolve.max_scenarios)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    clients = 0
+    for logical_id, resource in template.resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != CLIENT_TYPE:
+            continue
+        clients += 1
+        plan = plan_scenarios(template, logical_id, resolve)
+        if plan.note:
+            notices.append(Notice(template.file, logical_id, plan.note))
+        hits: dict[tuple[str, str, str, tuple[Any, ...]], list[Scenario]] = {}
+        first: dict[tuple[str, str, str, tuple[Any, ...]], tuple[Hit, dict[Any, Any]]] = {}
+        evaluated: list[Scenario] = []
+        for scenario, resolver in plan.scenarios:
+            origins: dict[Any, Any] = {}
+            props = resolver.value(resource.get("Properties", {}), ("Properties",), (), origins)
+            evaluated.append(scenario)
+            if not isinstance(props, dict):
+                notices.append(Notice(template.file, logical_id, "Properties cannot be resolved; rules abstain"))
+                continue
+            view = build_view(logical_id, props, origins)
+            world = World(template, resolver, logical_id, view)
+            for hit in evaluate_rules(rules, view, world, options.severity):
+                key = (hit.rule.id, hit.severity, hit.message, hit.property)
+                hits.setdefault(key, []).append(scenario)
+                first.setdefault(key, (hit, origins))
+        for key, scenarios in hits.items():
+            hit, origins = first[key]
+            for scenario in reduce_scenarios(scenarios, evaluated):
+                findings.append(_finding(template, logical_id, hit, origins, scenario, item))
+    return findings, notices, clients
+
+
+def _finding(
+    template: Template,
+    logical_id: str,
+    hit: Hit,
+    origins: dict[Any, Any],
+    scenario: Scenario | None,
+    item: TemplateInput | None,
+) -> Finding:
+    path = hit.property
+    while path and path not in origins:
+        path = path[:-1]
+    raw = origins[path] if path else ()
+    line, column = template.locate_in_resources((logical_id,) + tuple(raw))
+    context = item.context if item is not None else None
+    construct_path = source = None
+    if context is not None:
+        construct_path, source = context.describe(logical_id, format_property(hit.property))
+    return Finding(
+        rule_id=hit.rule.id,
+        severity=hit.severity,
+        message=hit.message,
+        file=template.file,
+        line=line,
+        column=column,
+        resource=logical_id,
+        resource_type=CLIENT_TYPE,
+        property=format_property(hit.property),
+        stack=item.stack if item is not None else None,
+        construct_path=construct_path,
+        source=source,
+        scenario=scenario,
+        rule_name=hit.rule.name,
+    )
+
+
+def reduce_scenarios(hit: list[Scenario], evaluated: list[Scenario]) -> list[Scenario | None]:
+    """The fewest parameter values / condition outcomes that say where a finding holds (None: everywhere)."""
+    hit_set = set(hit)
+    if hit_set >= set(evaluated):
+        return [None]
+    described: set[Scenario] = set()
+    for scenario in sorted(hit_set):
+        items = [("p", n, v) for n, v in scenario.parameters] + [("c", n, v) for n, v in scenario.conditions]
+        for entry in list(items):
+            trial = [i for i in items if i != entry]
+            covered = [s for s in evaluated if _consistent(s, trial)]
+            if all(s in hit_set for s in covered):
+                items = trial
+        described.add(
+            Scenario(
+                tuple((n, v) for kind, n, v in items if kind == "p"),  # type: ignore[misc]
+                tuple((n, v) for kind, n, v in items if kind == "c"),  # type: ignore[misc]
+            )
+        )
+    return sorted(described)  # type: ignore[return-value]
+
+
+def _consistent(scenario: Scenario, items: list[tuple[str, str, Any]]) -> bool:
+    params, conditions = dict(scenario.parameters), dict(scenario.conditions)
+    return all((params if kind == "p" else conditions).get(name) == value for kind, name, value in items)
