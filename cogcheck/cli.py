@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
@@ -26,19 +26,19 @@ app = typer.Typer(
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     error = "error"
     warning = "warning"
     note = "note"
     never = "never"
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
@@ -83,7 +83,8 @@ def scan(
         Optional[list[str]], typer.Option("--parameter", "-p", help="Template parameter value: KEY=VALUE.")
     ] = None,
     parameters_file: Annotated[
-        Optional[Path], typer.Option("--parameters-file", help="Parameter values (CloudFormation CLI JSON or a mapping).")
+        Optional[Path],
+        typer.Option("--parameters-file", help="Parameter values (CloudFormation CLI JSON or a mapping)."),
     ] = None,
     region: Annotated[Optional[str], typer.Option("--region", help="Value of AWS::Region.")] = None,
     account_id: Annotated[Optional[str], typer.Option("--account-id", help="Value of AWS::AccountId.")] = None,

@@ -68,7 +68,7 @@ def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
         return {
             "seconds": default_seconds,
             "text": human_duration(default_seconds),
-            "derivation": f"{value_key} is not set, so the service default applies",
+            "derivation": f"the default, as {value_key} is not set",
             "explicit": False,
         }
     raw = props[value_key]
@@ -86,8 +86,18 @@ def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
     derivation = (
         f"TokenValidityUnits.{unit_key} is {unit}" if unit_given else f"{default_unit} is the default unit"
     )
+    if number == 0 and token == "refresh_token":
+        # The API reads 0 as "use the default" (CloudFormation's schema rejects it: COG-E003 says so).
+        return {
+            "seconds": default_seconds,
+            "value": 0,
+            "text": "0 (read by Cognito as the 30-day default)",
+            "derivation": derivation,
+            "explicit": True,
+        }
     return {
         "seconds": number * UNIT_SECONDS[unit],
+        "value": number,
         "text": _amount(number, unit),
         "derivation": derivation,
         "explicit": True,

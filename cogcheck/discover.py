@@ -6,12 +6,20 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from cogcheck.findings import InputError
+from cogcheck.findings import InputError, Source
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
+
+
+class ResourceContext(Protocol):
+    """What an input knows about its resources beyond the template (a CDK assembly's metadata)."""
+
+    def describe(self, logical_id: str, property_path: str) -> tuple[str | None, Source | None]:
+        """(construct path, the user's source line that created or set it), either may be None."""
+        ...
 
 
 @dataclass
@@ -22,7 +30,7 @@ class TemplateInput:
     path: Path  # where to read it
     stack: str | None = None
     parameters: Mapping[str, str] = field(default_factory=dict)
-    context: Any = None  # assembly metadata (construct paths, source lines), when the template is a CDK stack
+    context: ResourceContext | None = None  # assembly metadata, when the template is a CDK stack
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -19,7 +19,8 @@ def render_rule(rule: Rule) -> str:
     parts = [
         f"# {rule.name} ({rule.id})",
         "",
-        f"Severity: {rule.severity} · cfn-lint id: {rule.cfn_lint_id}" + (f" · tags: {', '.join(rule.tags)}" if rule.tags else ""),
+        f"Severity: {rule.severity} · cfn-lint id: {rule.cfn_lint_id}"
+        + (f" · tags: {', '.join(rule.tags)}" if rule.tags else ""),
         "",
         rule.summary,
         "",

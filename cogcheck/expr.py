@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from cogcheck.paths import Match, Selection, compile_path
@@ -59,7 +59,7 @@ def _any(results: list[Verdict], unknown: bool = False) -> Verdict:
     return None if unknown or None in results else False
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
@@ -201,7 +201,10 @@ def op_not_integer(arg: Any, ctx: EvalContext) -> Verdict:
 def op_is_type(args: list[Any], ctx: EvalContext) -> Verdict:
     kinds = {"string": str, "list": list, "mapping": dict, "number": int | float, "boolean": bool}
     kind = kinds[args[1]]
-    return _compare_each(args[0], ctx, lambda v: isinstance(v, kind) and not (args[1] == "number" and isinstance(v, bool)))
+    def test(value: Any) -> bool:
+        return isinstance(value, kind) and not (args[1] == "number" and isinstance(value, bool))
+
+    return _compare_each(args[0], ctx, test)
 
 
 def op_all(args: list[Expr], ctx: EvalContext) -> Verdict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -36,7 +37,7 @@ class Finding:
     rule_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
-    @property
+    @builtins.property
     def fingerprint(self) -> str:
         """sha256 of rule, stack (or file for a loose template), resource, property and scenario — no lines."""
         identity = [
@@ -48,7 +49,7 @@ class Finding:
         ]
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
 
-    @property
+    @builtins.property
     def scenario_text(self) -> str:
         return self.scenario.describe() if self.scenario else ""
 

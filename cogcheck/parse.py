@@ -80,7 +80,7 @@ def _yaml_loader_class() -> type[Any]:
 
     base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    class CfnLoader(base):  # type: ignore[misc,valid-type]
+    class CfnLoader(base):  # type: ignore[misc]
         pass
 
     def construct_tag(loader: Any, tag_suffix: str, node: Any) -> Any:
@@ -216,7 +216,7 @@ def _offset_to_position(text: str, offset: int) -> Position:
 
 
 def _locate_json(text: str, path: PathT) -> Position:
-    from json.decoder import scanstring
+    from json.decoder import scanstring  # type: ignore[attr-defined]
 
     pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
     found = pos

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from cogcheck.values import Unknown
@@ -40,10 +40,7 @@ class CompiledPath:
     generic: Any = None
 
     def select(self, root: Any, current: Match | None = None) -> Selection:
-        if self.relative:
-            start = current if current is not None else Match(root, ())
-        else:
-            start = Match(root, ())
+        start = current if self.relative and current is not None else Match(root, ())
         if self.steps is None:
             return _generic(self.generic, start)
         return _walk(start, self.steps)
@@ -59,9 +56,9 @@ def _walk(start: Match, steps: tuple[Step, ...]) -> Selection:
             if isinstance(value, Unknown):
                 selection.unknown = selection.unknown or value
                 continue
-            if kind == "field" and isinstance(value, dict) and arg in value:
-                following.append(Match(value[arg], match.path + (arg,)))
-            elif kind == "index" and isinstance(value, list) and arg < len(value):
+            if (kind == "field" and isinstance(value, dict) and arg in value) or (
+                kind == "index" and isinstance(value, list) and arg < len(value)
+            ):
                 following.append(Match(value[arg], match.path + (arg,)))
             elif kind == "wildcard":
                 if isinstance(value, list):
@@ -122,18 +119,18 @@ def jsonpath_ng_steps(expression: Any) -> tuple[Step, ...] | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_path(text: str) -> CompiledPath:
     text = text.strip()
     relative = text.startswith("@")
     steps = simple_steps(text)
     if steps is not None:
         return CompiledPath(text, relative, steps)
-    from jsonpath_ng.ext import parse
+    from jsonpath_ng.ext import parser
 
     source = "$" + text[1:] if relative else text
     try:
-        expression = parse(source)
+        expression = parser.parse(source)
     except Exception as exc:  # jsonpath-ng raises bare Exceptions for syntax errors
         raise ValueError(f"invalid JSONPath {text!r}: {exc}") from None
     return CompiledPath(text, relative, jsonpath_ng_steps(expression), expression)

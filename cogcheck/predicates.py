@@ -8,7 +8,7 @@ a provider from another stack, an unresolvable value). Predicates may leave word
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cogcheck.client import ClientView
@@ -26,6 +26,7 @@ class World:
     resolver: Resolver
     logical_id: str
     view: ClientView
+    settings: Mapping[str, Any] = field(default_factory=dict)  # ScanOptions.settings: policy knobs
 
     @property
     def resource(self) -> dict[str, Any]:

@@ -153,13 +153,13 @@ class Resolver:
             left, right = self.value(arg[0]), self.value(arg[1])
             if _contains_unknown(left) or _contains_unknown(right):
                 return None
-            return _normalize(left) == _normalize(right)
+            return bool(_normalize(left) == _normalize(right))
         if key == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
             inner = self.evaluate_condition(arg[0])
             return None if inner is None else not inner
         if key in ("Fn::And", "Fn::Or") and isinstance(arg, list):
             results = [self.evaluate_condition(item) for item in arg]
-            decisive = key == "Fn::Or"
+            decisive: bool = key == "Fn::Or"
             if decisive in results:
                 return decisive
             return None if None in results else not decisive
@@ -468,7 +468,7 @@ def plan_scenarios(template: Template, logical_id: str, options: ResolveOptions 
                 note = f"more than {options.max_scenarios} deployments to evaluate; the rest were not evaluated"
                 break
             resolver = Resolver(template, options, values, dict(forced))
-            exists = resolver.evaluate_condition({"Condition": resource["Condition"]}) if "Condition" in resource else True
+            exists = resolver.evaluate_condition({"Condition": resource["Condition"]}) if "Condition" in resource else True  # noqa: E501
             if exists is False:
                 continue
             plans.append((Scenario(scenario_params, tuple(forced)), resolver))

@@ -24,6 +24,7 @@ class ScanOptions:
     rules: Sequence[Rule] | None = None  # None: every shipped rule
     resolve: ResolveOptions = field(default_factory=ResolveOptions)
     severity: Mapping[str, str] = field(default_factory=dict)  # rule id → level override
+    settings: Mapping[str, Any] = field(default_factory=dict)  # policy knobs predicates may read
 
 
 @dataclass
@@ -101,15 +102,15 @@ def check_template(
                 notices.append(Notice(template.file, logical_id, "Properties cannot be resolved; rules abstain"))
                 continue
             view = build_view(logical_id, props, origins)
-            world = World(template, resolver, logical_id, view)
+            world = World(template, resolver, logical_id, view, options.settings)
             for hit in evaluate_rules(rules, view, world, options.severity):
                 key = (hit.rule.id, hit.severity, hit.message, hit.property)
                 hits.setdefault(key, []).append(scenario)
                 first.setdefault(key, (hit, origins))
         for key, scenarios in hits.items():
             hit, origins = first[key]
-            for scenario in reduce_scenarios(scenarios, evaluated):
-                findings.append(_finding(template, logical_id, hit, origins, scenario, item))
+            for described in reduce_scenarios(scenarios, evaluated):
+                findings.append(_finding(template, logical_id, hit, origins, described, item))
     return findings, notices, clients
 
 

@@ -1,0 +1,68 @@
+"""Shared test helpers: fixture annotations, scanning text, finding the shared material."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cogcheck.findings import Finding
+from cogcheck.parse import parse_template
+from cogcheck.scan import ScanOptions, ScanResult, scan
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+RULE_FIXTURES = FIXTURES / "rules"
+SHARED = ROOT.parent / "shared"
+
+_ANNOTATION = re.compile(r"#\s*(ruleid|ok)\s*:\s*([A-Z0-9, -]+)")
+
+
+@dataclass(frozen=True)
+class Expected:
+    rule_id: str
+    line: int
+
+
+def annotations(path: Path) -> set[Expected]:
+    """``# ruleid: COG-E001`` expects that rule's finding on the next line that is not a comment (semgrep style).
+
+    ``# ok: COG-E001`` documents a case that must not fire; it adds no expectation.
+    """
+    expected: set[Expected] = set()
+    pending: list[str] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.strip()
+        match = _ANNOTATION.search(line)
+        if match and stripped.startswith("#"):
+            if match.group(1) == "ruleid":
+                pending += [r.strip() for r in match.group(2).split(",") if r.strip()]
+            continue
+        if pending and stripped:
+            expected |= {Expected(rule_id, number) for rule_id in pending}
+            pending = []
+    return expected
+
+
+def scan_paths(*paths: Path | str, **options: Any) -> ScanResult:
+    return scan([str(p) for p in paths], ScanOptions(**options))
+
+
+def scan_text(tmp_path: Path, text: str, name: str = "template.yaml", **options: Any) -> ScanResult:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return scan_paths(path, **options)
+
+
+def yaml_to_json(path: Path) -> str:
+    """The same template in JSON: short-form tags become their long forms."""
+    template = parse_template(str(path), path.read_bytes(), suffix=path.suffix)
+    assert template is not None
+    return json.dumps(template.doc, indent=2)
+
+
+def identity(finding: Finding) -> tuple[Any, ...]:
+    """What must agree between the YAML and JSON forms of a template (lines differ)."""
+    return (finding.rule_id, finding.severity, finding.resource, finding.property, finding.message, finding.scenario)
