@@ -1,0 +1,129 @@
+"""Configuration files: ``[tool.cogcheck]`` in ``pyproject.toml`` or ``.cogcheck.yaml``, found from the scanned path
+upwards, or named with ``--config``. Unknown keys are usage errors, never ignored.
+
+Keys (kebab-case; snake_case accepted)::
+
+    select = ["COG-E", "COG-S001"]          # only these ids / prefixes
+    ignore = ["COG-S015"]                   # minus these
+    severity = {COG-S004 = "error"}         # per-rule severity overrides
+    fail-on = "warning"                     # error | warning | note | never
+    per-path-ignores = {"legacy/**" = ["COG-S001"]}
+    production = true                       # treat every input as production (COG-S009)
+    production-stacks = ["Prod*"]           # or only these stack names / paths
+    placeholder-hosts = ["example.net"]     # COG-S010's placeholder domains
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cogcheck.options import OptionError
+
+CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
+
+_LIST_KEYS = {"select", "ignore", "production-stacks", "placeholder-hosts"}
+_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "production"}
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file in ``start`` (a file's directory) or above it."""
+    directory = start if start.is_dir() else start.parent
+    directory = directory.resolve()
+    for candidate_dir in (directory, *directory.parents):
+        for name in CONFIG_FILES:
+            candidate = candidate_dir / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_section(candidate)):
+                return candidate
+    return None
+
+
+def _has_tool_section(path: Path) -> bool:
+    try:
+        return b"[tool.cogcheck" in path.read_bytes()
+    except OSError:
+        return False
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate one configuration file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise OptionError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    if path.name.endswith(".toml"):
+        import tomllib
+
+        try:
+            document = tomllib.loads(data.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise OptionError(f"{path}: invalid TOML: {exc}") from None
+        raw = document.get("tool", {}).get("cogcheck", {})
+    else:
+        import yaml
+
+        try:
+            raw = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        except yaml.YAMLError as exc:
+            raise OptionError(f"{path}: invalid YAML: {exc}") from None
+        raw = raw if raw is not None else {}
+    if not isinstance(raw, dict):
+        raise OptionError(f"{path}: the configuration must be a mapping")
+    return Config(path, validate(raw, str(path)))
+
+
+def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = str(key).replace("_", "-")
+        if name not in _KEYS:
+            raise OptionError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(_KEYS))})")
+        if name in _LIST_KEYS:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise OptionError(f"{where}: {key} must be a list of strings")
+        elif name == "severity":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise OptionError(f"{where}: severity must map rule ids to error|warning|note")
+        elif name == "per-path-ignores":
+            if not isinstance(value, dict):
+                raise OptionError(f"{where}: per-path-ignores must map path globs to lists of rule ids")
+            value = {str(glob): [ids] if isinstance(ids, str) else ids for glob, ids in value.items()}
+            if not all(isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in value.values()):
+                raise OptionError(f"{where}: per-path-ignores must map path globs to lists of rule ids")
+        elif name == "fail-on":
+            if value not in ("error", "warning", "note", "never"):
+                raise OptionError(f"{where}: fail-on must be error, warning, note or never")
+        elif name == "production" and not isinstance(value, bool):
+            raise OptionError(f"{where}: production must be true or false")
+        values[name] = value
+    return values
+
+
+def path_matches(file: str, pattern: str, base: Path) -> bool:
+    """Whether ``file`` (as reported) matches a per-path glob, written relative to the config's directory."""
+    candidates = {PurePosixPath(file).as_posix()}
+    try:
+        candidates.add(Path(file).resolve().relative_to(base.resolve()).as_posix())
+    except ValueError:
+        pass
+    return any(
+        fnmatch.fnmatch(candidate, pattern) or fnmatch.fnmatch(candidate, pattern.rstrip("/") + "/*")
+        for candidate in candidates
+    )
