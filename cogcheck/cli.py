@@ -70,8 +70,12 @@ def scan(
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity.")
-    ] = FailOn.error,
+        Optional[FailOn],
+        typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity [default: error]."),
+    ] = None,
+    config_file: Annotated[
+        Optional[Path], typer.Option("--config", help="Configuration file (default: found from the path upwards).")
+    ] = None,
     select: Annotated[
         Optional[list[str]], typer.Option("--select", help="Only these rule ids or prefixes (e.g. COG-E).")
     ] = None,
@@ -91,11 +95,15 @@ def scan(
     partition: Annotated[Optional[str], typer.Option("--partition", help="Value of AWS::Partition.")] = None,
 ) -> None:
     """Scan CloudFormation templates for user pool client problems."""
+    from cogcheck.config import find_config, load_config
     from cogcheck.options import OptionError, build_scan_options
     from cogcheck.scan import scan as run_scan
 
     try:
+        found = config_file or find_config(Path((paths or ["."])[0]))
+        config = load_config(found) if found else None
         options = build_scan_options(
+            config=config,
             select=select or [],
             ignore=ignore or [],
             severity=severity or [],
@@ -124,7 +132,8 @@ def scan(
             _usage_error(f"cannot write {output}: {exc.strerror or exc}")
     else:
         sys.stdout.write(report)
-    raise typer.Exit(exit_code(result, fail_on.value))
+    threshold = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
+    raise typer.Exit(exit_code(result, threshold))
 
 
 def exit_code(result: object, fail_on: str) -> int:

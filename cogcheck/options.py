@@ -94,13 +94,25 @@ def build_scan_options(
     parameters: Sequence[str] = (),
     parameters_file: Path | None = None,
     pseudo: Mapping[str, str | None] | None = None,
+    config: Any = None,
 ) -> ScanOptions:
+    """Options from the command line, on top of a :class:`cogcheck.config.Config` when one was found."""
     rules = load_rules()
+    config_select = list(config.get("select", [])) if config else []
+    config_ignore = list(config.get("ignore", [])) if config else []
+    config_severity = [f"{k}={v}" for k, v in (config.get("severity", {}) if config else {}).items()]
+    per_path = []
+    if config:
+        for glob, ids in config.get("per-path-ignores", {}).items():
+            kept = select_rules(rules, [], ids)  # unknown ids are usage errors
+            per_path.append((glob, tuple(rule.id for rule in rules if rule not in kept)))
     return ScanOptions(
-        rules=select_rules(rules, select, ignore),
+        rules=select_rules(rules, list(select) or config_select, [*config_ignore, *ignore]),
         resolve=ResolveOptions(
             parameters=parse_parameters(parameters, parameters_file),
             pseudo={key: value for key, value in (pseudo or {}).items() if value is not None},
         ),
-        severity=parse_severities(rules, severity),
+        severity=parse_severities(rules, [*config_severity, *severity]),
+        per_path_ignores=tuple(per_path),
+        config_base=config.base if config else None,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cogcheck.client import CLIENT_TYPE, build_view
@@ -25,6 +26,8 @@ class ScanOptions:
     resolve: ResolveOptions = field(default_factory=ResolveOptions)
     severity: Mapping[str, str] = field(default_factory=dict)  # rule id → level override
     settings: Mapping[str, Any] = field(default_factory=dict)  # policy knobs predicates may read
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rule ids or prefixes)
+    config_base: Path | None = None  # per-path globs are relative to the config file's directory
 
 
 @dataclass
@@ -46,10 +49,22 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
             result.errors.append(item)
             continue
         scan_input(item, rules, options, result)
+    if options.per_path_ignores:
+        result.findings = [f for f in result.findings if not _ignored_by_path(f, options)]
     result.findings.sort(key=Finding.sort_key)
     result.errors.sort()
     result.notices.sort()
     return result
+
+
+def _ignored_by_path(finding: Finding, options: ScanOptions) -> bool:
+    from cogcheck.config import path_matches
+
+    base = options.config_base or Path.cwd()
+    return any(
+        finding.rule_id.startswith(ids) and path_matches(finding.file, glob, base)
+        for glob, ids in options.per_path_ignores
+    )
 
 
 def scan_input(item: TemplateInput, rules: Sequence[Rule], options: ScanOptions, result: ScanResult) -> None:
