@@ -99,6 +99,29 @@ def _yaml_loader_class() -> type[Any]:
     def construct_timestamp(loader: Any, node: Any) -> Any:
         return loader.construct_scalar(node)  # CloudFormation reads dates as strings
 
+    def construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
+        """Keys are strings, verbatim: a logical id `Off` or `Yes` is not a boolean to CloudFormation."""
+        loader.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key: Any = key_node.value
+            else:
+                key = loader.construct_object(key_node, deep=deep)
+                if not isinstance(key, str | int | float | bool | None):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a scalar", key_node.start_mark
+                    )
+            mapping[key] = loader.construct_object(value_node, deep=deep)
+        return mapping
+
+    def construct_yaml_map(loader: Any, node: Any) -> Any:
+        data: dict[Any, Any] = {}
+        yield data
+        data.update(construct_mapping(loader, node))
+
+    CfnLoader.construct_mapping = construct_mapping
+    CfnLoader.add_constructor("tag:yaml.org,2002:map", construct_yaml_map)
     CfnLoader.add_multi_constructor("!", construct_tag)
     CfnLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     return CfnLoader
