@@ -1,0 +1,58 @@
+"""Optional checks against ../shared (the catalogue's fixtures, deployed CDK apps, a real-world corpus).
+
+Skipped when ../shared is absent: the project's own tests never depend on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cogcheck.rules import load_rules
+from cogcheck.scan import ScanOptions, scan
+
+RULE_IDS = {rule.id for rule in load_rules()}
+
+
+def _catalogue_fixtures(kind: str) -> list[str]:
+    from tests.helpers import SHARED
+
+    directory = SHARED / "spec" / "fixtures"
+    if not directory.is_dir():
+        return []
+    return sorted(p.name for p in directory.glob(f"COG-*.{kind}.yaml") if p.name.split(".")[0] in RULE_IDS)
+
+
+@pytest.mark.parametrize("name", _catalogue_fixtures("fail"))
+def test_catalogue_failing_fixture_fires_its_rule(shared: Path, name: str) -> None:
+    rule_id = name.split(".")[0]
+    result = scan([str(shared / "spec" / "fixtures" / name)], ScanOptions(settings={"production": True}))
+    assert not result.errors
+    assert rule_id in {f.rule_id for f in result.findings}
+
+
+@pytest.mark.parametrize("name", _catalogue_fixtures("pass"))
+def test_catalogue_passing_fixture_does_not_fire_its_rule(shared: Path, name: str) -> None:
+    rule_id = name.split(".")[0]
+    result = scan([str(shared / "spec" / "fixtures" / name)], ScanOptions(settings={"production": True}))
+    assert not result.errors
+    assert rule_id not in {f.rule_id for f in result.findings}
+
+
+def test_deployed_cdk_integ_snapshots_have_no_deploy_error(shared: Path) -> None:
+    result = scan([str(shared / "spec" / "cdk-integ")])
+    assert not result.errors
+    assert result.clients >= 7
+    deploy_errors = [f"{f.file}:{f.line} {f.rule_id} {f.message}" for f in result.findings if f.rule_id.startswith("COG-E")]
+    assert deploy_errors == []
+
+
+def test_corpus_scans_without_crashing(shared: Path) -> None:
+    result = scan([str(shared / "corpus" / "files"), str(shared / "corpus" / "assemblies")])
+    assert result.templates >= 140
+    assert result.clients >= 150
+    # the corpus has three files that are not valid YAML or JSON (build placeholders); each is one clear error
+    assert len(result.errors) <= 3
+    for error in result.errors:
+        assert error.file and error.message and "Traceback" not in error.message
