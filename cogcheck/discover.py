@@ -1,4 +1,8 @@
-"""Inputs: the paths a user gave → the templates to scan (loose files now; CDK assemblies plug in here)."""
+"""Inputs: the paths a user gave → the templates to scan: loose files, and CDK cloud assemblies (``cdk.out``).
+
+A directory that holds a cloud assembly (its ``manifest.json``), met as an argument or during a walk, is read by
+:mod:`cogcheck.assembly` and never walked as loose files, so no template is scanned twice.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from cogcheck.findings import InputError, Source
+from cogcheck.findings import InputError, Notice, Source
+
+if TYPE_CHECKING:
+    from cogcheck.parse import Template
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
@@ -21,6 +28,18 @@ class ResourceContext(Protocol):
         """(construct path, the user's source line that created or set it), either may be None."""
         ...
 
+    def details(self, logical_id: str) -> Mapping[str, Any]:
+        """More about the resource for machine-readable reports (``Finding.extra``), e.g. the full construct path."""
+        ...
+
+
+class TemplateLink(Protocol):
+    """What a nested stack's template borrows from its parent (:class:`cogcheck.assembly_nested.ParentLink`)."""
+
+    def apply(self, template: Template) -> None:
+        """Change the parsed template in place so cross-resource rules see the parent's resources."""
+        ...
+
 
 @dataclass
 class TemplateInput:
@@ -31,6 +50,7 @@ class TemplateInput:
     stack: str | None = None
     parameters: Mapping[str, str] = field(default_factory=dict)
     context: ResourceContext | None = None  # assembly metadata, when the template is a CDK stack
+    link: TemplateLink | None = None  # a nested stack's parent resources, applied once parsed
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -41,21 +61,73 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def discover(paths: list[str]) -> Iterator[TemplateInput | InputError]:
-    """Templates under ``paths`` in a stable order. Missing paths are errors; other files are skipped silently."""
+def discover(
+    paths: list[str], source_root: Path | None = None
+) -> Iterator[TemplateInput | InputError | Notice]:
+    """Templates under ``paths`` in a stable order, each once. Missing paths are errors; other files are skipped.
+
+    ``source_root``: where CDK stack frames are made relative (default: the git root above each assembly).
+    """
+    seen: set[Path] = set()
     for arg in paths or ["."]:
         path = Path(arg)
         if not path.exists():
             yield InputError(arg, None, "no such file or directory")
         elif path.is_dir():
-            yield from _walk(arg, path)
+            yield from _walk(arg, path, seen, source_root)
+        elif path.name == "manifest.json":
+            yield from _assembly(path.parent, os.path.normpath(os.path.dirname(arg) or "."), seen, source_root)
         else:
-            yield TemplateInput(os.path.normpath(arg), path)
+            yield from _file(arg, path, seen, source_root)
 
 
-def _walk(arg: str, top: Path) -> Iterator[TemplateInput | InputError]:
+def _file(arg: str, path: Path, seen: set[Path], source_root: Path | None) -> Iterator[TemplateInput]:
+    """One template named by the user; a stack of a cloud assembly keeps its stack, construct paths and sources."""
+    from cogcheck.assembly import is_assembly, read_assembly
+
+    if is_assembly(path.parent):
+        key = path.resolve()
+        for item in read_assembly(path.parent, os.path.dirname(os.path.normpath(arg)) or ".", set(), source_root):
+            if isinstance(item, TemplateInput) and item.path.resolve() == key:
+                if _first(path, seen):
+                    yield item
+                return
+    if _first(path, seen):
+        yield TemplateInput(os.path.normpath(arg), path)
+
+
+def _first(path: Path, seen: set[Path]) -> bool:
+    """Whether ``path`` is met for the first time (so a template named twice is scanned once)."""
+    try:
+        key = path.resolve()
+    except (OSError, RuntimeError):
+        return True
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+def _assembly(
+    directory: Path, display: str, seen: set[Path], source_root: Path | None
+) -> Iterator[TemplateInput | InputError | Notice]:
+    from cogcheck.assembly import read_assembly
+
+    yield from read_assembly(directory, display, seen, source_root)
+
+
+def _walk(
+    arg: str, top: Path, seen: set[Path], source_root: Path | None
+) -> Iterator[TemplateInput | InputError | Notice]:
+    from cogcheck.assembly import is_assembly
+
     root = top.resolve()
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
+        display = os.path.normpath(os.path.join(arg, os.path.relpath(directory, top)))
+        if "manifest.json" in filenames and is_assembly(Path(directory)):
+            dirnames[:] = []  # the assembly knows its templates, stages and nested stacks
+            yield from _assembly(Path(directory), display, seen, source_root)
+            continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
         for name in sorted(filenames):
             if not name.lower().endswith(TEMPLATE_SUFFIXES):
@@ -63,4 +135,5 @@ def _walk(arg: str, top: Path) -> Iterator[TemplateInput | InputError]:
             path = Path(directory, name)
             if path.is_symlink() and not _inside(path, root):
                 continue  # never follow a link out of the tree the user named
-            yield TemplateInput(os.path.normpath(os.path.join(arg, os.path.relpath(path, top))), path)
+            if _first(path, seen):
+                yield TemplateInput(os.path.normpath(os.path.join(display, name)), path)

@@ -1,0 +1,326 @@
+"""CDK cloud assemblies (``cdk.out``) → the templates to scan, each with its stack and metadata.
+
+The manifest is walked, never globbed: every ``aws:cloudformation:stack`` artifact's ``templateFile``, every stage
+(``cdk:cloud-assembly``, ``properties.directoryName``, its own manifest) to any depth, and every nested stack's
+template, found by ``Metadata["aws:asset:path"]``, by the ``aws:cdk:templateFile`` entry, or by the hash in
+``TemplateURL`` looked up in the asset manifests (``files[hash].source.path``) — so every CDK version works. Other
+artifact types are ignored.
+
+Safe by construction: a file named by the assembly (template, metadata, stage directory, asset manifest) is read
+only when it is a relative path without ``..`` that stays inside the assembly directory once symlinks are resolved.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from cogcheck.assembly_metadata import (
+    FrameFilter,
+    StackContext,
+    StackMetadata,
+    find_git_root,
+    merge_entries,
+    nested_stack_path,
+    resource_paths,
+)
+from cogcheck.assembly_nested import ParentLink, literal_parameters, parent_link
+from cogcheck.discover import TemplateInput
+from cogcheck.findings import InputError, Notice
+
+#: The newest cloud assembly schema major version this reader was checked against (aws-cdk-lib 2.276).
+KNOWN_MAJOR = 55
+MAX_DEPTH = 16  # stages in stages, nested stacks in nested stacks
+
+STACK = "aws:cloudformation:stack"
+STAGE = "cdk:cloud-assembly"
+ASSET_MANIFEST = "cdk:asset-manifest"
+NESTED_STACK = "AWS::CloudFormation::Stack"
+
+Item = TemplateInput | InputError | Notice
+_HASH = re.compile(r"([0-9a-f]{64})\.json")
+
+
+def is_assembly(directory: Path) -> bool:
+    """A directory whose ``manifest.json`` is a cloud assembly's (the ``cdk.out`` marker file, or ``artifacts``)."""
+    manifest = directory / "manifest.json"
+    if inside(directory, "manifest.json") is None or not manifest.is_file():
+        return False
+    if (directory / "cdk.out").is_file():
+        return True
+    try:
+        data = json.loads(manifest.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("artifacts"), dict) and "version" in data
+
+
+def inside(base: Path, relative: Any) -> Path | None:
+    """``base / relative`` when it is a relative path that stays in ``base`` (symlinks resolved), else ``None``."""
+    if not isinstance(relative, str) or not relative or "\x00" in relative:
+        return None
+    pure = PurePosixPath(relative.replace("\\", "/"))
+    if pure.is_absolute() or PureWindowsPath(relative).drive or ".." in pure.parts:
+        return None
+    target = base.joinpath(pure)
+    try:
+        target.resolve().relative_to(base.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return target
+
+
+def _join(display: str, relative: str) -> str:
+    return str(PurePosixPath(display, relative)) if display not in ("", ".") else relative
+
+
+def _load_json(path: Path, display: str, what: str) -> tuple[Any, InputError | None]:
+    try:
+        return json.loads(path.read_bytes()), None
+    except FileNotFoundError:
+        return None, InputError(display, None, f"{what} is missing")
+    except OSError as exc:
+        return None, InputError(display, None, f"cannot read {what}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        return None, InputError(display, None, f"{what} is not UTF-8 JSON")
+    except json.JSONDecodeError as exc:
+        return None, InputError(display, exc.lineno, f"{what} is not valid JSON: {exc.msg}")
+
+
+def read_assembly(
+    directory: Path, display: str, seen: set[Path], source_root: Path | None = None
+) -> Iterator[Item]:
+    """Every template of the assembly in ``directory`` (``display`` is how the user named it)."""
+    root = source_root
+    if root is None:
+        absolute = directory.absolute()
+        root = find_git_root(absolute) or absolute.parent
+    yield from _Reader(FrameFilter(root), seen).manifest(directory, display, 0)
+
+
+class _Reader:
+    def __init__(self, frames: FrameFilter, seen: set[Path]) -> None:
+        self.frames = frames
+        self.seen = seen
+        self.directories: set[Path] = set()
+
+    def manifest(self, directory: Path, display: str, depth: int) -> Iterator[Item]:
+        manifest_display = _join(display, "manifest.json")
+        key = directory.resolve()
+        if key in self.directories or depth > MAX_DEPTH:
+            yield InputError(manifest_display, None, "cloud assembly is nested in itself or too deep; not read")
+            return
+        self.directories.add(key)
+        if inside(directory, "manifest.json") is None:
+            yield InputError(manifest_display, None, "manifest leads outside the assembly directory; not read")
+            return
+        data, error = _load_json(directory / "manifest.json", manifest_display, "cloud assembly manifest")
+        if error is not None:
+            yield error
+            return
+        artifacts = data.get("artifacts", {}) if isinstance(data, dict) else None
+        if not isinstance(artifacts, dict):
+            yield InputError(manifest_display, None, "not a cloud assembly manifest (no artifacts)")
+            return
+        yield from _version_notices(data, manifest_display)
+        assets = _AssetFiles(directory, display, artifacts)
+        for artifact_id, artifact in artifacts.items():
+            if not isinstance(artifact, dict):
+                continue
+            properties = artifact.get("properties")
+            properties = properties if isinstance(properties, dict) else {}
+            if artifact.get("type") == STACK:
+                yield from self.stack(directory, display, str(artifact_id), artifact, properties, assets)
+            elif artifact.get("type") == STAGE:
+                name = properties.get("directoryName")
+                stage = inside(directory, name)
+                if stage is None:
+                    yield InputError(
+                        manifest_display, None,
+                        f"stage {artifact_id}: directoryName {name!r} leads outside the assembly directory; not read",
+                    )
+                elif not (stage / "manifest.json").is_file():
+                    yield InputError(_join(display, str(name)), None, f"stage {artifact_id}: no manifest.json")
+                else:
+                    yield from self.manifest(stage, _join(display, str(name)), depth + 1)
+        yield from assets.errors
+
+    def stack(
+        self,
+        directory: Path,
+        display: str,
+        artifact_id: str,
+        artifact: dict[str, Any],
+        properties: dict[str, Any],
+        assets: _AssetFiles,
+    ) -> Iterator[Item]:
+        manifest_display = _join(display, "manifest.json")
+        name = properties.get("templateFile")
+        template = inside(directory, name)
+        if template is None:
+            why = "has no templateFile" if not isinstance(name, str) else f"templateFile {name!r} leads outside the assembly directory; not read"  # noqa: E501
+            yield InputError(manifest_display, None, f"stack {artifact_id}: {why}")
+            return
+        template_display = _join(display, str(name))
+        stack_display = str(artifact.get("displayName") or artifact_id)
+        entries: list[Any] = []
+        metadata_file = artifact.get("additionalMetadataFile")
+        if metadata_file is not None:
+            path = inside(directory, metadata_file)
+            if path is None:
+                yield InputError(
+                    manifest_display, None,
+                    f"stack {artifact_id}: additionalMetadataFile {metadata_file!r} leads outside the assembly "
+                    "directory; not read",
+                )
+            else:
+                loaded, error = _load_json(path, _join(display, str(metadata_file)), "stack metadata file")
+                if error is not None:
+                    yield Notice(error.file, None, f"{error.message}; construct paths and source lines are missing")
+                entries.append(loaded)
+        entries.append(artifact.get("metadata"))
+        metadata = StackMetadata(merge_entries(*entries), "/" + stack_display.strip("/"), self.frames)
+        stack_name = properties.get("stackName") or artifact_id
+        extra = {"stack_name": stack_name} if stack_name != stack_display else {}
+        yield from self.template(
+            template, template_display, stack_display, metadata, metadata.root, {}, extra, assets, 0
+        )
+
+    def template(
+        self,
+        path: Path,
+        display: str,
+        stack_display: str,
+        metadata: StackMetadata,
+        stack_path: str,
+        parameters: Mapping[str, str],
+        extra: Mapping[str, Any],
+        assets: _AssetFiles,
+        depth: int,
+        link: ParentLink | None = None,
+    ) -> Iterator[Item]:
+        if not path.is_file():
+            yield InputError(display, None, f"template of stack {stack_display} is missing")
+            return
+        key = path.resolve()
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        context = StackContext(metadata, stack_path, path, extra)
+        yield TemplateInput(display, path, stack_display, dict(parameters), context, link or None)
+        try:
+            data = path.read_bytes()
+            doc = json.loads(data) if NESTED_STACK.encode() in data else None
+        except (OSError, ValueError):
+            return  # scanning the template reports it
+        resources = doc.get("Resources") if isinstance(doc, dict) else None
+        if not isinstance(doc, dict) or not isinstance(resources, dict):
+            return
+        own = list(resources.items())
+        if link:
+            link.apply_to(doc)  # so that grandchildren find what this template borrowed
+        cdk_paths = resource_paths(doc)
+        for logical_id, resource in own:
+            if not isinstance(resource, dict) or resource.get("Type") != NESTED_STACK:
+                continue
+            nested = nested_stack_path(metadata, stack_path, logical_id, cdk_paths.get(logical_id))
+            nested_display = nested.strip("/") if nested else f"{stack_display}/{logical_id}"
+            found = self.nested_template(resource, metadata, nested, assets)
+            where = f"nested stack {nested_display} ({logical_id} in {display})"
+            if found is None:
+                yield Notice(display, logical_id, f"{where}: its template is not in the assembly; not scanned")
+                continue
+            child, name = found
+            if child is None:
+                yield InputError(
+                    display, None, f"{where}: template path {name!r} leads outside the assembly directory; not read"
+                )
+                continue
+            if depth >= MAX_DEPTH:
+                yield InputError(display, None, f"{where}: nested stacks nested too deep; not read")
+                continue
+            child_parameters = literal_parameters(doc, resource, parameters)
+            yield from self.template(
+                child, _join(assets.display, name), nested_display, metadata, nested or "/" + nested_display,
+                child_parameters, {}, assets, depth + 1, parent_link(doc, logical_id),
+            )
+
+    def nested_template(
+        self, resource: dict[str, Any], metadata: StackMetadata, nested: str | None, assets: _AssetFiles
+    ) -> tuple[Path | None, str] | None:
+        """(the child template's path, its name in the assembly); the path is None when the name leads outside."""
+        names: list[Any] = []
+        resource_metadata = resource.get("Metadata")
+        if isinstance(resource_metadata, dict):
+            names.append(resource_metadata.get("aws:asset:path"))
+        if nested:
+            names.append(metadata.template_file(nested))
+        properties = resource.get("Properties")
+        url = properties.get("TemplateURL") if isinstance(properties, dict) else None
+        for digest in sorted(set(_HASH.findall(json.dumps(url)))):
+            names.append(assets.source(digest))
+        for name in names:
+            if isinstance(name, str) and name:
+                return inside(assets.directory, name), name
+        return None
+
+
+class _AssetFiles:
+    """``files[hash].source.path`` of the asset manifests of one cloud assembly, read when first asked."""
+
+    def __init__(self, directory: Path, display: str, artifacts: dict[str, Any]) -> None:
+        self.directory = directory
+        self.display = display
+        self.names = [
+            a["properties"]["file"]
+            for a in artifacts.values()
+            if isinstance(a, dict) and a.get("type") == ASSET_MANIFEST and isinstance(a.get("properties"), dict)
+            and isinstance(a["properties"].get("file"), str)
+        ]
+        self.errors: list[Item] = []
+        self._sources: dict[str, str] | None = None
+
+    def source(self, digest: str) -> str | None:
+        if self._sources is None:
+            self._sources = {}
+            for name in self.names:
+                path = inside(self.directory, name)
+                if path is None:
+                    self.errors.append(InputError(
+                        _join(self.display, "manifest.json"), None,
+                        f"asset manifest {name!r} leads outside the assembly directory; not read",
+                    ))
+                    continue
+                data, error = _load_json(path, _join(self.display, name), "asset manifest")
+                files = data.get("files") if isinstance(data, dict) else None
+                if error is not None:
+                    self.errors.append(Notice(error.file, None, error.message))
+                for file_digest, file in files.items() if isinstance(files, dict) else ():
+                    source = file.get("source") if isinstance(file, dict) else None
+                    if isinstance(source, dict) and isinstance(source.get("path"), str):
+                        self._sources.setdefault(file_digest, source["path"])
+        return self._sources.get(digest)
+
+
+def _version_notices(data: dict[str, Any], display: str) -> Iterator[Notice]:
+    version = data.get("version")
+    major = re.match(r"^(\d+)\.", version) if isinstance(version, str) else None
+    if major is None:
+        yield Notice(display, None, f"cloud assembly version {version!r} is not understood; read as best it can")
+    elif int(major.group(1)) > KNOWN_MAJOR:
+        yield Notice(
+            display, None,
+            f"cloud assembly version {version} is newer than cogcheck knows ({KNOWN_MAJOR}.x); read as best it can",
+        )
+    missing = data.get("missing")
+    if isinstance(missing, list) and missing:
+        keys = sorted({str(m.get("key")) for m in missing if isinstance(m, dict) and m.get("key")})
+        shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+        yield Notice(
+            display, None,
+            f"incomplete cloud assembly: {len(missing)} context value(s) missing ({shown or 'unnamed'}); "
+            "synthesize with `cdk synth` (it looks them up) before scanning",
+        )
