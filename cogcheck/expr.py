@@ -109,17 +109,30 @@ def _list_operand(arg: Any, ctx: EvalContext) -> list[Any] | Unknown | None:
     return value if isinstance(value, list | Unknown) else [value]
 
 
+def _wanted(operand: Any, ctx: EvalContext) -> tuple[list[Any], bool]:
+    """Items looked for: a literal (or list of literals), or the values a JSONPath selects (lists flattened).
+
+    The flag says some of them cannot be known (an unknown value, or nothing at the path).
+    """
+    if not is_path(operand):
+        return (operand if isinstance(operand, list) else [operand]), False
+    values, unknown = _values(operand, ctx)
+    flat = [item for value in values for item in (value if isinstance(value, list) else [value])]
+    known = [item for item in flat if not isinstance(item, Unknown)]
+    return known, unknown is not None or not values or len(known) != len(flat)
+
+
 def op_contains(args: list[Any], ctx: EvalContext) -> Verdict:
-    """The list holds the item (or, given a list of items, any of them)."""
+    """The list holds the item (or, given a list of items or a JSONPath, any of them)."""
     items = _list_operand(args[0], ctx)
-    wanted = args[1] if isinstance(args[1], list) else [args[1]]
     if items is None:
         return False
     if isinstance(items, Unknown):
         return None
+    wanted, wanted_unknown = _wanted(args[1], ctx)
     if any(_same(item, w) for item in items for w in wanted):
         return True
-    return None if any(isinstance(item, Unknown) for item in items) else False
+    return None if wanted_unknown or any(isinstance(item, Unknown) for item in items) else False
 
 
 def op_lacks(args: list[Any], ctx: EvalContext) -> Verdict:
@@ -194,6 +207,19 @@ def op_shorter_than(args: list[Any], ctx: EvalContext) -> Verdict:
     return _compare_each(args[0], ctx, lambda v: (n := _length(v)) is not None and n < limit)
 
 
+def op_key_not_in(args: list[Any], ctx: EvalContext) -> Verdict:
+    """The selected value sits under a mapping key outside the allowed names (``@`` of ``for_each: [$.M.*]``).
+
+    The key is known even when the value under it is not.
+    """
+    selection = select(args[0], ctx)
+    allowed = args[1]
+    results: list[Verdict] = [
+        bool(m.path) and isinstance(m.path[-1], str) and m.path[-1] not in allowed for m in selection.matches
+    ]
+    return _any(results, selection.unknown is not None)
+
+
 def op_not_integer(arg: Any, ctx: EvalContext) -> Verdict:
     return _compare_each(arg, ctx, lambda v: not is_integer(v))
 
@@ -261,6 +287,7 @@ OPERATORS: dict[str, tuple[Callable[[Any, EvalContext], Verdict], str]] = {
     "longer_than": (op_longer_than, "pair"),
     "shorter_than": (op_shorter_than, "pair"),
     "not_integer": (op_not_integer, "path"),
+    "key_not_in": (op_key_not_in, "pair"),
     "is_type": (op_is_type, "pair"),
     "all": (op_all, "exprs"),
     "any": (op_any, "exprs"),
@@ -298,6 +325,8 @@ def validate(expr: Any, where: str, predicates: set[str]) -> list[str]:
                 re.compile(args[1])
             except (re.error, TypeError) as exc:
                 problems.append(f"{here}: bad regular expression: {exc}")
+        elif name == "key_not_in" and not isinstance(args[1], list):
+            problems.append(f"{here}: expects [JSONPath, [allowed key, ...]]")
     elif shape in ("exprs", "exprs2"):
         if not isinstance(args, list) or not args or (shape == "exprs2" and len(args) != 2):
             problems.append(f"{here}: expects a list of {'two ' if shape == 'exprs2' else ''}expressions")
