@@ -26,6 +26,8 @@ PSEUDO_PARAMETERS = (
 )
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+#: A Serverless Framework variable, also in ``Resources`` fragments that serverless.yml includes with ``${file(...)}``.
+_SLS_VAR = re.compile(r"\$\{\s*(?:(?:self|opt|env|sls|ssm|cf|s3|aws|param)[:(]|file\(|strToBool\()")
 
 
 @dataclass(frozen=True, order=True)
@@ -87,10 +89,23 @@ class Resolver:
 
     # ------------------------------------------------------------------------------------------------ parameters
 
+    @property
+    def fixed_parameters(self) -> Mapping[str, Any]:
+        """The parameter values this scenario fixes."""
+        return self._param_values
+
+    @property
+    def forced_conditions(self) -> Mapping[str, bool]:
+        """The condition outcomes this scenario decides (conditions that could not be evaluated)."""
+        return self._forced
+
     def parameter(self, name: str) -> Any:
         if name in self._param_values:
             return self._param_values[name]
-        return parameter_candidates(self.parameters.get(name), name, self.options)[0]
+        candidates = parameter_candidates(self.parameters.get(name), name, self.options)
+        if len(candidates) > 1:  # not part of this scenario: taking one of its values would be a guess
+            return Unknown(f"parameter {name} can take several values")
+        return candidates[0]
 
     def ref(self, name: Any) -> Any:
         if not isinstance(name, str):
@@ -189,7 +204,7 @@ class Resolver:
                 if resolved is not NO_VALUE:
                     items.append(resolved)
             return items
-        if isinstance(node, str) and self.template.serverless and "${" in node:
+        if isinstance(node, str) and "${" in node and (self.template.serverless or _SLS_VAR.search(node)):
             return Unknown("Serverless Framework variable")
         return node
 
@@ -239,7 +254,7 @@ class Resolver:
             return text_value
 
         result = _SUB_VAR.sub(replace, text)
-        return unknown[0] if unknown else result
+        return _opaque(unknown[0]) if unknown else result
 
     def _join(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2):
@@ -321,10 +336,15 @@ def _mapping(node: Any) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
+def _opaque(value: Unknown) -> Unknown:
+    """A value computed from an unknown one: it no longer *is* the resource a ``Ref`` pointed at."""
+    return Unknown(value.reason) if type(value) is not Unknown else value
+
+
 def _first_unknown(*values: Any) -> Unknown | None:
     for value in values:
         if isinstance(value, Unknown):
-            return value
+            return _opaque(value)
         if isinstance(value, list):
             found = _first_unknown(*value)
             if found:
@@ -382,7 +402,7 @@ def _typed_parameter(kind: str, raw: Any) -> Any:
     if text is None:
         return Unknown("parameter value is not a scalar")
     if kind == "CommaDelimitedList" or kind.startswith("List<"):
-        return text.split(",")
+        return [item.strip() for item in text.split(",")]  # CloudFormation trims each member
     if kind == "Number":
         number = to_number(text)
         return number if number is not None else text

@@ -239,7 +239,9 @@ def test_resource_condition_removes_the_client(tmp_path: Path) -> None:
         "      AuthSessionValidity: 30\n",
         "  Create: {Type: String, AllowedValues: ['yes', 'no']}\n",
         "Conditions:\n  ShouldCreate: !Equals [!Ref Create, 'yes']\n",
-    ).replace("    Type: AWS::Cognito::UserPoolClient\n", "    Type: AWS::Cognito::UserPoolClient\n    Condition: ShouldCreate\n")
+    )
+    marker = "    Type: AWS::Cognito::UserPoolClient\n"
+    text = text.replace(marker, marker + "    Condition: ShouldCreate\n")
     (finding,) = rules(scan_text(tmp_path, text), "COG-E007")
     assert finding.scenario is None  # it exists in one deployment and is wrong in every one it exists in
     never = text.replace("AllowedValues: ['yes', 'no']", "AllowedValues: ['no']")
@@ -281,3 +283,24 @@ def test_parameters_file_forms(tmp_path: Path) -> None:
     bad.write_text("not json", encoding="utf-8")
     with pytest.raises(OptionError, match="not JSON"):
         read_parameters_file(bad)
+
+
+def test_values_computed_from_a_resource_ref_are_not_the_resource() -> None:
+    r = resolver("Resources:\n  Pool: {Type: AWS::Cognito::UserPool}\n")
+    assert isinstance(r.value({"Ref": "Pool"}), ResourceRef)
+    for node in (
+        {"Fn::Sub": "${Pool}-suffix"},
+        {"Fn::Join": ["", [{"Ref": "Pool"}, "/x"]]},
+        {"Fn::Split": [",", {"Ref": "Pool"}]},
+    ):
+        value = r.value(node)
+        assert isinstance(value, Unknown) and not isinstance(value, ResourceRef), node
+    assert isinstance(r.value({"Fn::Select": [0, [{"Ref": "Pool"}]]}), ResourceRef)  # the item itself
+
+
+def test_a_parameter_outside_the_scenario_with_several_values_is_unknown() -> None:
+    r = resolver("Parameters:\n  Tier: {Type: String, AllowedValues: [LITE, PLUS], Default: PLUS}\nResources: {}\n")
+    assert isinstance(r.value({"Ref": "Tier"}), Unknown)
+    fixed = Resolver(r.template, ResolveOptions(), {"Tier": "LITE"})
+    assert fixed.value({"Ref": "Tier"}) == "LITE"
+    assert Resolver(r.template, ResolveOptions({"Tier": "PLUS"})).value({"Ref": "Tier"}) == "PLUS"
