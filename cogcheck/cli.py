@@ -29,6 +29,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 class Format(StrEnum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
+    markdown = "markdown"
 
 
 class FailOn(StrEnum):
@@ -93,6 +96,44 @@ def scan(
     region: Annotated[Optional[str], typer.Option("--region", help="Value of AWS::Region.")] = None,
     account_id: Annotated[Optional[str], typer.Option("--account-id", help="Value of AWS::AccountId.")] = None,
     partition: Annotated[Optional[str], typer.Option("--partition", help="Value of AWS::Partition.")] = None,
+    production: Annotated[
+        bool, typer.Option("--production", help="Treat every input as a production template (COG-S009).")
+    ] = False,
+    production_stacks: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--production-stacks",
+            metavar="PATTERN",
+            help="Inputs whose stack name or file path match this glob are production (repeatable).",
+        ),
+    ] = None,
+    previous: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--previous",
+            help="Previous version of the scanned template, or a directory mirroring the scanned one (COG-S020).",
+        ),
+    ] = None,
+    source_root: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--source-root",
+            metavar="DIR",
+            help="CDK apps: show source lines relative to DIR (default: the git root above each cdk.out).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Optional[Path],
+        typer.Option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline file."),
+    ] = None,
+    write_baseline: Annotated[
+        Optional[Path],
+        typer.Option("--write-baseline", metavar="FILE", help="Record the current findings as the baseline FILE."),
+    ] = None,
+    show_suppressed: Annotated[
+        bool,
+        typer.Option("--show-suppressed", help="List findings suppressed in template Metadata too (json, markdown)."),
+    ] = False,
 ) -> None:
     """Scan CloudFormation templates for user pool client problems."""
     from cogcheck.config import find_config, load_config
@@ -110,16 +151,45 @@ def scan(
             parameters=parameter or [],
             parameters_file=parameters_file,
             pseudo={"AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": partition},
+            production=production,
+            production_stacks=production_stacks or [],
+            previous=previous,
+            scan_roots=list(paths or ["."]),
         )
     except OptionError as exc:
         _usage_error(str(exc))
+    if source_root is not None:
+        if not source_root.is_dir():
+            _usage_error(f"--source-root {source_root}: not a directory")
+        options.source_root = source_root
+    accepted = None
+    if baseline is not None or write_baseline is not None:
+        from cogcheck.baseline import BaselineError, from_findings, load_baseline, write_baseline_file
+
+        try:
+            accepted = load_baseline(baseline) if baseline is not None else None
+        except BaselineError as exc:
+            _usage_error(str(exc))
     result = run_scan(list(paths or ["."]), options)
     for error in result.errors:
         typer.echo(f"cogcheck: error: {error}", err=True)
+    if write_baseline is not None:
+        try:
+            write_baseline_file(write_baseline, result.findings)
+        except BaselineError as exc:
+            _usage_error(str(exc))
+        typer.echo(f"cogcheck: wrote {write_baseline} ({len(result.findings)} findings)", err=True)
+        accepted = from_findings(result.findings)
+    if accepted is not None:
+        from cogcheck.baseline import apply_baseline
+
+        result = apply_baseline(result, accepted)
     if output_format is Format.json:
         from cogcheck.report import json as json_report
 
-        report = json_report.render(result)
+        report = json_report.render(result, show_suppressed=show_suppressed)
+    elif output_format in (Format.sarif, Format.github, Format.markdown):
+        report = _ci_report(output_format, result, options, show_suppressed)
     else:
         from cogcheck.report import text as text_report
 
@@ -134,6 +204,32 @@ def scan(
         sys.stdout.write(report)
     threshold = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
     raise typer.Exit(exit_code(result, threshold))
+
+
+def _ci_report(output_format: Format, result: object, options: object, show_suppressed: bool) -> str:
+    """SARIF, workflow commands or Markdown: paths relative to the git root above the current directory."""
+    from cogcheck.rules import load_rules
+    from cogcheck.scan import ScanOptions, ScanResult
+
+    assert isinstance(result, ScanResult) and isinstance(options, ScanOptions)
+    if output_format is Format.sarif:
+        from cogcheck.report import sarif
+
+        rules = options.rules if options.rules is not None else load_rules()
+        return sarif.render(result, rules, source_root=options.source_root, severity=options.severity)
+    if output_format is Format.github:
+        from cogcheck.report import github
+
+        return github.render(result, source_root=options.source_root)
+    from cogcheck.report import markdown
+
+    link_base = None
+    server, repository, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if server and repository and sha:
+        link_base = f"{server}/{repository}/blob/{sha}/"
+    return markdown.render(
+        result, source_root=options.source_root, link_base=link_base, show_suppressed=show_suppressed
+    )
 
 
 def exit_code(result: object, fail_on: str) -> int:

@@ -16,6 +16,7 @@ from cogcheck.paths import format_property
 from cogcheck.predicates import World
 from cogcheck.resolve import ResolveOptions, Scenario, plan_scenarios
 from cogcheck.rules import Rule, load_rules
+from cogcheck.suppress import Suppression, apply_suppressions
 
 MARKER = CLIENT_TYPE.encode()
 
@@ -28,6 +29,7 @@ class ScanOptions:
     settings: Mapping[str, Any] = field(default_factory=dict)  # policy knobs predicates may read
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rule ids or prefixes)
     config_base: Path | None = None  # per-path globs are relative to the config file's directory
+    source_root: Path | None = None  # CDK stack frames are made relative to it (default: the git root)
 
 
 @dataclass
@@ -37,6 +39,8 @@ class ScanResult:
     notices: list[Notice] = field(default_factory=list)
     templates: int = 0
     clients: int = 0
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)  # by template Metadata, with why
+    baselined: list[Finding] = field(default_factory=list)  # matched by --baseline (see cogcheck.baseline)
 
 
 def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
@@ -44,14 +48,18 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
     options = options or ScanOptions()
     rules = options.rules if options.rules is not None else load_rules()
     result = ScanResult()
-    for item in discover(paths):
+    for item in discover(paths, options.source_root):
         if isinstance(item, InputError):
             result.errors.append(item)
+            continue
+        if isinstance(item, Notice):
+            result.notices.append(item)  # e.g. an incomplete or newer cloud assembly
             continue
         scan_input(item, rules, options, result)
     if options.per_path_ignores:
         result.findings = [f for f in result.findings if not _ignored_by_path(f, options)]
     result.findings.sort(key=Finding.sort_key)
+    result.suppressed.sort(key=lambda pair: pair[0].sort_key())
     result.errors.sort()
     result.notices.sort()
     return result
@@ -82,8 +90,13 @@ def scan_input(item: TemplateInput, rules: Sequence[Rule], options: ScanOptions,
         return
     if template is None:
         return
+    if item.link is not None:
+        item.link.apply(template)  # a nested stack's template sees its parent's pool (cogcheck.assembly_nested)
     result.templates += 1
     findings, notices, clients = check_template(template, rules, options, item)
+    findings, suppressed, suppress_notices = apply_suppressions(template, findings, rules, CLIENT_TYPE)
+    result.suppressed.extend(suppressed)
+    notices = notices + suppress_notices
     result.findings.extend(findings)
     result.notices.extend(notices)
     result.clients += clients
@@ -117,7 +130,9 @@ def check_template(
                 notices.append(Notice(template.file, logical_id, "Properties cannot be resolved; rules abstain"))
                 continue
             view = build_view(logical_id, props, origins)
-            world = World(template, resolver, logical_id, view, options.settings)
+            world = World(
+                template, resolver, logical_id, view, options.settings, item.stack if item is not None else None
+            )
             for hit in evaluate_rules(rules, view, world, options.severity):
                 key = (hit.rule.id, hit.severity, hit.message, hit.property)
                 hits.setdefault(key, []).append(scenario)
@@ -144,8 +159,10 @@ def _finding(
     line, column = template.locate_in_resources((logical_id,) + tuple(raw))
     context = item.context if item is not None else None
     construct_path = source = None
+    extra: dict[str, Any] = {}
     if context is not None:
         construct_path, source = context.describe(logical_id, format_property(hit.property))
+        extra = dict(context.details(logical_id))
     return Finding(
         rule_id=hit.rule.id,
         severity=hit.severity,
@@ -161,6 +178,7 @@ def _finding(
         source=source,
         scenario=scenario,
         rule_name=hit.rule.name,
+        extra=extra,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,47 @@ def annotations(path: Path) -> set[Expected]:
     return expected
 
 
+_COMMAND = re.compile(r"^\s*#\s*cogcheck scan (.*)$", re.MULTILINE)
+_SETTINGS = re.compile(r"^\s*#\s*settings\s*:\s*(\{.*)$", re.MULTILINE)
+_PREVIOUS = re.compile(r"^\s*#\s*previous\s*:\s*(\{.*\})\s*$", re.MULTILINE)
+
+
+def header_settings(text: str, workdir: Path) -> dict[str, Any]:
+    """Scan settings a fixture or a docs example asks for in comments (rules that depend on policy or history).
+
+    ``# cogcheck scan --production`` / ``--production-stacks PATTERN`` as on the command line;
+    ``# settings: {"placeholder_hosts": [...]}`` gives ``ScanOptions.settings`` as JSON (text may follow it);
+    ``# previous: {Resources: ...}`` is the previous version of the template as one line of YAML (COG-S020): it is
+    written to ``workdir`` and named by the ``previous`` setting.
+    """
+    settings: dict[str, Any] = {}
+    for match in _COMMAND.finditer(text):
+        words = shlex.split(match.group(1))
+        for index, word in enumerate(words):
+            if word == "--production":
+                settings["production"] = True
+            elif word == "--production-stacks" and index + 1 < len(words):
+                settings.setdefault("production_stacks", []).append(words[index + 1])
+    for match in _SETTINGS.finditer(text):
+        value, _ = json.JSONDecoder().raw_decode(match.group(1))
+        settings.update(value)
+    previous = _PREVIOUS.search(text)
+    if previous:
+        path = workdir / "previous-version.yaml"
+        path.write_text(previous.group(1) + "\n", encoding="utf-8")
+        settings["previous"] = str(path)
+    return settings
+
+
 def scan_paths(*paths: Path | str, **options: Any) -> ScanResult:
     return scan([str(p) for p in paths], ScanOptions(**options))
 
 
 def scan_text(tmp_path: Path, text: str, name: str = "template.yaml", **options: Any) -> ScanResult:
+    """Scan ``text`` as a file; the settings its comments ask for apply unless ``settings`` is given."""
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
+    options.setdefault("settings", header_settings(text, tmp_path))
     return scan_paths(path, **options)
 
 

@@ -18,6 +18,8 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "templates": result.templates,
         "clients": result.clients,
         "errors": len(result.errors),
+        "suppressed": len(result.suppressed),
+        "baselined": len(result.baselined),
     }
 
 

@@ -22,8 +22,8 @@ def render(result: ScanResult, colour: bool = False) -> str:
             where = f"{f.resource}"
             if f.construct_path:
                 where = f"{f.construct_path}"
-            if f.stack:
-                where = f"{f.stack}: {where}"
+            if f.stack and not (f.construct_path or "").startswith(f.stack + "/"):
+                where = f"{f.stack}: {where}"  # a construct path that starts with its stack's says it already
             extra = ""
             if f.scenario:
                 extra += f" ({f.scenario_text})"

@@ -1,0 +1,121 @@
+"""Baselines: accept today's findings, report only new ones.
+
+A baseline file is a small JSON document::
+
+    {
+      "version": 1,
+      "tool": "cogcheck",
+      "fingerprints": [
+        {"fingerprint": "…", "rule_id": "COG-E001", "resource": "WebClient", "property": "AccessTokenValidity",
+         "where": "template.yaml"},
+        …
+      ]
+    }
+
+Only ``fingerprint`` is matched (:attr:`cogcheck.findings.Finding.fingerprint`: rule, stack or file, resource,
+property and scenario — no line numbers), so moving lines or reordering resources keeps findings matched; the other
+keys are there for the humans reviewing the file. Matching counts: a fingerprint listed once absorbs one finding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from cogcheck.findings import Finding
+from cogcheck.scan import ScanResult
+
+VERSION = 1
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be used: a usage error."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    fingerprints: Counter[str]
+
+    def __len__(self) -> int:
+        return sum(self.fingerprints.values())
+
+
+def render_baseline(findings: Iterable[Finding]) -> str:
+    """The baseline file for ``findings`` (deterministic: sorted, no timestamps)."""
+    entries = sorted(
+        (
+            {
+                "fingerprint": finding.fingerprint,
+                "rule_id": finding.rule_id,
+                "resource": finding.resource,
+                "property": finding.property,
+                "where": finding.stack if finding.stack is not None else finding.file,
+            }
+            for finding in findings
+        ),
+        key=lambda e: (e["where"], e["resource"], e["rule_id"], e["property"], e["fingerprint"]),
+    )
+    document = {"version": VERSION, "tool": "cogcheck", "fingerprints": entries}
+    return json.dumps(document, indent=2) + "\n"
+
+
+def from_findings(findings: Iterable[Finding]) -> Baseline:
+    return Baseline(Counter(finding.fingerprint for finding in findings))
+
+
+def parse_baseline(text: str, name: str = "baseline") -> Baseline:
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"baseline {name} is not JSON: {exc}") from None
+    if not isinstance(data, dict) or "fingerprints" not in data:
+        raise BaselineError(f"baseline {name} is not a cogcheck baseline (write one with --write-baseline)")
+    if data.get("version") != VERSION:
+        raise BaselineError(f"baseline {name} has version {data.get('version')!r}; this cogcheck reads {VERSION}")
+    entries = data["fingerprints"]
+    if not isinstance(entries, list):
+        raise BaselineError(f"baseline {name}: 'fingerprints' must be a list")
+    fingerprints: Counter[str] = Counter()
+    for index, entry in enumerate(entries):
+        fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None
+        if not isinstance(fingerprint, str) or not fingerprint:
+            raise BaselineError(f"baseline {name}: fingerprints[{index}] has no fingerprint")
+        fingerprints[fingerprint] += 1
+    return Baseline(fingerprints)
+
+
+def load_baseline(path: Path) -> Baseline:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise BaselineError(f"baseline {path} is not UTF-8 text") from None
+    return parse_baseline(text, str(path))
+
+
+def write_baseline_file(path: Path, findings: Iterable[Finding]) -> None:
+    try:
+        path.write_text(render_baseline(findings), encoding="utf-8")
+    except OSError as exc:
+        raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+
+
+def apply_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:
+    """A copy of ``result`` whose ``findings`` are those not in ``baseline``; the others move to ``baselined``."""
+    remaining = Counter(baseline.fingerprints)
+    fresh: list[Finding] = []
+    known: list[Finding] = list(result.baselined)
+    for finding in result.findings:
+        fingerprint = finding.fingerprint
+        if remaining[fingerprint] > 0:
+            remaining[fingerprint] -= 1
+            known.append(finding)
+        else:
+            fresh.append(finding)
+    known.sort(key=Finding.sort_key)
+    return replace(result, findings=fresh, baselined=known)

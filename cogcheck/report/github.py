@@ -1,0 +1,74 @@
+"""``--format github``: GitHub Actions workflow commands, one annotation per finding.
+
+``::error file=F,line=L,col=C,title=T::message`` (``::warning`` and ``::notice`` for the other levels). Values are
+escaped as the Actions toolkit does: ``%``, CR and LF in the message; also ``:`` and ``,`` in properties. Files are
+relative to the repository root, like the paths GitHub checks out; a finding traced to a CDK source line inside the
+repository is annotated there. Inputs that could not be read are ``::error`` annotations too; notices are plain log
+lines (GitHub shows only a few annotations of each level per step). A plain summary line closes the output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cogcheck.findings import Finding
+from cogcheck.report.sarif import Locator, describe, uses_source
+from cogcheck.report.summary import plural, summary
+from cogcheck.scan import ScanResult
+
+COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(level: str, message: str, **properties: str | int | None) -> str:
+    """One workflow command line; properties that are ``None`` are left out, the others keep their order."""
+    given = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items() if value is not None)
+    return f"::{level}{' ' + given if given else ''}::{escape_data(message)}"
+
+
+def annotation(finding: Finding, locator: Locator) -> str:
+    message = describe(finding)
+    if uses_source(finding, locator) and finding.source is not None:
+        file, line, column = locator.path(finding.source.file, source=True), finding.source.line, None
+        message += f" Template: {locator.path(finding.file)}:{finding.line}."
+    else:
+        file, line, column = locator.path(finding.file), finding.line, finding.column
+    title = f"{finding.rule_id} {finding.rule_name}".strip()
+    return command(
+        COMMANDS.get(finding.severity, "warning"), message, file=file, line=max(1, line), col=column, title=title
+    )
+
+
+def render(
+    result: ScanResult,
+    *,
+    root: Path | str | None = None,
+    cwd: Path | str | None = None,
+    source_root: Path | str | None = None,
+) -> str:
+    """``root``, ``cwd`` and ``source_root`` as for :func:`cogcheck.report.sarif.render`."""
+    locator = Locator.create(root, cwd, source_root)
+    lines = [annotation(finding, locator) for finding in result.findings]
+    for error in result.errors:
+        where = locator.path(error.file)
+        lines.append(command("error", error.message, file=where, line=error.line, title="cogcheck: input error"))
+    # plain lines carry template text too: one line each, so that nothing in them can start a workflow command
+    lines += [f"cogcheck: note: {' '.join(str(notice).split())}" for notice in result.notices]
+    counts = summary(result)
+    levels = ", ".join(plural(n, level) for level, n in counts["by_severity"].items() if n)
+    text = "cogcheck: " + plural(counts["findings"], "finding") + (f" ({levels})" if levels else "")
+    text += f" in {plural(counts['clients'], 'client')} of {plural(counts['templates'], 'template')}"
+    extras = [f"{counts[key]} {key}" for key in ("suppressed", "baselined") if counts[key]]
+    if result.errors:
+        extras.append(f"{plural(len(result.errors), 'input')} could not be read")
+    if extras:
+        text += "; " + ", ".join(extras)
+    lines.append(text)
+    return "\n".join(lines) + "\n"

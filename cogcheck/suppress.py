@@ -1,0 +1,146 @@
+"""Suppressions written in the template itself, read from the raw ``Metadata`` (never from resolved values).
+
+Two spellings are honoured, on a resource and at template level (top-level ``Metadata``):
+
+* cogcheck's own, which needs a reason::
+
+      Metadata:
+        cogcheck:
+          ignore:
+            - {id: COG-S001, reason: "legacy SPA, removed in Q3"}
+
+  An entry without a non-empty ``reason`` does not suppress anything: the finding is still reported, and a notice
+  says why the suppression was ignored. ``id`` is a rule id, a cfn-lint id (``W9201``) or a prefix of either
+  (``COG-S``), as with ``--ignore``.
+* cfn-lint's, which needs none: ``Metadata: {cfn-lint: {config: {ignore_checks: [E9101, W9201]}}}``, matched
+  against :attr:`~cogcheck.rules.Rule.cfn_lint_id` by prefix, as cfn-lint itself does.
+
+A resource's suppressions are tried before the template's, cogcheck's before cfn-lint's; the first match wins.
+Suppressed findings are not dropped: they are returned beside the active ones so that reports can show them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cogcheck.findings import Finding, Notice
+from cogcheck.parse import Template
+from cogcheck.rules import Rule
+
+#: What an ``id`` may look like: a cogcheck rule id or prefix, or a cfn-lint id or prefix of the plugin's ranges.
+_ID_SHAPE = re.compile(r"^(COG(-([ES](\d{1,3})?)?)?|[EWI](9(\d{1,3})?)?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is not reported as active."""
+
+    source: str  # "cogcheck" (Metadata.cogcheck.ignore) | "cfn-lint" (Metadata.cfn-lint.config.ignore_checks)
+    scope: str  # "resource" | "template"
+    id: str  # the id or prefix as written
+    reason: str  # the justification; empty for cfn-lint, which takes none
+
+    @property
+    def justification(self) -> str:
+        if self.reason:
+            return self.reason
+        return f"cfn-lint ignore_checks {self.id} in {self.scope} Metadata"
+
+    def matches(self, rule_id: str, cfn_lint_id: str) -> bool:
+        pattern = self.id.upper()
+        if self.source == "cfn-lint":
+            return cfn_lint_id.startswith(pattern)
+        return rule_id.startswith(pattern) or cfn_lint_id.startswith(pattern)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"source": self.source, "scope": self.scope, "id": self.id, "reason": self.justification}
+
+
+def read_suppressions(metadata: Any, scope: str) -> tuple[list[Suppression], list[str]]:
+    """The suppressions of one ``Metadata`` block, and the problems that made entries of it count for nothing."""
+    suppressions: list[Suppression] = []
+    problems: list[str] = []
+    if not isinstance(metadata, Mapping):
+        return suppressions, problems
+    own = metadata.get("cogcheck")
+    if own is not None:
+        entries = own.get("ignore") if isinstance(own, Mapping) else None
+        if not isinstance(entries, list):
+            problems.append("Metadata.cogcheck.ignore must be a list of {id: RULE, reason: WHY}; nothing is suppressed")
+            entries = []
+        for entry in entries:
+            rule_id = entry.get("id") if isinstance(entry, Mapping) else entry
+            reason = entry.get("reason") if isinstance(entry, Mapping) else None
+            if not isinstance(rule_id, str) or not _ID_SHAPE.match(rule_id.strip()):
+                problems.append(f"Metadata.cogcheck.ignore entry {_show(entry)} has no cogcheck rule id; it is ignored")
+                continue
+            rule_id = rule_id.strip()
+            if not isinstance(reason, str) or not reason.strip():
+                problems.append(
+                    f"suppression of {rule_id} has no reason, so it does not suppress: "
+                    f"write {{id: {rule_id}, reason: \"why this is acceptable\"}}"
+                )
+                continue
+            suppressions.append(Suppression("cogcheck", scope, rule_id, " ".join(reason.split())))
+    cfn_lint = metadata.get("cfn-lint")
+    config = cfn_lint.get("config") if isinstance(cfn_lint, Mapping) else None
+    checks = config.get("ignore_checks") if isinstance(config, Mapping) else None
+    if isinstance(checks, str):
+        checks = [checks]
+    if isinstance(checks, list):
+        named = [check.strip() for check in checks if isinstance(check, str) and check.strip()]
+        suppressions += [Suppression("cfn-lint", scope, check, "") for check in named]
+    return suppressions, problems
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def template_metadata(template: Template) -> Any:
+    """The template-level ``Metadata`` (for a Serverless Framework file, also the one beside ``Resources``)."""
+    metadata = template.doc.get("Metadata")
+    if metadata is None and len(template.resources_key) > 1:
+        node: Any = template.doc
+        for key in template.resources_key[:-1]:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        metadata = node.get("Metadata") if isinstance(node, Mapping) else None
+    return metadata
+
+
+def apply_suppressions(
+    template: Template, findings: Sequence[Finding], rules: Sequence[Rule], resource_type: str
+) -> tuple[list[Finding], list[tuple[Finding, Suppression]], list[Notice]]:
+    """Split ``findings`` of one template into (active, suppressed with why, notices about the suppressions).
+
+    Suppressions are read for the template and for every resource of ``resource_type``, so that a malformed or
+    reasonless one is reported even while it has nothing to suppress.
+    """
+    cfn_lint_ids = {rule.id: rule.cfn_lint_id for rule in rules}
+    notices: list[Notice] = []
+    template_level, problems = read_suppressions(template_metadata(template), "template")
+    notices += [Notice(template.file, None, problem) for problem in problems]
+    by_resource: dict[str, list[Suppression]] = {}
+    for logical_id, resource in template.resources.items():
+        if not isinstance(resource, Mapping) or resource.get("Type") != resource_type:
+            continue
+        own, problems = read_suppressions(resource.get("Metadata"), "resource")
+        by_resource[logical_id] = own
+        notices += [Notice(template.file, logical_id, problem) for problem in problems]
+    active: list[Finding] = []
+    suppressed: list[tuple[Finding, Suppression]] = []
+    for finding in findings:
+        cfn_lint_id = cfn_lint_ids.get(finding.rule_id, "")
+        candidates = by_resource.get(finding.resource, []) + template_level
+        ordered = [s for s in candidates if s.source == "cogcheck"] + [s for s in candidates if s.source != "cogcheck"]
+        match = next((s for s in ordered if s.matches(finding.rule_id, cfn_lint_id)), None)
+        if match is None:
+            active.append(finding)
+        else:
+            suppressed.append((finding, match))
+    return active, suppressed, notices
+
