@@ -1,0 +1,348 @@
+"""cogcheck's rules inside cfn-lint: ``cfn-lint -a cogcheck.cfnlint_rules -- template.yaml``.
+
+cfn-lint imports the module named by ``-a/--append-rules`` (or ``append_rules`` in ``.cfnlintrc``) and instantiates
+every class among the module's own members that subclasses ``CloudFormationLintRule``. So this module defines one such
+class per rule of ``rules/``, generated at import time and set as module globals (``E9104TokenOutlivesRefreshToken``
+…); nothing here is written per rule.
+
+There is one engine: each template is checked once by :func:`cogcheck.scan.check_template` on cfn-lint's own parsed
+template (positions come from cfn-lint's node marks), the findings are cached on the template object, and each
+generated class hands back the findings of its own rule. Findings are already reduced to one per rule, resource,
+property and scenario, so cfn-lint's condition scenarios never multiply them.
+
+This is the only module of cogcheck that imports :mod:`cfnlint`; ``cogcheck scan`` never imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+from cogcheck.findings import Finding
+from cogcheck.parse import PathT, Position, TemplateError, _locate_yaml, as_template, decode
+from cogcheck.resolve import ResolveOptions
+from cogcheck.rules import Rule, load_rules
+from cogcheck.scan import ScanOptions, check_template
+
+LOGGER = logging.getLogger(__name__)
+
+#: Where a rule's documentation is published (``cogcheck rule ID`` prints the same text).
+DOCS_URL = "https://github.com/cogcheck/cogcheck/blob/main/docs/rules.md#{anchor}"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A finding as cfn-lint reports it: the path written in the file and the 0-based span of its key."""
+
+    finding: Finding
+    path: tuple[str | int, ...]
+    span: tuple[int, int, int, int]  # start line, start column, end line, end column (0-based, as cfn-lint's marks)
+
+    @property
+    def message(self) -> str:
+        """The finding's message, plus the scenario as ``cogcheck scan`` prints it (keeps scenarios apart)."""
+        finding = self.finding
+        return f"{finding.message} ({finding.scenario_text})" if finding.scenario else finding.message
+
+
+@dataclass
+class _Outcome:
+    doc: Any  # the cfn-lint document the findings were computed on
+    by_rule: dict[str, list[Located]]
+    error: Exception | None = None
+    error_reported: bool = False
+
+
+_CACHE: weakref.WeakKeyDictionary[Any, _Outcome] = weakref.WeakKeyDictionary()
+
+
+def _marks(node: Any) -> tuple[Any, Any] | None:
+    start, end = getattr(node, "start_mark", None), getattr(node, "end_mark", None)
+    if start is None or end is None:
+        return None
+    return start, end
+
+
+@dataclass(frozen=True)
+class _Mark:
+    line: int  # 0-based, as yaml's and cfn-lint's marks
+    column: int
+
+
+class _Key(str):
+    """A mapping key as written in the file, with its marks."""
+
+    start_mark: _Mark
+    end_mark: _Mark
+
+
+class _Mapping(dict[Any, Any]):
+    start_mark: Any
+    end_mark: Any
+
+
+class _List(list[Any]):
+    start_mark: Any
+    end_mark: Any
+
+
+class _Source:
+    """The template's text, read lazily, to compose a node's span again with YAML (JSON is YAML too)."""
+
+    def __init__(self, filename: str | None) -> None:
+        self.filename = filename
+        self._lines: list[str] | None = None
+
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = []
+            if self.filename:
+                with contextlib.suppress(OSError, TemplateError):
+                    text = decode(self.filename, Path(self.filename).read_bytes())
+                    self._lines = [*text.splitlines(keepends=True), ""]  # "": an end mark past the last line break
+        return self._lines
+
+    def compose(self, node: Any) -> tuple[Any, int] | None:
+        """yaml's node graph of ``node``'s source span, and the line it starts on (columns are the file's)."""
+        import yaml
+
+        start, end = _marks(node) or (None, None)
+        lines = self.lines()
+        if start is None or end is None or not start.line <= end.line < len(lines):
+            return None
+        text = [" " * start.column + lines[start.line][start.column:]] + lines[start.line + 1:end.line + 1]
+        text[-1] = text[-1][: end.column]  # the first line is padded, so columns are the file's on every line
+        try:
+            root = yaml.compose("".join(text), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError:
+            return None
+        return (root, start.line) if root is not None else None
+
+    def keys(self, node: Any) -> list[_Key] | None:
+        """The keys of mapping ``node`` as written, in order; None when they cannot be told (merge keys, aliases)."""
+        import yaml
+
+        composed = self.compose(node)
+        if composed is None or not isinstance(composed[0], yaml.MappingNode):
+            return None
+        root, offset = composed
+        keys = []
+        for key_node, _value in root.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                return None
+            key = _Key(key_node.value)
+            key.start_mark = _Mark(offset + key_node.start_mark.line, key_node.start_mark.column)
+            key.end_mark = _Mark(offset + key_node.end_mark.line, key_node.end_mark.column)
+            keys.append(key)
+        return keys
+
+
+def verbatim_keys(node: Any, source: _Source) -> Any:
+    """cfn-lint's document with every mapping key a string as written in the file.
+
+    cfn-lint's YAML reads a key such as ``Yes``, ``Off`` or ``123456789012`` as a boolean or a number; CloudFormation
+    and ``cogcheck scan`` read keys verbatim (a logical id ``Yes``, an account id in ``Mappings``). Copy on write: only
+    mappings with such keys, and what contains them, are rebuilt, keeping their marks.
+    """
+    if isinstance(node, Mapping):
+        items = [(key, verbatim_keys(value, source)) for key, value in node.items()]
+        changed = any(new is not node[key] for key, new in items)
+        if any(not isinstance(key, str) for key, _ in items):
+            written = source.keys(node)
+            if written is None or len(written) != len(items):
+                items = [(key if isinstance(key, str) else str(key), value) for key, value in items]
+            else:
+                pairs = zip(items, written, strict=True)
+                items = [(key if isinstance(key, str) else text, value) for (key, value), text in pairs]
+            changed = True
+        if not changed:
+            return node
+        mapping = _Mapping(items)
+        mapping.start_mark, mapping.end_mark = _marks(node) or (None, None)
+        return mapping
+    if isinstance(node, list):
+        values = [verbatim_keys(value, source) for value in node]
+        if all(new is old for new, old in zip(values, node, strict=True)):
+            return node
+        sequence = _List(values)
+        sequence.start_mark, sequence.end_mark = _marks(node) or (None, None)
+        return sequence
+    return node
+
+
+class _NodeLocator:
+    """``locate(path)`` over cfn-lint's decoded nodes, with cogcheck's conventions.
+
+    A mapping entry is located at its key, a sequence item at the item; the walk stops at the deepest part of the
+    path that is written in the file. Keys without marks (``!If [...]`` becomes ``{"Fn::If": [...]}``) keep the mark
+    reached so far, like cogcheck's own locator does for short-form tags.
+
+    cfn-lint keeps marks on strings, mappings and sequences only: a number or boolean inside a sequence (``!If [C, 48,
+    30]``) has none. Then the source text of the innermost value that has marks is composed again and the rest of the
+    path is located in it, so positions stay those of ``cogcheck scan``.
+
+    Each answer is remembered with the path that was found and the span of its mark, for the cfn-lint match.
+    """
+
+    def __init__(self, doc: Any, source: _Source) -> None:
+        self.doc = doc
+        self.source = source
+        self.found: dict[Position, tuple[tuple[str | int, ...], tuple[int, int, int, int]]] = {}
+
+    def __call__(self, path: PathT) -> Position:
+        node = self.doc
+        marks = _marks(node)
+        anchor: tuple[Any, int] | None = (node, 0) if marks else None  # innermost value with marks, and its depth
+        exact = True
+        found: list[str | int] = []
+        for part in path:
+            if isinstance(node, Mapping) and isinstance(part, str) and part in node:
+                key = next(k for k in node if k == part)
+                marks = _marks(key) or marks
+                node = node[part]
+            elif isinstance(node, Sequence) and not isinstance(node, str) and isinstance(part, int) \
+                    and 0 <= part < len(node):
+                node = node[part]
+                item_marks = _marks(node)
+                exact = exact and item_marks is not None
+                marks = item_marks or marks
+            else:
+                break
+            found.append(part)
+            if exact and _marks(node) is not None:
+                anchor = (node, len(found))
+        span = self._span(marks)
+        if not exact and anchor is not None:
+            span = self._recompose(anchor[0], path[anchor[1]:len(found)]) or span
+        position = (span[0] + 1, span[1] + 1)
+        self.found.setdefault(position, (tuple(found), span))
+        return position
+
+    @staticmethod
+    def _span(marks: tuple[Any, Any] | None) -> tuple[int, int, int, int]:
+        if marks is None:
+            return 0, 0, 0, 1
+        start, end = marks
+        return start.line, start.column, end.line, end.column
+
+    def _recompose(self, node: Any, rest: PathT) -> tuple[int, int, int, int] | None:
+        """The span of ``rest`` inside ``node``, found in ``node``'s source text composed again."""
+        composed = self.source.compose(node)
+        if composed is None:
+            return None
+        root, offset = composed
+        line, column = _locate_yaml(root, rest)
+        return offset + line - 1, column - 1, offset + line - 1, column
+
+
+def _parameters(cfn: Any) -> dict[str, str]:
+    """Parameter values given to cfn-lint (``--parameters`` / ``--parameter-files``) when there is exactly one set."""
+    sets = getattr(getattr(cfn, "context", None), "parameter_sets", None) or []
+    if len(sets) != 1:
+        return {}
+    values: dict[str, str] = {}
+    for name, value in (getattr(sets[0], "parameters", None) or {}).items():
+        if isinstance(value, (list, tuple)):
+            values[str(name)] = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            values[str(name)] = "true" if value else "false"
+        else:
+            values[str(name)] = str(value)
+    return values
+
+
+def run_engine(cfn: Any) -> dict[str, list[Located]]:
+    """Every cogcheck finding of one cfn-lint template, by cogcheck rule id (the engine runs once)."""
+    source = _Source(cfn.filename)
+    doc = verbatim_keys(cfn.template, source)
+    locator = _NodeLocator(doc, source)
+    template = as_template(cfn.filename or "-", doc, locator)
+    by_rule: dict[str, list[Located]] = {}
+    if template is None:
+        return by_rule
+    options = ScanOptions(resolve=ResolveOptions(parameters=_parameters(cfn)))
+    findings, notices, _clients = check_template(template, load_rules(), options)
+    for notice in notices:
+        LOGGER.info("cogcheck: %s", notice)
+    for finding in sorted(findings, key=Finding.sort_key):
+        path, span = locator.found.get(
+            (finding.line, finding.column),
+            ((*template.resources_key, finding.resource), (finding.line - 1, finding.column - 1) * 2),
+        )
+        by_rule.setdefault(finding.rule_id, []).append(Located(finding, path, span))
+    return by_rule
+
+
+def _outcome(cfn: Any) -> _Outcome:
+    outcome = _CACHE.get(cfn)
+    if outcome is None or outcome.doc is not cfn.template:
+        try:
+            outcome = _Outcome(cfn.template, run_engine(cfn))
+        except Exception as exc:  # reported once, by the first rule that asks (see _match)
+            outcome = _Outcome(cfn.template, {}, exc)
+        _CACHE[cfn] = outcome
+    return outcome
+
+
+def _match(self: Any, cfn: Any) -> list[RuleMatch]:
+    """``CloudFormationLintRule.match`` of every generated rule: this rule's share of the template's findings."""
+    outcome = _outcome(cfn)
+    if outcome.error is not None:
+        if outcome.error_reported:
+            return []
+        outcome.error_reported = True  # cfn-lint reports it once as E0002 instead of once per rule
+        raise outcome.error
+    return [
+        RuleMatch(list(located.path), located.message, location=located.span, cogcheck_rule=located.finding.rule_id)
+        for located in outcome.by_rule.get(self.cogcheck_id, [])
+    ]
+
+
+def class_name(rule: Rule) -> str:
+    """``E9104TokenOutlivesRefreshToken``: the cfn-lint id and the rule's name in CamelCase."""
+    return rule.cfn_lint_id + "".join(part.capitalize() for part in rule.name.split("-"))
+
+
+def _description(rule: Rule) -> str:
+    what = re.sub(r"\s+", " ", str(rule.docs.get("what", ""))).strip()
+    return f"{rule.id} ({rule.name}): {what}" if what else f"{rule.id} ({rule.name})"
+
+
+def make_rule_class(rule: Rule) -> type[CloudFormationLintRule]:
+    """A ``CloudFormationLintRule`` subclass for one cogcheck rule."""
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "__qualname__": class_name(rule),
+        "__doc__": f"{rule.id} {rule.name}: {rule.summary}",
+        "id": rule.cfn_lint_id,
+        "shortdesc": rule.summary,
+        "description": _description(rule),
+        "source_url": DOCS_URL.format(anchor=rule.id.lower()),
+        "tags": ["cogcheck", "resources", "cognito", *rule.tags],
+        "cogcheck_id": rule.id,
+        "match": _match,
+    }
+    return type(class_name(rule), (CloudFormationLintRule,), namespace)
+
+
+def _generate(rules: Sequence[Rule], into: dict[str, Any]) -> dict[str, type[CloudFormationLintRule]]:
+    classes: dict[str, type[CloudFormationLintRule]] = {}
+    for rule in rules:
+        cls = make_rule_class(rule)
+        classes[rule.cfn_lint_id] = cls
+        into[cls.__name__] = cls
+    return classes
+
+
+#: cfn-lint id → generated rule class (each is also a module global, which is what cfn-lint looks for).
+RULE_CLASSES: dict[str, type[CloudFormationLintRule]] = _generate(load_rules(), globals())
+
+__all__ = ["RULE_CLASSES", "class_name", "make_rule_class", "run_engine", *(c.__name__ for c in RULE_CLASSES.values())]
