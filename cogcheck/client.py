@@ -86,7 +86,7 @@ def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
     derivation = (
         f"TokenValidityUnits.{unit_key} is {unit}" if unit_given else f"{default_unit} is the default unit"
     )
-    if number == 0 and token == "refresh_token":
+    if number == 0 and token == "refresh_token":  # noqa: S105 - a token name, not a secret
         # The API reads 0 as "use the default" (CloudFormation's schema rejects it: COG-E003 says so).
         return {
             "seconds": default_seconds,

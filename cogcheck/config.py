@@ -15,6 +15,7 @@ Keys (kebab-case; snake_case accepted)::
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -119,10 +120,8 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
 def path_matches(file: str, pattern: str, base: Path) -> bool:
     """Whether ``file`` (as reported) matches a per-path glob, written relative to the config's directory."""
     candidates = {PurePosixPath(file).as_posix()}
-    try:
+    with contextlib.suppress(ValueError):
         candidates.add(Path(file).resolve().relative_to(base.resolve()).as_posix())
-    except ValueError:
-        pass
     return any(
         fnmatch.fnmatch(candidate, pattern) or fnmatch.fnmatch(candidate, pattern.rstrip("/") + "/*")
         for candidate in candidates

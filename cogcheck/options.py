@@ -95,6 +95,10 @@ def build_scan_options(
     parameters_file: Path | None = None,
     pseudo: Mapping[str, str | None] | None = None,
     config: Any = None,
+    production: bool = False,
+    production_stacks: Sequence[str] = (),
+    previous: Path | None = None,
+    scan_roots: Sequence[str] = (),
 ) -> ScanOptions:
     """Options from the command line, on top of a :class:`cogcheck.config.Config` when one was found."""
     rules = load_rules()
@@ -115,4 +119,35 @@ def build_scan_options(
         severity=parse_severities(rules, [*config_severity, *severity]),
         per_path_ignores=tuple(per_path),
         config_base=config.base if config else None,
+        settings=policy_settings(config, production, production_stacks, previous, scan_roots),
     )
+
+
+def policy_settings(
+    config: Any,
+    production: bool = False,
+    production_stacks: Sequence[str] = (),
+    previous: Path | None = None,
+    scan_roots: Sequence[str] = (),
+) -> dict[str, Any]:
+    """``ScanOptions.settings`` read by the COG-S predicates (see :mod:`cogcheck.policy_predicates`).
+
+    ``--production`` / ``--production-stacks`` add to the configuration's ``production`` / ``production-stacks``;
+    ``placeholder-hosts`` comes from the configuration only; ``--previous`` must exist.
+    """
+    settings: dict[str, Any] = {}
+    if production or (config is not None and config.get("production") is True):
+        settings["production"] = True
+    stacks = [*(config.get("production-stacks", []) if config else []), *production_stacks]
+    if stacks:
+        settings["production_stacks"] = stacks
+    if config is not None and config.get("placeholder-hosts") is not None:
+        settings["placeholder_hosts"] = list(config.get("placeholder-hosts"))
+    if previous is not None:
+        if not previous.exists():
+            raise OptionError(f"--previous {previous}: no such file or directory")
+        if previous.is_file() and (len(scan_roots) != 1 or Path(scan_roots[0]).is_dir()):
+            raise OptionError("--previous names a file: scan exactly one template file, or give a directory")
+        settings["previous"] = str(previous)
+        settings["scan_roots"] = list(scan_roots)
+    return settings

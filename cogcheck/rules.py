@@ -148,6 +148,7 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     """Every rule of ``directory`` (the shipped rules by default), sorted by id."""
     import yaml
 
+    import cogcheck.policy_predicates  # noqa: F401  (registers the COG-S predicates)
     from cogcheck.predicates import PREDICATES
 
     directory = directory or rules_dir()

@@ -61,7 +61,9 @@ def _param_text(value: Any) -> tuple[str, str]:
     return ("Number" if isinstance(value, int) else "String"), str(value)
 
 
-def _write(directory: Path, name: str, parameters: dict[str, Any], conditions: dict[str, Any], props: dict[str, Any]) -> Path:
+def _write(
+    directory: Path, name: str, parameters: dict[str, Any], conditions: dict[str, Any], props: dict[str, Any]
+) -> Path:
     template = {
         "Parameters": parameters,
         "Conditions": conditions,

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from cogcheck.rules import load_rules
-from tests.helpers import RULE_FIXTURES, Expected, annotations, identity, scan_paths, yaml_to_json
+from tests.helpers import (
+    RULE_FIXTURES,
+    Expected,
+    annotations,
+    header_settings,
+    identity,
+    scan_paths,
+    yaml_to_json,
+)
 
 FIXTURE_FILES = sorted(p for p in RULE_FIXTURES.glob("*/*") if p.suffix in (".yaml", ".yml", ".json"))
 
@@ -17,10 +25,10 @@ def _id(path: Path) -> str:
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=_id)
-def test_fixture_findings_match_annotations(path: Path) -> None:
+def test_fixture_findings_match_annotations(path: Path, tmp_path: Path) -> None:
     rule_id = path.parent.name
     expected = annotations(path)
-    result = scan_paths(path)
+    result = scan_paths(path, settings=header_settings(path.read_text(encoding="utf-8"), tmp_path))
     assert not result.errors, result.errors
     actual = {Expected(f.rule_id, f.line) for f in result.findings if f.rule_id == rule_id}
     if path.name.startswith("pass"):
@@ -32,15 +40,16 @@ def test_fixture_findings_match_annotations(path: Path) -> None:
     unexpected = [f for f in result.findings if f.severity == "error" and f.rule_id not in annotated]
     assert not unexpected, [f"{f.rule_id}:{f.line} {f.message}" for f in unexpected]
     others = {Expected(f.rule_id, f.line) for f in result.findings if f.rule_id in annotated}
-    assert {e for e in expected} <= others
+    assert set(expected) <= others
 
 
 @pytest.mark.parametrize("path", [p for p in FIXTURE_FILES if p.suffix != ".json"], ids=_id)
 def test_yaml_and_json_give_the_same_findings(path: Path, tmp_path: Path) -> None:
     as_json = tmp_path / (path.stem + ".json")
     as_json.write_text(yaml_to_json(path), encoding="utf-8")
-    from_yaml = sorted(map(identity, scan_paths(path).findings), key=repr)
-    from_json = sorted(map(identity, scan_paths(as_json).findings), key=repr)
+    settings = header_settings(path.read_text(encoding="utf-8"), tmp_path)
+    from_yaml = sorted(map(identity, scan_paths(path, settings=settings).findings), key=repr)
+    from_json = sorted(map(identity, scan_paths(as_json, settings=settings).findings), key=repr)
     assert from_yaml == from_json
 
 

@@ -44,7 +44,9 @@ def test_deployed_cdk_integ_snapshots_have_no_deploy_error(shared: Path) -> None
     result = scan([str(shared / "spec" / "cdk-integ")])
     assert not result.errors
     assert result.clients >= 7
-    deploy_errors = [f"{f.file}:{f.line} {f.rule_id} {f.message}" for f in result.findings if f.rule_id.startswith("COG-E")]
+    deploy_errors = [
+        f"{f.file}:{f.line} {f.rule_id} {f.message}" for f in result.findings if f.rule_id.startswith("COG-E")
+    ]
     assert deploy_errors == []
 
 
