@@ -208,15 +208,13 @@ def scan(
 
 def _ci_report(output_format: Format, result: object, options: object, show_suppressed: bool) -> str:
     """SARIF, workflow commands or Markdown: paths relative to the git root above the current directory."""
-    from cogcheck.rules import load_rules
     from cogcheck.scan import ScanOptions, ScanResult
 
     assert isinstance(result, ScanResult) and isinstance(options, ScanOptions)
     if output_format is Format.sarif:
         from cogcheck.report import sarif
 
-        rules = options.rules if options.rules is not None else load_rules()
-        return sarif.render(result, rules, source_root=options.source_root, severity=options.severity)
+        return sarif.render(result, options.enabled_rules(), source_root=options.source_root, severity=options.severity)
     if output_format is Format.github:
         from cogcheck.report import github
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.resolve import ResolveOptions
-from cogcheck.rules import SEVERITIES, Rule, load_rules
+from cogcheck.rules import SEVERITIES, id_matches, rule_ids
 from cogcheck.scan import ScanOptions
 
 
@@ -16,21 +16,21 @@ class OptionError(Exception):
     """A usage error: exit 2 with this message."""
 
 
-def _matches(rule: Rule, patterns: Sequence[str]) -> bool:
-    return any(rule.id.startswith(p.upper()) or rule.cfn_lint_id == p.upper() for p in patterns)
-
-
-def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
-    known = [rule.id for rule in rules] + [rule.cfn_lint_id for rule in rules]
-    for pattern in [*select, *ignore]:
-        if not any(k.startswith(pattern.upper()) for k in known):
+def check_patterns(ids: Sequence[str], patterns: Sequence[str]) -> None:
+    for pattern in patterns:
+        if not pattern.strip() or not any(id_matches(rule_id, pattern) for rule_id in ids):
             raise OptionError(f"unknown rule id or prefix {pattern!r} (see `cogcheck rules`)")
-    chosen = [rule for rule in rules if not select or _matches(rule, select)]
-    return [rule for rule in chosen if not _matches(rule, ignore)]
 
 
-def parse_severities(rules: Sequence[Rule], values: Sequence[str]) -> dict[str, str]:
-    ids = {rule.id for rule in rules}
+def select_ids(ids: Sequence[str], select: Sequence[str], ignore: Sequence[str]) -> list[str]:
+    """The rule ids ``--select`` / ``--ignore`` leave enabled; unknown patterns are usage errors."""
+    check_patterns(ids, [*select, *ignore])
+    chosen = [i for i in ids if not select or any(id_matches(i, p) for p in select)]
+    return [i for i in chosen if not any(id_matches(i, p) for p in ignore)]
+
+
+def parse_severities(ids_: Sequence[str], values: Sequence[str]) -> dict[str, str]:
+    ids = set(ids_)
     overrides: dict[str, str] = {}
     for value in values:
         rule_id, sep, level = value.partition("=")
@@ -100,23 +100,27 @@ def build_scan_options(
     previous: Path | None = None,
     scan_roots: Sequence[str] = (),
 ) -> ScanOptions:
-    """Options from the command line, on top of a :class:`cogcheck.config.Config` when one was found."""
-    rules = load_rules()
+    """Options from the command line, on top of a :class:`cogcheck.config.Config` when one was found.
+
+    Rules are not loaded here (that costs a YAML parse of every rule file): ids are checked against the rule files'
+    names, and the scan loads the enabled rules when it first meets a user pool client.
+    """
+    ids = rule_ids()
     config_select = list(config.get("select", [])) if config else []
     config_ignore = list(config.get("ignore", [])) if config else []
     config_severity = [f"{k}={v}" for k, v in (config.get("severity", {}) if config else {}).items()]
     per_path = []
     if config:
-        for glob, ids in config.get("per-path-ignores", {}).items():
-            kept = select_rules(rules, [], ids)  # unknown ids are usage errors
-            per_path.append((glob, tuple(rule.id for rule in rules if rule not in kept)))
+        for glob, patterns in config.get("per-path-ignores", {}).items():
+            check_patterns(ids, patterns)  # unknown ids are usage errors
+            per_path.append((glob, tuple(i for i in ids if any(id_matches(i, p) for p in patterns))))
     return ScanOptions(
-        rules=select_rules(rules, list(select) or config_select, [*config_ignore, *ignore]),
+        enabled=tuple(select_ids(ids, list(select) or config_select, [*config_ignore, *ignore])),
         resolve=ResolveOptions(
             parameters=parse_parameters(parameters, parameters_file),
             pseudo={key: value for key, value in (pseudo or {}).items() if value is not None},
         ),
-        severity=parse_severities(rules, [*config_severity, *severity]),
+        severity=parse_severities(ids, [*config_severity, *severity]),
         per_path_ignores=tuple(per_path),
         config_base=config.base if config else None,
         settings=policy_settings(config, production, production_stacks, previous, scan_roots),

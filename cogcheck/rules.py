@@ -51,11 +51,13 @@ class Rule:
 
     @property
     def cfn_lint_id(self) -> str:
-        """Stable cfn-lint id: ``COG-E0NN`` → ``E91NN``; ``COG-S0NN`` → ``W92NN`` (``I92NN`` for note rules)."""
+        """Stable cfn-lint id: ``COG-E0NN`` → ``E91NN``; ``COG-S0NN`` → ``W92NN``, or ``I92NN`` when every case of
+        the rule is note-level (cfn-lint hides ``I`` rules unless asked, so a rule that can warn must be ``W``)."""
         number = int(self.id[5:])
         if self.id[4] == "E":
             return f"E91{number:02d}"
-        return f"{'I' if self.severity == 'note' else 'W'}92{number:02d}"
+        levels = {self.severity, *(check.severity for check in self.checks if check.severity)}
+        return f"{'I' if levels == {'note'} else 'W'}92{number:02d}"
 
     @property
     def group(self) -> str:
@@ -142,6 +144,21 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
 
 
 _CACHE: dict[Path, tuple[Rule, ...]] = {}
+
+
+def rule_ids(directory: Path | None = None) -> list[str]:
+    """The ids of the shipped rules, read off the file names: no parsing (cheap enough for option checks)."""
+    return sorted(path.stem for path in (directory or rules_dir()).glob("COG-*.yaml") if _ID.match(path.stem))
+
+
+def id_matches(rule_id: str, pattern: str) -> bool:
+    """``pattern`` is a rule id or prefix (``COG-S``), or a cfn-lint id or prefix (``E9101``, ``W92``)."""
+    pattern = pattern.strip().upper()
+    if rule_id.startswith(pattern):
+        return True
+    number = rule_id[5:]  # "0NN"
+    aliases = [f"E91{number[1:]}"] if rule_id[4] == "E" else [f"W92{number[1:]}", f"I92{number[1:]}"]
+    return any(alias.startswith(pattern) for alias in aliases) and len(pattern) >= 2
 
 
 def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:

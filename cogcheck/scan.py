@@ -23,13 +23,22 @@ MARKER = CLIENT_TYPE.encode()
 
 @dataclass
 class ScanOptions:
-    rules: Sequence[Rule] | None = None  # None: every shipped rule
+    rules: Sequence[Rule] | None = None  # None: the shipped rules, loaded when a client is first met
+    enabled: tuple[str, ...] | None = None  # ids of the shipped rules to run (None: all)
     resolve: ResolveOptions = field(default_factory=ResolveOptions)
     severity: Mapping[str, str] = field(default_factory=dict)  # rule id → level override
     settings: Mapping[str, Any] = field(default_factory=dict)  # policy knobs predicates may read
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rule ids or prefixes)
     config_base: Path | None = None  # per-path globs are relative to the config file's directory
     source_root: Path | None = None  # CDK stack frames are made relative to it (default: the git root)
+
+
+    def enabled_rules(self) -> Sequence[Rule]:
+        """The rules to run; the shipped ones are parsed on first use."""
+        if self.rules is None:
+            shipped = load_rules()
+            self.rules = [r for r in shipped if self.enabled is None or r.id in self.enabled]
+        return self.rules
 
 
 @dataclass
@@ -46,7 +55,6 @@ class ScanResult:
 def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
     """Scan files and directories; every input is scanned even when others fail."""
     options = options or ScanOptions()
-    rules = options.rules if options.rules is not None else load_rules()
     result = ScanResult()
     for item in discover(paths, options.source_root):
         if isinstance(item, InputError):
@@ -55,7 +63,7 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
         if isinstance(item, Notice):
             result.notices.append(item)  # e.g. an incomplete or newer cloud assembly
             continue
-        scan_input(item, rules, options, result)
+        scan_input(item, options, result)
     if options.per_path_ignores:
         result.findings = [f for f in result.findings if not _ignored_by_path(f, options)]
     result.findings.sort(key=Finding.sort_key)
@@ -75,7 +83,7 @@ def _ignored_by_path(finding: Finding, options: ScanOptions) -> bool:
     )
 
 
-def scan_input(item: TemplateInput, rules: Sequence[Rule], options: ScanOptions, result: ScanResult) -> None:
+def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult) -> None:
     try:
         data = item.path.read_bytes()
     except OSError as exc:
@@ -93,6 +101,7 @@ def scan_input(item: TemplateInput, rules: Sequence[Rule], options: ScanOptions,
     if item.link is not None:
         item.link.apply(template)  # a nested stack's template sees its parent's pool (cogcheck.assembly_nested)
     result.templates += 1
+    rules = options.enabled_rules()
     findings, notices, clients = check_template(template, rules, options, item)
     findings, suppressed, suppress_notices = apply_suppressions(template, findings, rules, CLIENT_TYPE)
     result.suppressed.extend(suppressed)

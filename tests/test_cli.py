@@ -254,3 +254,16 @@ def test_colour_on_a_terminal_only(project: Path) -> None:
     result = scan([str(project / "templates" / "bad.yaml")], ScanOptions())
     assert "\033[31merror" in render(result, colour=True)
     assert "\033[" not in render(result, colour=False)
+
+
+def test_start_up_loads_no_rule_when_there_is_no_client(tmp_path: Path) -> None:
+    """Rule files are parsed only when a template with a client is met; option checks use their names."""
+    (tmp_path / "other.yaml").write_text("Resources: {B: {Type: AWS::S3::Bucket}}\n", encoding="utf-8")
+    code = (
+        "import sys; from cogcheck import rules; from cogcheck.cli import main\n"
+        "sys.argv = ['cogcheck', 'scan', sys.argv[1], '--select', 'COG-E', '--ignore', 'W92']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    print(exit.code, len(rules._CACHE),"
+        " sorted(m for m in ('cfnlint', 'jsonpath_ng', 'pydantic', 'rich') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "0 0 []"
