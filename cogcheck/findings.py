@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -40,6 +39,8 @@ class Finding:
     @builtins.property
     def fingerprint(self) -> str:
         """sha256 of rule, stack (or file for a loose template), resource, property and scenario — no lines."""
+        import hashlib
+
         identity = [
             self.rule_id,
             self.stack if self.stack is not None else self.file,

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cogcheck.client import CLIENT_TYPE, build_view
+from cogcheck.client import CLIENT_TYPE
 from cogcheck.discover import TemplateInput, discover
-from cogcheck.engine import Hit, evaluate_rules
 from cogcheck.findings import Finding, InputError, Notice
 from cogcheck.parse import Template, TemplateError, parse_template
-from cogcheck.paths import format_property
-from cogcheck.predicates import World
-from cogcheck.resolve import ResolveOptions, Scenario, plan_scenarios
+from cogcheck.resolve import ResolveOptions, Scenario
 from cogcheck.rules import Rule, load_rules
-from cogcheck.suppress import Suppression, apply_suppressions
+
+if TYPE_CHECKING:  # the engine is imported when a template with a client is met, not at start-up
+    from cogcheck.engine import Hit
+    from cogcheck.suppress import Suppression
 
 MARKER = CLIENT_TYPE.encode()
 
@@ -103,6 +103,8 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult) ->
     result.templates += 1
     rules = options.enabled_rules()
     findings, notices, clients = check_template(template, rules, options, item)
+    from cogcheck.suppress import apply_suppressions
+
     findings, suppressed, suppress_notices = apply_suppressions(template, findings, rules, CLIENT_TYPE)
     result.suppressed.extend(suppressed)
     notices = notices + suppress_notices
@@ -115,6 +117,11 @@ def check_template(
     template: Template, rules: Sequence[Rule], options: ScanOptions, item: TemplateInput | None = None
 ) -> tuple[list[Finding], list[Notice], int]:
     """Findings for every client of one parsed template."""
+    from cogcheck.client import build_view
+    from cogcheck.engine import evaluate_rules
+    from cogcheck.predicates import World
+    from cogcheck.resolve import plan_scenarios
+
     resolve = options.resolve
     if item is not None and item.parameters:
         resolve = ResolveOptions({**item.parameters, **resolve.parameters}, resolve.pseudo, resolve.max_scenarios)
@@ -165,6 +172,8 @@ def _finding(
     while path and path not in origins:
         path = path[:-1]
     raw = origins[path] if path else ()
+    from cogcheck.paths import format_property
+
     line, column = template.locate_in_resources((logical_id,) + tuple(raw))
     context = item.context if item is not None else None
     construct_path = source = None
