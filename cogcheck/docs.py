@@ -55,6 +55,17 @@ def rule_summary(rule: Rule) -> dict[str, Any]:
     }
 
 
+def render_table(rules: Sequence[Rule]) -> str:
+    """The rule table (README and the reference): id, name, severity, cfn-lint id, summary."""
+    lines = ["| id | name | severity | cfn-lint | summary |", "|---|---|---|---|---|"]
+    for rule in rules:
+        lines.append(
+            f"| [{rule.id}](docs/rules.md#{rule.id.lower()}) | {rule.name} | {rule.severity} | {rule.cfn_lint_id} "
+            f"| {rule.summary} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def render_reference(rules: Sequence[Rule]) -> str:
     """``docs/rules.md``: a table of every rule, then each rule's docs."""
     lines = [

@@ -145,3 +145,11 @@ def test_generic_jsonpath_falls_back_to_jsonpath_ng() -> None:
 def test_operators_are_a_closed_documented_set() -> None:
     assert {"present", "absent", "equals", "in", "contains", "outside", "matches", "all", "any", "not",
             "implies", "predicate"} <= set(OPERATORS)
+
+
+def test_readme_rule_table_is_in_sync() -> None:
+    from cogcheck.docs import render_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index("<!-- rules:start -->\n"), readme.index("<!-- rules:end -->")
+    assert readme[start + len("<!-- rules:start -->\n") : end] == render_table(RULES)
