@@ -267,3 +267,18 @@ def test_start_up_loads_no_rule_when_there_is_no_client(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "0 0 []"
+
+
+def test_text_summary_counts_suppressed_and_baselined(project: Path) -> None:
+    suppressed = BAD.replace(
+        "    Type: AWS::Cognito::UserPoolClient\n",
+        "    Type: AWS::Cognito::UserPoolClient\n"
+        "    Metadata: {cogcheck: {ignore: [{id: COG-E001, reason: accepted until the v2 client ships}]}}\n",
+    )
+    (project / "templates" / "bad.yaml").write_text(suppressed, encoding="utf-8")
+    code, out, _ = run("scan", "templates", "--select", "COG-E001", cwd=project)
+    assert code == 0 and out.rstrip().endswith("; 1 suppressed in the template")
+    (project / "templates" / "bad.yaml").write_text(BAD, encoding="utf-8")
+    assert run("scan", "templates", "--select", "COG-E001", "--write-baseline", "base.json", cwd=project)[0] == 0
+    code, out, _ = run("scan", "templates", "--select", "COG-E001", "--baseline", "base.json", cwd=project)
+    assert code == 0 and out.rstrip().endswith("; 1 in the baseline")

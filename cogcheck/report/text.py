@@ -42,6 +42,10 @@ def render(result: ScanResult, colour: bool = False) -> str:
     )
     text = plural(counts["findings"], "finding") + (f" ({levels})" if levels else "")
     text += f" in {plural(counts['clients'], 'client')} of {plural(counts['templates'], 'template')}"
+    if counts.get("suppressed"):
+        text += f"; {counts['suppressed']} suppressed in the template"
+    if counts.get("baselined"):
+        text += f"; {counts['baselined']} in the baseline"
     if result.errors:
         text += f"; {plural(len(result.errors), 'input')} could not be read"
     lines.append(paint(text, "bold"))
