@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cogcheck.resolve import Scenario
+from cogcheck.scenarios import Scenario
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def _or_default(verdict: Verdict, args: Mapping[str, Any]) -> Verdict:
     return verdict
 
 
-def _item(ctx: EvalContext) -> Any:
+def item_value(ctx: EvalContext) -> Any:
     return ctx.item.value if ctx.item is not None else None
 
 
@@ -118,7 +118,7 @@ def host_in(host: str, names: Sequence[str]) -> str | None:
 @predicate("local_redirect_host")
 def local_redirect_host(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The current ``for_each`` URL points at a local, loopback or private-network host (any scheme)."""
-    url = _item(ctx)
+    url = item_value(ctx)
     if not isinstance(url, str):
         return None
     host = url_host(url)
@@ -131,7 +131,7 @@ def local_redirect_host(world: World, args: Mapping[str, Any], ctx: EvalContext)
 @predicate("placeholder_host")
 def placeholder_host(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The current ``for_each`` URL's host is a placeholder domain (setting ``placeholder_hosts``)."""
-    url = _item(ctx)
+    url = item_value(ctx)
     if not isinstance(url, str):
         return None
     host = url_host(url)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +85,7 @@ SERVER_TYPE = "AWS::Cognito::UserPoolResourceServer"
 POOL_TYPE = "AWS::Cognito::UserPool"
 
 STANDARD_SCOPES = ("phone", "email", "openid", "profile", "aws.cognito.signin.user.admin")
-_SCOPE_CHARS = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
+SCOPE_CHARS = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
 
 #: Attributes every user pool has (CATALOGUE COG-E028); ``sub`` is not among the ones a client may list.
 STANDARD_ATTRIBUTES = frozenset(
@@ -103,7 +102,7 @@ _OPAQUE_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application", "
 PoolKey = tuple[str, str]  # ("pool", logical id) | ("literal", pool id) | ("expr", canonical JSON of the intrinsic)
 
 
-def _resource_names(node: Any) -> set[str]:
+def resource_names(node: Any) -> set[str]:
     """Logical ids (and parameter names) a raw node points at with ``Ref``, ``Fn::GetAtt`` or ``Fn::Sub``."""
     names: set[str] = set()
     stack = [node]
@@ -136,7 +135,7 @@ def _resource_names(node: Any) -> set[str]:
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-def _depends_on(resource: Any) -> list[str]:
+def depends_on(resource: Any) -> list[str]:
     value = resource.get("DependsOn") if isinstance(resource, dict) else None
     if isinstance(value, str):
         return [value]
@@ -257,7 +256,7 @@ def pool_is_opaque(world: World, pool: str) -> str | None:
         props = resource.get("Properties")
         if (
             (kind in _OPAQUE_TYPES or kind.startswith("Custom::"))
-            and pool in _resource_names(props)
+            and pool in resource_names(props)
             and not _reads_only(props)
         ):
             return logical_id
@@ -291,7 +290,7 @@ class Candidate:
     certain: bool
 
 
-def _on_pool(world: World, logical_id: str, key: PoolKey | None) -> bool | None:
+def is_on_pool(world: World, logical_id: str, key: PoolKey | None) -> bool | None:
     exists = resource_exists(world, logical_id)
     if exists is False:
         return False
@@ -310,7 +309,7 @@ def providers_named(world: World, name: Any) -> tuple[list[Candidate], bool]:
     found: list[Candidate] = []
     unsure = False
     for logical_id in sorted(world.resources_of_type(IDP_TYPE)):
-        on_pool = _on_pool(world, logical_id, key)
+        on_pool = is_on_pool(world, logical_id, key)
         if on_pool is False:
             continue
         if isinstance(name, ResourceRef) and name.logical_id == logical_id:
@@ -324,282 +323,10 @@ def providers_named(world: World, name: Any) -> tuple[list[Candidate], bool]:
     return found, unsure
 
 
-def _item(ctx: EvalContext) -> Any:
+def item_value(ctx: EvalContext) -> Any:
     return ctx.item.value if ctx.item is not None else None
 
 
-def _quote(value: Any) -> str:
+def quote(value: Any) -> str:
     text = to_text(value)
     return json.dumps(text, ensure_ascii=False) if text is not None else "unknown"
-
-
-# -------------------------------------------------------------------------------------------------- COG-E018
-
-
-@predicate("oauth_scope_unknown")
-def oauth_scope_unknown(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The scope (``@``) is well formed but neither a standard scope nor one of a resource server on the pool.
-
-    Malformed scopes are left to the rule's syntactic checks. With the pool outside the template only "has no
-    ``/``" can be known.
-    """
-    scope = _item(ctx)
-    if isinstance(scope, Unknown):
-        return None
-    if not isinstance(scope, str) or not _SCOPE_CHARS.match(scope) or scope in STANDARD_SCOPES:
-        return False
-    if "/" not in scope:
-        ctx.details["reason"] = "it is not a standard scope and has no resource-server prefix"
-        return True
-    identifier, _, scope_name = scope.rpartition("/")
-    pool = client_pool(world)
-    if pool is None or pool_is_opaque(world, pool):
-        return None
-    key = pool_key(world, world.logical_id)
-    unsure = False
-    servers: list[str] = []
-    for logical_id in sorted(world.resources_of_type(SERVER_TYPE)):
-        on_pool = _on_pool(world, logical_id, key)
-        if on_pool is False:
-            continue
-        server_id = resource_value(world, logical_id, "Identifier")
-        if isinstance(server_id, Unknown):
-            unsure = True
-            continue
-        if server_id != identifier:
-            continue
-        names = _scope_names(resource_value(world, logical_id, "Scopes", []))
-        if names is None:
-            unsure = True
-        elif scope_name in names:
-            if on_pool is True:
-                return False
-            unsure = True
-        else:
-            declared = ", ".join(sorted(n for n in names if isinstance(n, str))) or "no scopes"
-            servers.append(f"{logical_id} declares {declared}")
-            unsure = unsure or any(isinstance(n, Unknown) for n in names)
-    if unsure:
-        return None
-    if servers:
-        ctx.details["reason"] = (
-            f"resource server {_quote(identifier)} on pool {pool} has no scope {_quote(scope_name)} "
-            f"({'; '.join(servers)})"
-        )
-    else:
-        ctx.details["reason"] = (
-            f"no UserPoolResourceServer with Identifier {_quote(identifier)} is defined on pool {pool}"
-        )
-    return True
-
-
-def _scope_names(scopes: Any) -> list[Any] | None:
-    """ScopeName of each scope of a resource server; None when the list cannot be known."""
-    if isinstance(scopes, Unknown) or not isinstance(scopes, list):
-        return None
-    names: list[Any] = []
-    for scope in scopes:
-        if isinstance(scope, Unknown):
-            return None
-        name = scope.get("ScopeName") if isinstance(scope, dict) else None
-        names.append(name if isinstance(name, str | Unknown) else Unknown("ScopeName"))
-    return names
-
-
-# -------------------------------------------------------------------------------------------------- COG-E026
-
-
-def _name_problem(name: str) -> str | None:
-    if not name:
-        return "it is empty"
-    if len(name) > 32:
-        return f"it is {len(name)} characters long (at most 32)"
-    bad = sorted({ch for ch in name if unicodedata.category(ch)[0] not in "LMSNPZ"})
-    if bad:
-        return "it contains the control or unassigned character(s) " + ", ".join(f"U+{ord(ch):04X}" for ch in bad)
-    return None
-
-
-@predicate("identity_provider_name_malformed")
-def identity_provider_name_malformed(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The provider name (``@``) is empty, longer than 32 characters or holds a control/unassigned character."""
-    name = _item(ctx)
-    if isinstance(name, Unknown):
-        return None
-    text = to_text(name)
-    if text is None:
-        return False
-    problem = _name_problem(text)
-    if problem is None:
-        return False
-    ctx.details["reason"] = problem
-    return True
-
-
-@predicate("identity_provider_unknown")
-def identity_provider_unknown(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """No identity provider of this name (``@``) exists on the client's pool, which is defined in this template."""
-    name = _item(ctx)
-    if name == "COGNITO":
-        return False
-    if isinstance(name, Unknown) and not isinstance(name, ResourceRef):
-        return None
-    if isinstance(name, str) and _name_problem(name) is not None:
-        return False  # reported as malformed
-    if not isinstance(name, str | ResourceRef):
-        return False
-    pool = client_pool(world)
-    if pool is None or pool_is_opaque(world, pool):
-        return None
-    found, unsure = providers_named(world, name)
-    if any(candidate.certain for candidate in found):
-        return False
-    if found or unsure or isinstance(name, ResourceRef):
-        return None
-    others = sorted(
-        str(value)
-        for logical_id in world.resources_of_type(IDP_TYPE)
-        if isinstance(value := resource_value(world, logical_id, "ProviderName"), str)
-        and _on_pool(world, logical_id, pool_key(world, world.logical_id))
-    )
-    ctx.details["pool"] = pool
-    ctx.details["known"] = "COGNITO" + "".join(f", {other}" for other in others)
-    return True
-
-
-# -------------------------------------------------------------------------------------------------- COG-E027
-
-
-def dependencies(world: World, logical_id: str) -> set[str]:
-    """Every resource ``logical_id`` waits for: ``DependsOn`` and references, followed transitively."""
-    resources = world.template.resources
-    seen: set[str] = set()
-    pending = [logical_id]
-    while pending:
-        current = pending.pop()
-        resource = resources.get(current)
-        if not isinstance(resource, dict):
-            continue
-        direct = set(_depends_on(resource)) | _resource_names(resource.get("Properties"))
-        for name in direct:
-            if name in resources and name not in seen and name != logical_id:
-                seen.add(name)
-                pending.append(name)
-    return seen
-
-
-@predicate("identity_provider_without_dependency")
-def identity_provider_without_dependency(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The name (``@``) is that of a provider defined in this template on the client's pool, and the client does
-    not depend on that provider resource (neither ``Ref``/``GetAtt``/``Sub`` nor ``DependsOn``, transitively)."""
-    name = _item(ctx)
-    if isinstance(name, Unknown) and not isinstance(name, ResourceRef):
-        return None  # a name from a parameter may be a provider's name
-    if not isinstance(name, str) or name == "COGNITO":
-        return False  # a Ref to the provider is a dependency
-    found, _unsure = providers_named(world, name)
-    if not found:
-        return False
-    waits_for = dependencies(world, world.logical_id)
-    missing = [candidate for candidate in found if candidate.logical_id not in waits_for]
-    if not missing:
-        return False
-    if not all(candidate.certain for candidate in missing):
-        return None
-    ctx.details["provider"] = missing[0].logical_id
-    return True
-
-
-# -------------------------------------------------------------------------------------------------- COG-E028
-
-
-@predicate("attribute_not_in_pool")
-def attribute_not_in_pool(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The attribute (``@``) is neither standard nor a custom attribute of the pool's ``Schema``."""
-    name = _item(ctx)
-    if isinstance(name, Unknown):
-        return None
-    if not isinstance(name, str) or name in STANDARD_ATTRIBUTES:
-        return False
-    pool = client_pool(world)
-    if pool is None or pool_is_opaque(world, pool):
-        return None
-    ctx.details["pool"] = pool
-    custom = name.removeprefix("dev:").removeprefix("custom:") if name.startswith(("custom:", "dev:custom:")) else None
-    if custom is None:
-        ctx.details["reason"] = "it is not a standard attribute and has no custom: prefix"
-        return True
-    schema = resource_value(world, pool, "Schema", [])
-    if not isinstance(schema, list):
-        return None
-    names: list[str] = []
-    for entry in schema:
-        attribute = entry.get("Name") if isinstance(entry, dict) else None
-        if not isinstance(attribute, str):
-            return None  # an entry whose name cannot be known may be this one
-        if attribute.startswith("custom:") or attribute not in STANDARD_ATTRIBUTES | {"sub"}:
-            names.append(attribute.removeprefix("custom:"))  # a standard name in Schema is the standard one
-    if custom in names:
-        return False
-    declared = sorted(names)
-    ctx.details["reason"] = (
-        f"the pool's Schema declares no custom attribute {_quote(custom)}"
-        + (f" (it declares {', '.join(declared)})" if declared else " (it declares no custom attributes)")
-    )
-    return True
-
-
-# -------------------------------------------------------------------------------------------------- COG-E031
-
-
-@predicate("pool_property_equals")
-def pool_property_equals(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The pool (defined in this template) has ``args.property`` equal to ``args.value``; absent is not equal."""
-    pool = client_pool(world)
-    if pool is None:
-        return None
-    value = resource_value(world, pool, str(args["property"]))
-    if value is None:
-        return False
-    if isinstance(value, Unknown):
-        return None
-    ctx.details["pool"] = pool
-    return to_text(value) == to_text(args["value"])
-
-
-# -------------------------------------------------------------------------------------------------- COG-S018
-
-
-@predicate("idp_mapped_attributes_not_writable")
-def idp_mapped_attributes_not_writable(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The provider (``@``), defined in this template, maps attributes the client's ``WriteAttributes`` lacks."""
-    writable = world.view.data.get("WriteAttributes")
-    if writable is None:
-        return False  # absent: every standard attribute is writable (COG-S017's concern)
-    if isinstance(writable, Unknown):
-        return None
-    writable = writable if isinstance(writable, list) else [writable]
-    name = _item(ctx)
-    if isinstance(name, Unknown) and not isinstance(name, ResourceRef):
-        return None
-    if name == "COGNITO" or not isinstance(name, str | ResourceRef):
-        return False
-    found, unsure = providers_named(world, name)
-    certain = [candidate for candidate in found if candidate.certain]
-    if not certain:
-        return None if found or (unsure and isinstance(name, str)) else False
-    provider = certain[0].logical_id
-    mapping = resource_value(world, provider, "AttributeMapping", {})
-    if isinstance(mapping, Unknown):
-        return None
-    if not isinstance(mapping, dict):
-        return False
-    mapped = [key for key, value in mapping.items() if key != "username" and isinstance(value, str | Unknown)]
-    missing = [key for key in mapped if key not in writable]
-    if not missing:
-        return False
-    if any(isinstance(item, Unknown) for item in writable):
-        return None
-    ctx.details["provider"] = provider
-    ctx.details["missing"] = ", ".join(missing)
-    return True

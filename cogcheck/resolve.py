@@ -1,17 +1,16 @@
 """What CloudFormation would deploy: parameters, conditions and intrinsic functions, per scenario.
 
-A :class:`Resolver` evaluates a template under one :class:`Scenario` (a value for each parameter that matters, an
-outcome for each condition that cannot be decided). Anything that cannot be known becomes an :class:`Unknown`;
-``AWS::NoValue`` becomes :data:`NO_VALUE` and is dropped from mappings and lists.
+A :class:`Resolver` evaluates a template under one scenario (see :mod:`cogcheck.scenarios`): a value for each
+parameter that matters, an outcome for each condition that cannot be decided. Anything that cannot be known becomes an
+:class:`Unknown`; ``AWS::NoValue`` becomes :data:`NO_VALUE` and is dropped from mappings and lists.
 """
 
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,25 +27,6 @@ PSEUDO_PARAMETERS = (
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 #: A Serverless Framework variable, also in ``Resources`` fragments that serverless.yml includes with ``${file(...)}``.
 _SLS_VAR = re.compile(r"\$\{\s*(?:(?:self|opt|env|sls|ssm|cf|s3|aws|param)[:(]|file\(|strToBool\()")
-
-
-@dataclass(frozen=True, order=True)
-class Scenario:
-    """The parameter values and condition outcomes that one deployment of a template takes."""
-
-    parameters: tuple[tuple[str, str], ...] = ()
-    conditions: tuple[tuple[str, bool], ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.parameters or self.conditions)
-
-    def as_json(self) -> dict[str, dict[str, Any]]:
-        return {"parameters": dict(self.parameters), "conditions": dict(self.conditions)}
-
-    def describe(self) -> str:
-        parts = [f"{name}={value}" for name, value in self.parameters]
-        parts += [f"{name} is {'true' if value else 'false'}" for name, value in self.conditions]
-        return "when " + ", ".join(parts)
 
 
 @dataclass
@@ -409,9 +389,6 @@ def _typed_parameter(kind: str, raw: Any) -> Any:
     return text
 
 
-# ------------------------------------------------------------------------------------------------------ scenarios
-
-
 def references(node: Any) -> tuple[set[str], set[str]]:
     """(names used by ``Ref`` or ``${}`` in ``Fn::Sub``, condition names used by ``Fn::If``/``Condition``)."""
     refs: set[str] = set()
@@ -436,91 +413,3 @@ def references(node: Any) -> tuple[set[str], set[str]]:
         elif isinstance(item, list):
             stack.extend(item)
     return refs, conditions
-
-
-@dataclass
-class ScenarioPlan:
-    """The scenarios one resource is evaluated under, and a note when the bound cut them short."""
-
-    scenarios: list[tuple[Scenario, Resolver]]
-    note: str | None = None
-
-
-def plan_scenarios(template: Template, logical_id: str, options: ResolveOptions | None = None) -> ScenarioPlan:
-    """Every deployment of ``logical_id`` the template allows (up to ``max_scenarios``); absent ones are left out."""
-    options = options or ResolveOptions()
-    base = Resolver(template, options)
-    resource = template.resources[logical_id]
-    refs, used_conditions = references(resource)
-    seen: set[str] = set()
-    pending = list(used_conditions)
-    while pending:  # conditions pull in the parameters and conditions they are defined with
-        name = pending.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        more_refs, more_conditions = references(base.conditions.get(name))
-        refs |= more_refs
-        pending.extend(more_conditions - seen)
-    note = None
-    dims: list[tuple[str, list[Any]]] = []
-    for name in sorted(refs):
-        if name in base.parameters:
-            candidates = parameter_candidates(base.parameters[name], name, options)
-            if len(candidates) > 1:
-                dims.append((name, candidates))
-    while dims and _product(len(c) for _, c in dims) > options.max_scenarios:
-        dropped, _ = dims.pop()
-        note = (
-            f"more than {options.max_scenarios} deployments to evaluate; parameter {dropped} is left unknown "
-            "(give it with --parameter)"
-        )
-    fixed = {name: Unknown(f"parameter {name} was not enumerated") for name in refs if name in base.parameters}
-    fixed.update({name: candidates[0] for name, candidates in _single_valued(base, refs, options)})
-    direct = sorted(used_conditions)
-    plans: list[tuple[Scenario, Resolver]] = []
-    for combo in itertools.product(*(candidates for _, candidates in dims)):
-        values = dict(fixed)
-        values.update({name: value for (name, _), value in zip(dims, combo, strict=True)})
-        scenario_params = tuple((name, _display(value)) for (name, _), value in zip(dims, combo, strict=True))
-        for forced in _condition_outcomes(template, options, values, direct):
-            if len(plans) >= options.max_scenarios:
-                note = f"more than {options.max_scenarios} deployments to evaluate; the rest were not evaluated"
-                break
-            resolver = Resolver(template, options, values, dict(forced))
-            exists = resolver.evaluate_condition({"Condition": resource["Condition"]}) if "Condition" in resource else True  # noqa: E501
-            if exists is False:
-                continue
-            plans.append((Scenario(scenario_params, tuple(forced)), resolver))
-    return ScenarioPlan(plans, note)
-
-
-def _single_valued(base: Resolver, refs: set[str], options: ResolveOptions) -> Iterator[tuple[str, list[Any]]]:
-    for name in sorted(refs):
-        if name in base.parameters:
-            candidates = parameter_candidates(base.parameters[name], name, options)
-            if len(candidates) == 1:
-                yield name, candidates
-
-
-def _condition_outcomes(
-    template: Template, options: ResolveOptions, values: dict[str, Any], names: list[str]
-) -> Iterator[tuple[tuple[str, bool], ...]]:
-    """Force each undecidable condition both ways; decided ones are not part of the scenario."""
-    resolver = Resolver(template, options, values)
-    undecided = [name for name in names if resolver.condition(name) is None]
-    for outcomes in itertools.product((True, False), repeat=len(undecided)):
-        yield tuple(zip(undecided, outcomes, strict=True))
-
-
-def _product(sizes: Iterator[int]) -> int:
-    total = 1
-    for size in sizes:
-        total *= size
-    return total
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(to_text(item) or "?" for item in value)
-    return to_text(value) or "?"

@@ -165,7 +165,8 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     """Every rule of ``directory`` (the shipped rules by default), sorted by id."""
     import yaml
 
-    import cogcheck.policy_predicates  # noqa: F401  (registers the COG-S predicates)
+    import cogcheck.policy_predicates
+    import cogcheck.resource_predicates  # noqa: F401  (registers the COG-E predicates)
     from cogcheck.predicates import PREDICATES
 
     directory = directory or rules_dir()

@@ -11,8 +11,9 @@ from cogcheck.client import CLIENT_TYPE
 from cogcheck.discover import TemplateInput, discover
 from cogcheck.findings import Finding, InputError, Notice
 from cogcheck.parse import Template, TemplateError, parse_template
-from cogcheck.resolve import ResolveOptions, Scenario
+from cogcheck.resolve import ResolveOptions
 from cogcheck.rules import Rule, load_rules
+from cogcheck.scenarios import Scenario, reduce_scenarios
 
 if TYPE_CHECKING:  # the engine is imported when a template with a client is met, not at start-up
     from cogcheck.engine import Hit
@@ -120,7 +121,7 @@ def check_template(
     from cogcheck.client import build_view
     from cogcheck.engine import evaluate_rules
     from cogcheck.predicates import World
-    from cogcheck.resolve import plan_scenarios
+    from cogcheck.scenarios import plan_scenarios
 
     resolve = options.resolve
     if item is not None and item.parameters:
@@ -198,30 +199,3 @@ def _finding(
         rule_name=hit.rule.name,
         extra=extra,
     )
-
-
-def reduce_scenarios(hit: list[Scenario], evaluated: list[Scenario]) -> list[Scenario | None]:
-    """The fewest parameter values / condition outcomes that say where a finding holds (None: everywhere)."""
-    hit_set = set(hit)
-    if hit_set >= set(evaluated):
-        return [None]
-    described: set[Scenario] = set()
-    for scenario in sorted(hit_set):
-        items = [("p", n, v) for n, v in scenario.parameters] + [("c", n, v) for n, v in scenario.conditions]
-        for entry in list(items):
-            trial = [i for i in items if i != entry]
-            covered = [s for s in evaluated if _consistent(s, trial)]
-            if all(s in hit_set for s in covered):
-                items = trial
-        described.add(
-            Scenario(
-                tuple((n, v) for kind, n, v in items if kind == "p"),  # type: ignore[misc]
-                tuple((n, v) for kind, n, v in items if kind == "c"),  # type: ignore[misc]
-            )
-        )
-    return sorted(described)  # type: ignore[return-value]
-
-
-def _consistent(scenario: Scenario, items: list[tuple[str, str, Any]]) -> bool:
-    params, conditions = dict(scenario.parameters), dict(scenario.conditions)
-    return all((params if kind == "p" else conditions).get(name) == value for kind, name, value in items)

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from cogcheck.cli import app
 from cogcheck.findings import Finding, InputError, Notice, Source
 from cogcheck.report import github, markdown
-from cogcheck.resolve import Scenario
 from cogcheck.scan import ScanResult
+from cogcheck.scenarios import Scenario
 from cogcheck.suppress import Suppression
 
 

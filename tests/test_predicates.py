@@ -14,14 +14,15 @@ from cogcheck.predicates import (
     PREDICATES,
     World,
     client_pool,
-    dependencies,
     pool_is_opaque,
     pool_key,
     resource_exists,
     resource_value,
     same_pool,
 )
-from cogcheck.resolve import ResolveOptions, plan_scenarios
+from cogcheck.resolve import ResolveOptions
+from cogcheck.resource_predicates import dependencies
+from cogcheck.scenarios import plan_scenarios
 from cogcheck.values import ResourceRef, Unknown
 from tests.helpers import scan_text
 

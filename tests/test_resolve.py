@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from cogcheck.parse import parse_template
-from cogcheck.resolve import ResolveOptions, Resolver, plan_scenarios
+from cogcheck.resolve import ResolveOptions, Resolver
+from cogcheck.scenarios import plan_scenarios
 from cogcheck.values import NO_VALUE, ResourceRef, Unknown
 from tests.helpers import scan_text
 

@@ -15,9 +15,9 @@ from cogcheck.cli import app
 from cogcheck.docs import render_rule
 from cogcheck.findings import Finding, InputError, Notice, Source
 from cogcheck.report import sarif
-from cogcheck.resolve import Scenario
 from cogcheck.rules import load_rules
 from cogcheck.scan import ScanResult
+from cogcheck.scenarios import Scenario
 from cogcheck.suppress import Suppression
 from tests.helpers import FIXTURES, ROOT, scan_paths
 from tests.sarif_schema import assert_valid_sarif
