@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cogcheck.client import ClientView, human_duration
 from cogcheck.expr import EvalContext, Verdict, evaluate, select
-from cogcheck.paths import Match, format_property, parse_property
+from cogcheck.paths import Match, Selection, format_property, parse_property
 from cogcheck.predicates import PREDICATES, World
 from cogcheck.rules import Check, Rule
 from cogcheck.values import Unknown, to_text
@@ -60,29 +60,38 @@ def evaluate_rules(
     rules: Sequence[Rule], view: ClientView, world: World, severity: Mapping[str, str] | None = None
 ) -> list[Hit]:
     hits: list[Hit] = []
-    for rule in rules:
-        for check in rule.checks:
-            hits.extend(_evaluate_check(rule, check, view, world, (severity or {}).get(rule.id)))
-    return hits
-
-
-def _evaluate_check(rule: Rule, check: Check, view: ClientView, world: World, override: str | None) -> list[Hit]:
-    details: dict[str, Any] = {}
+    cache: dict[str, Selection] = {}  # every check reads the same view: select each absolute path once
 
     def call_predicate(name: str, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
         return PREDICATES[name](world, args, ctx)
 
+    for rule in rules:
+        for check in rule.checks:
+            override = (severity or {}).get(rule.id)
+            hits.extend(_evaluate_check(rule, check, view, call_predicate, cache, override))
+    return hits
+
+
+def _evaluate_check(
+    rule: Rule,
+    check: Check,
+    view: ClientView,
+    call_predicate: Callable[[str, Mapping[str, Any], EvalContext], Verdict],
+    cache: dict[str, Selection],
+    override: str | None,
+) -> list[Hit]:
+    details: dict[str, Any] = {}
     items: list[Match | None]
     if check.for_each:
         items = []
         for path in check.for_each:
-            items.extend(select(path, EvalContext(view.data, None, call_predicate)).matches)
+            items.extend(select(path, EvalContext(view.data, None, call_predicate, cache=cache)).matches)
     else:
         items = [None]
     hits = []
     for item in items:
         details.clear()
-        ctx = EvalContext(view.data, item, call_predicate, details)
+        ctx = EvalContext(view.data, item, call_predicate, details, cache)
         if evaluate(check.when, ctx) is not True:
             continue
         if item is not None:

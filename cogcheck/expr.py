@@ -29,14 +29,22 @@ class EvalContext:
     item: Match | None
     predicate: Callable[[str, Mapping[str, Any], EvalContext], Verdict]
     details: dict[str, Any] = field(default_factory=dict)
+    #: selections of absolute paths, shared by every check on the same view (the view does not change)
+    cache: dict[str, Selection] | None = None
 
 
 def is_path(operand: Any) -> bool:
-    return isinstance(operand, str) and (operand.startswith("$") or operand.startswith("@"))
+    return isinstance(operand, str) and operand[:1] in ("$", "@")
 
 
 def select(operand: str, ctx: EvalContext) -> Selection:
-    return compile_path(operand).select(ctx.root, ctx.item)
+    cache = ctx.cache
+    if cache is None or operand[0] != "$":
+        return compile_path(operand).select(ctx.root, ctx.item)
+    selection = cache.get(operand)
+    if selection is None:
+        selection = cache[operand] = compile_path(operand).select(ctx.root, None)
+    return selection
 
 
 def _values(operand: Any, ctx: EvalContext) -> tuple[list[Any], Unknown | None]:
