@@ -6,6 +6,7 @@ path when a position is asked for; YAML keeps libyaml's node graph (marks) besid
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -56,6 +57,8 @@ class Template:
     resources_key: PathT = ("Resources",)
     serverless: bool = False
     _locate: Callable[[PathT], Position] = field(default=lambda _p: (1, 1), repr=False)
+    #: answers computed once per template for all its clients (resources by type, predicate results)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -158,16 +161,25 @@ def _expanded_size(root: Any, limit: int) -> int:
     return size(root)
 
 
-def _locate_yaml(root: Any, path: PathT) -> Position:
+def _locate_yaml(root: Any, path: PathT, index: dict[int, dict[str, tuple[Any, Any]]] | None = None) -> Position:
     import yaml
 
+    index = index if index is not None else {}
     node = root
     mark = root.start_mark
     for part in path:
         if isinstance(part, str) and node.tag in _TAGS and _TAGS[node.tag] == part:
             continue  # a short-form tag stands for the one-key mapping {part: ...}
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            found = _yaml_mapping_entry(node, part)
+            entries = index.get(id(node))
+            if entries is None:  # index each mapping once: positions of many findings in a big template
+                entries = index[id(node)] = {}
+                for key_node, _value in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value not in entries:
+                        found = _yaml_mapping_entry(node, key_node.value)
+                        if found is not None:
+                            entries[key_node.value] = found
+            found = entries.get(part) or _yaml_mapping_entry(node, part)
             if found is None:
                 break
             key_node, node = found
@@ -223,7 +235,8 @@ def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]
         raise TemplateError(file, "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
-    return doc, lambda path: _locate_yaml(root, path)
+    index: dict[int, dict[str, tuple[Any, Any]]] = {}
+    return doc, lambda path: _locate_yaml(root, path, index)
 
 
 # ---------------------------------------------------------------------------------------------------------- JSON
@@ -232,53 +245,76 @@ _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
-def _offset_to_position(text: str, offset: int) -> Position:
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
+@dataclass
+class _JsonIndex:
+    """What earlier lookups learned about one JSON text: where each key's value starts, and line starts."""
+
+    entries: dict[PathT, tuple[int, int]] = field(default_factory=dict)  # path → (value offset, key offset)
+    indexed: set[PathT] = field(default_factory=set)  # objects whose keys are all in ``entries``
+    lines: list[int] = field(default_factory=list)
+
+    def position(self, text: str, offset: int) -> Position:
+        if not self.lines:
+            self.lines = [0, *(m.end() for m in re.finditer("\n", text))]
+        line = bisect.bisect_right(self.lines, offset)
+        return line, offset - self.lines[line - 1] + 1
 
 
-def _locate_json(text: str, path: PathT) -> Position:
+def _skip(text: str, pos: int) -> int:
+    return _WS.match(text, pos).end()  # type: ignore[union-attr]
+
+
+def _index_object(text: str, pos: int, prefix: PathT, index: _JsonIndex) -> None:
+    """Record every key of the object starting at ``pos`` (the first of duplicates wins, as positions go)."""
     from json.decoder import scanstring  # type: ignore[attr-defined]
 
-    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
-    found = pos
+    pos = _skip(text, pos + 1)
+    while text[pos] == '"':
+        key_start = pos
+        key, pos = scanstring(text, pos + 1)
+        pos = _skip(text, _skip(text, pos) + 1)  # past ':'
+        index.entries.setdefault((*prefix, key), (pos, key_start))
+        _value, pos = _DECODER.raw_decode(text, pos)
+        pos = _skip(text, pos)
+        if text[pos] == ",":
+            pos = _skip(text, pos + 1)
+    index.indexed.add(prefix)
+
+
+def _locate_json(text: str, path: PathT, index: _JsonIndex | None = None) -> Position:
+    index = index if index is not None else _JsonIndex()
+    pos = found = _skip(text, 0)
     try:
-        for part in path:
+        for depth, part in enumerate(path, start=1):
+            prefix, here = path[: depth - 1], path[:depth]
+            if here in index.entries:
+                pos, found = index.entries[here]
+                continue
             opener = text[pos]
             if opener == "{" and isinstance(part, str):
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-                while text[pos] == '"':
-                    key_start = pos
-                    key, pos = scanstring(text, pos + 1)
-                    pos = _WS.match(text, pos).end() + 1  # type: ignore[union-attr]  # past ':'
-                    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-                    if key == part:
-                        found = key_start
-                        break
-                    _value, pos = _DECODER.raw_decode(text, pos)
-                    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-                    if text[pos] == ",":
-                        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-                else:
-                    return _offset_to_position(text, found)
+                if prefix not in index.indexed:
+                    _index_object(text, pos, prefix, index)
+                if here not in index.entries:
+                    break
+                pos, found = index.entries[here]
             elif opener == "[" and isinstance(part, int):
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                pos = _skip(text, pos + 1)
                 for _ in range(part):
                     if text[pos] == "]":
-                        return _offset_to_position(text, found)
+                        return index.position(text, found)
                     _value, pos = _DECODER.raw_decode(text, pos)
-                    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                    pos = _skip(text, pos)
                     if text[pos] == ",":
-                        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                        pos = _skip(text, pos + 1)
                 if text[pos] == "]":
-                    return _offset_to_position(text, found)
+                    break
                 found = pos
+                index.entries[here] = (pos, found)
             else:
                 break
     except (IndexError, ValueError):
         pass
-    return _offset_to_position(text, found)
+    return index.position(text, found)
 
 
 def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
@@ -288,7 +324,8 @@ def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]
         raise TemplateError(file, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except RecursionError:
         raise TemplateError(file, "invalid JSON: nested too deeply") from None
-    return doc, lambda path: _locate_json(text, path)
+    index = _JsonIndex()
+    return doc, lambda path: _locate_json(text, path, index)
 
 
 # ------------------------------------------------------------------------------------------------------ entry point

@@ -36,11 +36,14 @@ class World:
         return self.template.resources[self.logical_id]  # type: ignore[no-any-return]
 
     def resources_of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        return {
-            logical_id: resource
-            for logical_id, resource in self.template.resources.items()
-            if isinstance(resource, dict) and resource.get("Type") == resource_type
-        }
+        key = ("resources_of_type", resource_type)
+        if key not in self.template.cache:
+            self.template.cache[key] = {
+                logical_id: resource
+                for logical_id, resource in self.template.resources.items()
+                if isinstance(resource, dict) and resource.get("Type") == resource_type
+            }
+        return self.template.cache[key]  # type: ignore[no-any-return]
 
     def pool(self) -> tuple[str, dict[str, Any]] | None:
         """The client's user pool when it is defined in this template (``UserPoolId: !Ref Pool``)."""
@@ -249,6 +252,13 @@ def client_pool(world: World) -> str | None:
 
 def pool_is_opaque(world: World, pool: str) -> str | None:
     """A nested stack or custom resource that is handed the pool and may add to it (its logical id), if any."""
+    key = ("pool_is_opaque", pool)
+    if key not in world.template.cache:
+        world.template.cache[key] = _opaque_holder(world, pool)
+    return world.template.cache[key]  # type: ignore[no-any-return]
+
+
+def _opaque_holder(world: World, pool: str) -> str | None:
     for logical_id, resource in world.template.resources.items():
         if not isinstance(resource, dict):
             continue
