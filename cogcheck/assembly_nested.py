@@ -136,22 +136,7 @@ def _names(node: Any) -> set[str]:
     """Names a node refers to (``Ref``, ``Fn::GetAtt``, ``${}``); pseudo parameters the child shares are left out."""
     from cogcheck.resolve import references
 
-    names: set[str] = set()
-    pending = [node]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, dict):
-            target = item.get("Fn::GetAtt") if len(item) == 1 else None
-            if isinstance(target, str):
-                target = target.split(".", 1)
-            if isinstance(target, list) and target and isinstance(target[0], str):
-                names.add(target[0])
-            pending.extend(item.values())
-    refs, _ = references(node)
-    names |= {name.split(".", 1)[0] for name in refs}
-    return {name for name in names if not name.startswith("AWS::") or name in _PARENT_ONLY}
+    return {name for name in references(node)[0] if not name.startswith("AWS::") or name in _PARENT_ONLY}
 
 
 def _depends_on(resource: dict[str, Any]) -> list[str]:

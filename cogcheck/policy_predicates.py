@@ -115,15 +115,23 @@ def host_in(host: str, names: Sequence[str]) -> str | None:
     return None
 
 
-@predicate("local_redirect_host")
-def local_redirect_host(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The current ``for_each`` URL points at a local, loopback or private-network host (any scheme)."""
+def _item_host(ctx: EvalContext) -> str | Verdict:
+    """The host of the current ``for_each`` URL; ``None`` when it cannot be known, ``False`` when it has none."""
     url = item_value(ctx)
     if not isinstance(url, str):
         return None
     host = url_host(url)
     if host is None:
         return None if "://" in url else False
+    return host
+
+
+@predicate("local_redirect_host")
+def local_redirect_host(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """The current ``for_each`` URL points at a local, loopback or private-network host (any scheme)."""
+    host = _item_host(ctx)
+    if not isinstance(host, str):
+        return host
     ctx.details["host"] = host
     return is_local_host(host)
 
@@ -131,12 +139,9 @@ def local_redirect_host(world: World, args: Mapping[str, Any], ctx: EvalContext)
 @predicate("placeholder_host")
 def placeholder_host(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The current ``for_each`` URL's host is a placeholder domain (setting ``placeholder_hosts``)."""
-    url = item_value(ctx)
-    if not isinstance(url, str):
-        return None
-    host = url_host(url)
-    if host is None:
-        return None if "://" in url else False
+    host = _item_host(ctx)
+    if not isinstance(host, str):
+        return host
     names = world.settings.get("placeholder_hosts")
     if not isinstance(names, list | tuple):
         names = DEFAULT_PLACEHOLDER_HOSTS

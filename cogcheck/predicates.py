@@ -107,35 +107,9 @@ PoolKey = tuple[str, str]  # ("pool", logical id) | ("literal", pool id) | ("exp
 
 def resource_names(node: Any) -> set[str]:
     """Logical ids (and parameter names) a raw node points at with ``Ref``, ``Fn::GetAtt`` or ``Fn::Sub``."""
-    names: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-            continue
-        if not isinstance(item, dict):
-            continue
-        if len(item) == 1:
-            ((key, arg),) = item.items()
-            if key == "Ref" and isinstance(arg, str):
-                names.add(arg)
-            elif key == "Fn::GetAtt":
-                parts = arg.split(".", 1) if isinstance(arg, str) else arg
-                target = parts[0] if isinstance(parts, list) and parts else None
-                if isinstance(target, str):
-                    names.add(target)
-            elif key == "Fn::Sub":
-                text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg else None
-                if isinstance(text, str):
-                    for variable in _SUB_VARIABLE.findall(text):
-                        if not variable.startswith("!"):
-                            names.add(variable.strip().split(".", 1)[0])
-        stack.extend(item.values())
-    return names
+    return references(node)[0]
 
 
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 def depends_on(resource: Any) -> list[str]:

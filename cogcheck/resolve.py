@@ -390,7 +390,11 @@ def _typed_parameter(kind: str, raw: Any) -> Any:
 
 
 def references(node: Any) -> tuple[set[str], set[str]]:
-    """(names used by ``Ref`` or ``${}`` in ``Fn::Sub``, condition names used by ``Fn::If``/``Condition``)."""
+    """(names a raw node points at, condition names it uses with ``Fn::If``/``Condition``).
+
+    Names are parameters, pseudo parameters and logical ids used by ``Ref``, ``Fn::GetAtt`` (its resource) and
+    ``${}`` in ``Fn::Sub`` (``${Res.Attr}`` gives ``Res``).
+    """
     refs: set[str] = set()
     conditions: set[str] = set()
     stack = [node]
@@ -401,6 +405,10 @@ def references(node: Any) -> tuple[set[str], set[str]]:
                 ((key, arg),) = item.items()
                 if key == "Ref" and isinstance(arg, str):
                     refs.add(arg)
+                elif key == "Fn::GetAtt":
+                    target = arg.split(".", 1) if isinstance(arg, str) else arg
+                    if isinstance(target, list) and target and isinstance(target[0], str):
+                        refs.add(target[0])
                 elif key == "Condition" and isinstance(arg, str):
                     conditions.add(arg)
                 elif key == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
@@ -408,7 +416,9 @@ def references(node: Any) -> tuple[set[str], set[str]]:
                 elif key == "Fn::Sub":
                     text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg else ""
                     if isinstance(text, str):
-                        refs.update(m.strip() for m in _SUB_VAR.findall(text) if not m.startswith("!"))
+                        refs.update(
+                            m.strip().split(".", 1)[0] for m in _SUB_VAR.findall(text) if not m.startswith("!")
+                        )
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
