@@ -6,6 +6,7 @@ apply to *absent* properties, never to unknown ones.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,7 +173,18 @@ def effective_values(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_view(logical_id: str, props: dict[str, Any], origins: dict[PathT, PathT]) -> ClientView:
+#: Policy thresholds rules compare lifetimes with (``$.policy.*``); the configuration may change them.
+POLICY_DEFAULTS: dict[str, int] = {
+    "refresh_token_note_seconds": 30 * 86400,  # COG-S006 note above this
+    "refresh_token_warning_seconds": 365 * 86400,  # COG-S006 warning above this
+    "token_note_seconds": 3600,  # COG-S007 note above this (access and ID tokens)
+}
+
+
+def build_view(
+    logical_id: str, props: dict[str, Any], origins: dict[PathT, PathT], policy: Mapping[str, int] | None = None
+) -> ClientView:
     data = dict(props)
     data["effective"] = effective_values(props)
+    data["policy"] = {**POLICY_DEFAULTS, **(policy or {})}
     return ClientView(logical_id, data, origins)

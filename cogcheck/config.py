@@ -11,6 +11,9 @@ Keys (kebab-case; snake_case accepted)::
     production = true                       # treat every input as production (COG-S009)
     production-stacks = ["Prod*"]           # or only these stack names / paths
     placeholder-hosts = ["example.net"]     # COG-S010's placeholder domains
+    refresh-token-note-days = 30            # COG-S006: note above this refresh-token lifetime
+    refresh-token-warning-days = 365        # COG-S006: warning above this
+    token-note-minutes = 60                 # COG-S007: note above this access/ID-token lifetime
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ from cogcheck.options import OptionError
 CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
 _LIST_KEYS = {"select", "ignore", "production-stacks", "placeholder-hosts"}
-_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "production"}
+#: lifetime thresholds (COG-S006, COG-S007): config key → (client view ``$.policy`` key, seconds per unit)
+THRESHOLDS = {
+    "refresh-token-note-days": ("refresh_token_note_seconds", 86400),
+    "refresh-token-warning-days": ("refresh_token_warning_seconds", 86400),
+    "token-note-minutes": ("token_note_seconds", 60),
+}
+_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "production"} | set(THRESHOLDS)
 
 
 @dataclass
@@ -113,6 +122,8 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
                 raise OptionError(f"{where}: fail-on must be error, warning, note or never")
         elif name == "production" and not isinstance(value, bool):
             raise OptionError(f"{where}: production must be true or false")
+        elif name in THRESHOLDS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise OptionError(f"{where}: {key} must be a whole number of at least 1")
         values[name] = value
     return values
 

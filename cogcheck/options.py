@@ -145,6 +145,12 @@ def policy_settings(
     stacks = [*(config.get("production-stacks", []) if config else []), *production_stacks]
     if stacks:
         settings["production_stacks"] = stacks
+    if config is not None:
+        from cogcheck.config import THRESHOLDS
+
+        thresholds = {key: config.get(name) * unit for name, (key, unit) in THRESHOLDS.items() if config.get(name)}
+        if thresholds:
+            settings["thresholds"] = thresholds
     if config is not None and config.get("placeholder-hosts") is not None:
         settings["placeholder_hosts"] = list(config.get("placeholder-hosts"))
     if previous is not None:

@@ -146,7 +146,7 @@ def check_template(
             if not isinstance(props, dict):
                 notices.append(Notice(template.file, logical_id, "Properties cannot be resolved; rules abstain"))
                 continue
-            view = build_view(logical_id, props, origins)
+            view = build_view(logical_id, props, origins, options.settings.get("thresholds"))
             world = World(
                 template, resolver, logical_id, view, options.settings, item.stack if item is not None else None
             )

@@ -182,3 +182,29 @@ def test_s017_warning_depends_on_the_pools_sign_in_attributes(tmp_path: Path) ->
     )
     assert severities(tmp_path, email, "COG-S017") == ["warning"]
     assert severities(tmp_path, email + "      WriteAttributes: [name]\n", "COG-S017") == []
+
+
+def test_lifetime_thresholds_are_configurable(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Resources:\n  Client:\n    Type: AWS::Cognito::UserPoolClient\n"
+        "    Properties:\n      RefreshTokenValidity: 90\n      AccessTokenValidity: 90\n"
+        "      TokenValidityUnits: {AccessToken: minutes}\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    args = ["scan", str(template), "--select", "COG-S006", "--select", "COG-S007", "--format", "json"]
+
+    def levels() -> dict[str, str]:
+        findings = json.loads(runner.invoke(app, args).stdout)["findings"]
+        return {f["rule_id"]: f["severity"] for f in findings}
+
+    assert levels() == {"COG-S006": "note", "COG-S007": "note"}  # 90 days > 30 days; 90 minutes > 1 hour
+    (tmp_path / ".cogcheck.yaml").write_text(
+        "refresh-token-note-days: 7\nrefresh-token-warning-days: 60\ntoken-note-minutes: 120\n", encoding="utf-8"
+    )
+    assert levels() == {"COG-S006": "warning"}  # 90 days > 60; 90 minutes < 2 hours
+    message = json.loads(runner.invoke(app, args).stdout)["findings"][0]["message"]
+    assert "more than 60 days" in message
+    (tmp_path / ".cogcheck.yaml").write_text("token-note-minutes: 0\n", encoding="utf-8")
+    assert runner.invoke(app, args).exit_code == 2
