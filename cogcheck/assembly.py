@@ -161,7 +161,11 @@ class _Reader:
         name = properties.get("templateFile")
         template = inside(directory, name)
         if template is None:
-            why = "has no templateFile" if not isinstance(name, str) else f"templateFile {name!r} leads outside the assembly directory; not read"  # noqa: E501
+            why = (
+                f"templateFile {name!r} leads outside the assembly directory; not read"
+                if isinstance(name, str)
+                else "has no templateFile"
+            )
             yield InputError(manifest_display, None, f"stack {artifact_id}: {why}")
             return
         template_display = _join(display, str(name))

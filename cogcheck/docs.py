@@ -13,9 +13,19 @@ def _para(text: str) -> str:
     return "\n".join(textwrap.fill(p, 100) for p in str(text).strip().split("\n\n"))
 
 
+def sections(rule: Rule) -> list[tuple[str, str, bool]]:
+    """The parts of a rule's docs in order, as (heading, text, is a YAML template): every renderer walks these."""
+    docs = rule.docs
+    return [
+        ("What it does", str(docs["what"]), False),
+        ("Why is this bad?", str(docs["why"]), False),
+        ("Example", str(docs["example"]), True),
+        ("Use instead", str(docs["use_instead"]), True),
+    ]
+
+
 def render_rule(rule: Rule) -> str:
     """The rule's docs as Markdown-flavoured text: What it does / Why is this bad? / Example / Use instead."""
-    docs = rule.docs
     parts = [
         f"# {rule.name} ({rule.id})",
         "",
@@ -23,25 +33,12 @@ def render_rule(rule: Rule) -> str:
         + (f" · tags: {', '.join(rule.tags)}" if rule.tags else ""),
         "",
         rule.summary,
-        "",
-        "## What it does",
-        _para(docs["what"]),
-        "",
-        "## Why is this bad?",
-        _para(docs["why"]),
-        "",
-        "## Example",
-        "```yaml",
-        str(docs["example"]).rstrip(),
-        "```",
-        "",
-        "## Use instead",
-        "```yaml",
-        str(docs["use_instead"]).rstrip(),
-        "```",
     ]
-    if docs["references"]:
-        parts += ["", "## References", *(f"- {ref}" for ref in docs["references"])]
+    for heading, text, code in sections(rule):
+        body = ["```yaml", text.rstrip(), "```"] if code else [_para(text)]
+        parts += ["", f"## {heading}", *body]
+    if rule.docs["references"]:
+        parts += ["", "## References", *(f"- {ref}" for ref in rule.docs["references"])]
     return "\n".join(parts) + "\n"
 
 

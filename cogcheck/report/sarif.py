@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from cogcheck import __version__
-from cogcheck.docs import render_rule
+from cogcheck.docs import render_rule, sections
 from cogcheck.findings import Finding
 from cogcheck.rules import Rule
 from cogcheck.scan import ScanResult
@@ -199,33 +199,19 @@ def pascal_case(name: str) -> str:
 
 def help_text(rule: Rule) -> str:
     """The rule's docs as plain text (what GitHub shows where it cannot render Markdown)."""
-    docs = rule.docs
 
-    def block(text: Any) -> str:
-        return "\n".join("    " + line if line.strip() else "" for line in str(text).rstrip().splitlines())
+    def block(text: str) -> str:
+        return "\n".join("    " + line if line.strip() else "" for line in text.rstrip().splitlines())
 
-    def para(text: Any) -> str:
-        return "\n\n".join(" ".join(p.split()) for p in str(text).strip().split("\n\n"))
+    def para(text: str) -> str:
+        return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n"))
 
-    parts = [
-        f"{rule.id} {rule.name} ({rule.severity}; cfn-lint {rule.cfn_lint_id})",
-        "",
-        _sentence(rule.summary),
-        "",
-        "What it does:",
-        para(docs["what"]),
-        "",
-        "Why is this bad?",
-        para(docs["why"]),
-        "",
-        "Example:",
-        block(docs["example"]),
-        "",
-        "Use instead:",
-        block(docs["use_instead"]),
-    ]
-    if docs["references"]:
-        parts += ["", "References:", *(f"- {ref}" for ref in docs["references"])]
+    parts = [f"{rule.id} {rule.name} ({rule.severity}; cfn-lint {rule.cfn_lint_id})", "", _sentence(rule.summary)]
+    for heading, text, code in sections(rule):
+        label = heading if heading.endswith("?") else heading + ":"
+        parts += ["", label, block(text) if code else para(text)]
+    if rule.docs["references"]:
+        parts += ["", "References:", *(f"- {ref}" for ref in rule.docs["references"])]
     return "\n".join(parts) + "\n"
 
 
