@@ -101,3 +101,33 @@ def yaml_to_json(path: Path) -> str:
 def identity(finding: Finding) -> tuple[Any, ...]:
     """What must agree between the YAML and JSON forms of a template (lines differ)."""
     return (finding.rule_id, finding.severity, finding.resource, finding.property, finding.message, finding.scenario)
+
+
+#: One client whose access token lives 25 hours (COG-E001 on line 7), and the same client at the 24-hour bound.
+BAD_CLIENT = """Resources:
+  Pool: {Type: AWS::Cognito::UserPool}
+  Client:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref Pool
+      AccessTokenValidity: 25
+"""
+GOOD_CLIENT = BAD_CLIENT.replace("25", "24")
+
+
+def make_finding(**changes: Any) -> Finding:
+    """A plausible finding for report tests; keyword arguments override its fields."""
+    values: dict[str, Any] = {
+        "rule_id": "COG-E001",
+        "severity": "error",
+        "message": "AccessTokenValidity is 25 hours; Cognito accepts 5 minutes to 1 day",
+        "file": "templates/auth.yaml",
+        "line": 7,
+        "column": 7,
+        "resource": "Web",
+        "resource_type": "AWS::Cognito::UserPoolClient",
+        "property": "AccessTokenValidity",
+        "rule_name": "access-token-validity-out-of-range",
+    }
+    values.update(changes)
+    return Finding(**values)

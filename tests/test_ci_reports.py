@@ -14,23 +14,11 @@ from cogcheck.report import github, markdown
 from cogcheck.scan import ScanResult
 from cogcheck.scenarios import Scenario
 from cogcheck.suppress import Suppression
+from tests.helpers import make_finding
 
 
 def finding(**changes: Any) -> Finding:
-    values: dict[str, Any] = {
-        "rule_id": "COG-E001",
-        "severity": "error",
-        "message": "AccessTokenValidity is 25 hours; Cognito accepts 5 minutes to 1 day",
-        "file": "templates/auth.yaml",
-        "line": 7,
-        "column": 7,
-        "resource": "Web",
-        "resource_type": "AWS::Cognito::UserPoolClient",
-        "property": "AccessTokenValidity",
-        "rule_name": "access-token-validity-out-of-range",
-    }
-    values.update(changes)
-    return Finding(**values)
+    return make_finding(**changes)
 
 
 # ---------------------------------------------------------------------------------------------------------- github

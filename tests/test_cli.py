@@ -13,18 +13,11 @@ from typer.testing import CliRunner
 
 from cogcheck import __version__
 from cogcheck.cli import app
+from tests.helpers import BAD_CLIENT, GOOD_CLIENT
 
 runner = CliRunner()
 
-BAD = """Resources:
-  Pool: {Type: AWS::Cognito::UserPool}
-  Client:
-    Type: AWS::Cognito::UserPoolClient
-    Properties:
-      UserPoolId: !Ref Pool
-      AccessTokenValidity: 25
-"""
-GOOD = BAD.replace("25", "24")
+BAD, GOOD = BAD_CLIENT, GOOD_CLIENT
 
 
 @pytest.fixture

@@ -15,18 +15,10 @@ import pytest
 import yaml
 
 from cogcheck.rules import load_rules
-from tests.helpers import ROOT
+from tests.helpers import BAD_CLIENT, GOOD_CLIENT, ROOT
 from tests.sarif_schema import assert_valid_sarif
 
-BAD = """Resources:
-  Pool: {Type: AWS::Cognito::UserPool}
-  Client:
-    Type: AWS::Cognito::UserPoolClient
-    Properties:
-      UserPoolId: !Ref Pool
-      AccessTokenValidity: 25
-"""
-GOOD = BAD.replace("25", "24")
+BAD, GOOD = BAD_CLIENT, GOOD_CLIENT
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
 
 

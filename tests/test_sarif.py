@@ -19,7 +19,7 @@ from cogcheck.rules import load_rules
 from cogcheck.scan import ScanResult
 from cogcheck.scenarios import Scenario
 from cogcheck.suppress import Suppression
-from tests.helpers import FIXTURES, ROOT, scan_paths
+from tests.helpers import FIXTURES, ROOT, make_finding, scan_paths
 from tests.sarif_schema import assert_valid_sarif
 
 BAD = """Resources:
@@ -45,20 +45,7 @@ def render(result: ScanResult, **kwargs: Any) -> dict[str, Any]:
 
 
 def finding(**changes: Any) -> Finding:
-    values: dict[str, Any] = {
-        "rule_id": "COG-E001",
-        "severity": "error",
-        "message": "AccessTokenValidity is 25 hours; Cognito accepts 5 minutes to 1 day",
-        "file": "templates/auth.yaml",
-        "line": 7,
-        "column": 7,
-        "resource": "Web",
-        "resource_type": "AWS::Cognito::UserPoolClient",
-        "property": "AccessTokenValidity",
-        "rule_name": "access-token-validity-out-of-range",
-    }
-    values.update(changes)
-    return Finding(**values)
+    return make_finding(**changes)
 
 
 @pytest.fixture(scope="module")
