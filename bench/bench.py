@@ -65,7 +65,7 @@ def rss_of(args: list[str]) -> float:
 
 def imported_by_scan(path: str) -> list[str]:
     code = (
-        "import sys; from cogcheck.scan import scan; scan([sys.argv[1]]); "
+        "import sys; from cogcheck.scan.pipeline import scan; scan([sys.argv[1]]); "
         "print(','.join(m for m in ('cfnlint', 'jsonpath_ng', 'pydantic', 'rich', 'aws_cdk') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, check=True)

@@ -5,10 +5,10 @@ every class among the module's own members that subclasses ``CloudFormationLintR
 class per rule of ``rules/``, generated at import time and set as module globals (``E9104TokenOutlivesRefreshToken``
 …); nothing here is written per rule.
 
-There is one engine: each template is checked once by :func:`cogcheck.scan.check_template` on cfn-lint's own parsed
-template (positions come from cfn-lint's node marks), the findings are cached on the template object, and each
-generated class hands back the findings of its own rule. Findings are already reduced to one per rule, resource,
-property and scenario, so cfn-lint's condition scenarios never multiply them.
+There is one engine: each template is checked once by :func:`cogcheck.scan.pipeline.check_template` on cfn-lint's
+own parsed template (positions come from cfn-lint's node marks), the findings are cached on the template object,
+and each generated class hands back the findings of its own rule. Findings are already reduced to one per rule,
+resource, property and scenario, so cfn-lint's condition scenarios never multiply them.
 
 This is the only module of cogcheck that imports :mod:`cfnlint`; ``cogcheck scan`` never imports it.
 """
@@ -26,11 +26,11 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
+from cogcheck.cfn.parse import PathT, Position, TemplateError, _locate_yaml, as_template, decode
+from cogcheck.cfn.resolve import ResolveOptions
+from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import Finding
-from cogcheck.parse import PathT, Position, TemplateError, _locate_yaml, as_template, decode
-from cogcheck.resolve import ResolveOptions
-from cogcheck.rules import Rule, load_rules
-from cogcheck.scan import ScanOptions, check_template
+from cogcheck.scan.pipeline import ScanOptions, check_template
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The command line: thin wiring of options to :mod:`cogcheck.scan` and the reports.
+"""The command line: thin wiring of options to :mod:`cogcheck.scan.pipeline` and the reports.
 
 Only typer is imported at start-up; everything else is imported by the command that needs it.
 """
@@ -136,9 +136,9 @@ def scan(
     ] = False,
 ) -> None:
     """Scan CloudFormation templates for user pool client problems."""
-    from cogcheck.config import find_config, load_config
-    from cogcheck.options import OptionError, build_scan_options
-    from cogcheck.scan import scan as run_scan
+    from cogcheck.config.files import find_config, load_config
+    from cogcheck.config.options import OptionError, build_scan_options
+    from cogcheck.scan.pipeline import scan as run_scan
 
     try:
         found = config_file or find_config(Path((paths or ["."])[0]))
@@ -164,7 +164,7 @@ def scan(
         options.source_root = source_root
     accepted = None
     if baseline is not None or write_baseline is not None:
-        from cogcheck.baseline import BaselineError, from_findings, load_baseline, write_baseline_file
+        from cogcheck.scan.baseline import BaselineError, from_findings, load_baseline, write_baseline_file
 
         try:
             accepted = load_baseline(baseline) if baseline is not None else None
@@ -181,7 +181,7 @@ def scan(
         typer.echo(f"cogcheck: wrote {write_baseline} ({len(result.findings)} findings)", err=True)
         accepted = from_findings(result.findings)
     if accepted is not None:
-        from cogcheck.baseline import apply_baseline
+        from cogcheck.scan.baseline import apply_baseline
 
         result = apply_baseline(result, accepted)
     if output_format is Format.json:
@@ -208,7 +208,7 @@ def scan(
 
 def _ci_report(output_format: Format, result: object, options: object, show_suppressed: bool) -> str:
     """SARIF, workflow commands or Markdown: paths relative to the git root above the current directory."""
-    from cogcheck.scan import ScanOptions, ScanResult
+    from cogcheck.scan.pipeline import ScanOptions, ScanResult
 
     assert isinstance(result, ScanResult) and isinstance(options, ScanOptions)
     if output_format is Format.sarif:
@@ -231,8 +231,8 @@ def _ci_report(output_format: Format, result: object, options: object, show_supp
 
 
 def exit_code(result: object, fail_on: str) -> int:
-    from cogcheck.rules import SEVERITY_RANK
-    from cogcheck.scan import ScanResult
+    from cogcheck.engine.rules import SEVERITY_RANK
+    from cogcheck.scan.pipeline import ScanResult
 
     assert isinstance(result, ScanResult)
     if result.errors:
@@ -249,8 +249,8 @@ def list_rules(
     """List every rule: id, name, severity, summary."""
     import json
 
-    from cogcheck.docs import render_reference, rule_summary
-    from cogcheck.rules import load_rules
+    from cogcheck.engine.rules import load_rules
+    from cogcheck.report.ruledocs import render_reference, rule_summary
 
     rules = load_rules()
     if output_format is ListFormat.json:
@@ -266,8 +266,8 @@ def list_rules(
 @app.command("rule")
 def show_rule(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. COG-E001, or its name.")]) -> None:
     """Show a rule's documentation."""
-    from cogcheck.docs import render_rule
-    from cogcheck.rules import load_rules
+    from cogcheck.engine.rules import load_rules
+    from cogcheck.report.ruledocs import render_rule
 
     for rule in load_rules():
         if rule_id.upper() in (rule.id, rule.cfn_lint_id) or rule_id == rule.name:

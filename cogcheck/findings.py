@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cogcheck.scenarios import Scenario
+from cogcheck.cfn.scenarios import Scenario
 
 
 @dataclass(frozen=True)

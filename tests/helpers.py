@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cogcheck.cfn.parse import parse_template
 from cogcheck.findings import Finding
-from cogcheck.parse import parse_template
-from cogcheck.scan import ScanOptions, ScanResult, scan
+from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cogcheck.assembly_metadata import FrameFilter, display_path
-from cogcheck.discover import TemplateInput, discover
 from cogcheck.findings import Finding, Source
-from cogcheck.scan import ScanOptions, ScanResult, scan
+from cogcheck.inputs.cdk.metadata import FrameFilter, display_path
+from cogcheck.inputs.discover import TemplateInput, discover
+from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
 from tests.helpers import FIXTURES, ROOT
 
 CDK = FIXTURES / "cdk"
@@ -281,8 +281,8 @@ def test_nested_client_sees_the_parents_pool_and_providers() -> None:
 
 
 def test_without_the_link_the_nested_client_abstains(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cogcheck.assembly as assembly
-    from cogcheck.assembly_nested import ParentLink
+    import cogcheck.inputs.cdk.assembly as assembly
+    from cogcheck.inputs.cdk.nested import ParentLink
 
     monkeypatch.setattr(assembly, "parent_link", lambda doc, logical_id: ParentLink())
     result = run(ASSEMBLIES / "clilike")
@@ -348,7 +348,7 @@ def test_a_name_clash_leaves_the_child_alone(tmp_path: Path) -> None:
 
 
 def test_the_parents_values_are_unknown_in_the_child(tmp_path: Path) -> None:
-    from cogcheck.assembly_nested import UNKNOWN_IN_CHILD, parent_link
+    from cogcheck.inputs.cdk.nested import UNKNOWN_IN_CHILD, parent_link
 
     out = _nested_pair(tmp_path, {})
     link = parent_link(json.loads((out / "Parent.template.json").read_text()), "Child")

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cogcheck.cli import app
-from cogcheck.scan import ScanOptions, ScanResult, scan
+from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
 from tests.helpers import FIXTURES
 
 FIXTURE = FIXTURES / "cdk" / "assemblies" / "default"

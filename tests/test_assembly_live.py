@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cogcheck.scan import ScanOptions, ScanResult, scan
+from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
 from tests.helpers import FIXTURES, ROOT
 
 CDK = FIXTURES / "cdk"

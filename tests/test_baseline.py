@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cogcheck.baseline import BaselineError, apply_baseline, from_findings, parse_baseline, render_baseline
 from cogcheck.cli import app
+from cogcheck.scan.baseline import BaselineError, apply_baseline, from_findings, parse_baseline, render_baseline
 from tests.helpers import scan_paths
 
 TEMPLATE = """Resources:

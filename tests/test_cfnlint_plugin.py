@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from cogcheck.engine.rules import load_rules
 from cogcheck.findings import Finding
-from cogcheck.rules import load_rules
 from tests.helpers import ROOT, RULE_FIXTURES, scan_paths, yaml_to_json
 
 PLUGIN = "cogcheck.cfnlint_rules"
@@ -348,7 +348,7 @@ def test_engine_runs_once_per_template_and_each_scenario_is_reported_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import cogcheck.cfnlint_rules as plugin
-    from cogcheck.scan import check_template as real
+    from cogcheck.scan.pipeline import check_template as real
 
     calls: list[str] = []
 
@@ -406,7 +406,7 @@ def test_cfn_lint_parameters_reach_the_engine(tmp_path: Path) -> None:
 
 
 def _resolve(parameters: dict[str, str]) -> Any:
-    from cogcheck.resolve import ResolveOptions
+    from cogcheck.cfn.resolve import ResolveOptions
 
     return ResolveOptions(parameters=parameters)
 

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cogcheck.cfn.scenarios import Scenario
 from cogcheck.cli import app
 from cogcheck.findings import Finding, InputError, Notice, Source
 from cogcheck.report import github, markdown
-from cogcheck.scan import ScanResult
-from cogcheck.scenarios import Scenario
-from cogcheck.suppress import Suppression
+from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.suppress import Suppression
 from tests.helpers import make_finding
 
 

@@ -242,7 +242,7 @@ def test_console_script_and_module_entry_points(project: Path) -> None:
 
 def test_colour_on_a_terminal_only(project: Path) -> None:
     from cogcheck.report.text import render
-    from cogcheck.scan import ScanOptions, scan
+    from cogcheck.scan.pipeline import ScanOptions, scan
 
     result = scan([str(project / "templates" / "bad.yaml")], ScanOptions())
     assert "\033[31merror" in render(result, colour=True)
@@ -253,7 +253,7 @@ def test_start_up_loads_no_rule_when_there_is_no_client(tmp_path: Path) -> None:
     """Rule files are parsed only when a template with a client is met; option checks use their names."""
     (tmp_path / "other.yaml").write_text("Resources: {B: {Type: AWS::S3::Bucket}}\n", encoding="utf-8")
     code = (
-        "import sys; from cogcheck import rules; from cogcheck.cli import main\n"
+        "import sys; from cogcheck.engine import rules; from cogcheck.cli import main\n"
         "sys.argv = ['cogcheck', 'scan', sys.argv[1], '--select', 'COG-E', '--ignore', 'W92']\n"
         "try:\n    main()\nexcept SystemExit as exit:\n    print(exit.code, len(rules._CACHE),"
         " sorted(m for m in ('cfnlint', 'jsonpath_ng', 'pydantic', 'rich') if m in sys.modules))\n"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from cogcheck.expr import EvalContext, Verdict, evaluate, validate
-from cogcheck.paths import Match
-from cogcheck.values import Unknown
+from cogcheck.cfn.values import Unknown
+from cogcheck.engine.expr import EvalContext, Verdict, evaluate, validate
+from cogcheck.engine.paths import Match
 
 
 def _no_predicate(name: str, args: Any, ctx: EvalContext) -> Verdict:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cogcheck.rules import load_rules
+from cogcheck.engine.rules import load_rules
 from tests.helpers import BAD_CLIENT, GOOD_CLIENT, ROOT
 from tests.sarif_schema import assert_valid_sarif
 

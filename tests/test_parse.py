@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cogcheck.parse import MAX_EXPANDED_NODES, TemplateError, parse_template
+from cogcheck.cfn.parse import MAX_EXPANDED_NODES, TemplateError, parse_template
 from tests.helpers import scan_text
 
 SHORT_FORMS = """

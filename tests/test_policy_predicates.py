@@ -1,4 +1,4 @@
-"""The COG-S predicates (cogcheck.policy_predicates): hosts, production inputs, the pool, the previous version."""
+"""The COG-S predicates (engine.predicates.policy): hosts, production inputs, the pool, the previous version."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from cogcheck.client import build_view
-from cogcheck.expr import EvalContext, Verdict
-from cogcheck.parse import parse_template
-from cogcheck.paths import Match
-from cogcheck.policy_predicates import (
+from cogcheck.cfn.parse import parse_template
+from cogcheck.cfn.resolve import Resolver
+from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.engine.paths import Match
+from cogcheck.engine.predicates.base import PREDICATES, World
+from cogcheck.engine.predicates.policy import (
     DEFAULT_PLACEHOLDER_HOSTS,
     generate_secret_changed,
     host_in,
@@ -28,9 +29,8 @@ from cogcheck.policy_predicates import (
     public_client,
     url_host,
 )
-from cogcheck.predicates import PREDICATES, World
-from cogcheck.resolve import Resolver
-from cogcheck.rules import load_rules
+from cogcheck.engine.rules import load_rules
+from cogcheck.model.client import build_view
 
 PredicateFn = Any
 

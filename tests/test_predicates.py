@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
-from cogcheck.client import build_view
-from cogcheck.expr import EvalContext, Verdict
-from cogcheck.parse import parse_template
-from cogcheck.paths import Match
-from cogcheck.predicates import (
+from cogcheck.cfn.parse import parse_template
+from cogcheck.cfn.resolve import ResolveOptions
+from cogcheck.cfn.scenarios import plan_scenarios
+from cogcheck.cfn.values import ResourceRef, Unknown
+from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.engine.paths import Match
+from cogcheck.engine.predicates.base import (
     PREDICATES,
     World,
     client_pool,
@@ -20,10 +22,8 @@ from cogcheck.predicates import (
     resource_value,
     same_pool,
 )
-from cogcheck.resolve import ResolveOptions
-from cogcheck.resource_predicates import dependencies
-from cogcheck.scenarios import plan_scenarios
-from cogcheck.values import ResourceRef, Unknown
+from cogcheck.engine.predicates.resources import dependencies
+from cogcheck.model.client import build_view
 from tests.helpers import scan_text
 
 GOOGLE = """

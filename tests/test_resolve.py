@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from cogcheck.parse import parse_template
-from cogcheck.resolve import ResolveOptions, Resolver
-from cogcheck.scenarios import plan_scenarios
-from cogcheck.values import NO_VALUE, ResourceRef, Unknown
+from cogcheck.cfn.parse import parse_template
+from cogcheck.cfn.resolve import ResolveOptions, Resolver
+from cogcheck.cfn.scenarios import plan_scenarios
+from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown
 from tests.helpers import scan_text
 
 HEAD = "Resources:\n  Pool: {Type: AWS::Cognito::UserPool}\n"
@@ -272,7 +272,7 @@ def test_fingerprints_include_the_scenario(tmp_path: Path) -> None:
 
 
 def test_parameters_file_forms(tmp_path: Path) -> None:
-    from cogcheck.options import OptionError, read_parameters_file
+    from cogcheck.config.options import OptionError, read_parameters_file
 
     cli_form = tmp_path / "a.json"
     cli_form.write_text(json.dumps([{"ParameterKey": "V", "ParameterValue": "60"}]), encoding="utf-8")

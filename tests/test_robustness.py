@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cogcheck.parse import as_template
-from cogcheck.rules import load_rules
-from cogcheck.scan import ScanOptions, check_template
+from cogcheck.cfn.parse import as_template
+from cogcheck.engine.rules import load_rules
+from cogcheck.scan.pipeline import ScanOptions, check_template
 
 RULES = load_rules()
 PROPERTIES = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cogcheck.rules import load_rules
+from cogcheck.engine.rules import load_rules
 from tests.helpers import (
     RULE_FIXTURES,
     Expected,

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
-from cogcheck.docs import render_reference, render_rule
-from cogcheck.expr import OPERATORS
-from cogcheck.paths import compile_path, jsonpath_ng_steps, simple_steps
-from cogcheck.predicates import PREDICATES
-from cogcheck.rules import Rule, RuleError, load_rules, parse_rule
+from cogcheck.engine.expr import OPERATORS
+from cogcheck.engine.paths import compile_path, jsonpath_ng_steps, simple_steps
+from cogcheck.engine.predicates.base import PREDICATES
+from cogcheck.engine.rules import Rule, RuleError, load_rules, parse_rule
+from cogcheck.report.ruledocs import render_reference, render_rule
 from tests.helpers import ROOT, RULE_FIXTURES, scan_text
 
 RULES = load_rules()
@@ -148,7 +148,7 @@ def test_operators_are_a_closed_documented_set() -> None:
 
 
 def test_readme_rule_table_is_in_sync() -> None:
-    from cogcheck.docs import render_table
+    from cogcheck.report.ruledocs import render_table
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start, end = readme.index("<!-- rules:start -->\n"), readme.index("<!-- rules:end -->")

@@ -11,14 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cogcheck import __version__
+from cogcheck.cfn.scenarios import Scenario
 from cogcheck.cli import app
-from cogcheck.docs import render_rule
+from cogcheck.engine.rules import load_rules
 from cogcheck.findings import Finding, InputError, Notice, Source
 from cogcheck.report import sarif
-from cogcheck.rules import load_rules
-from cogcheck.scan import ScanResult
-from cogcheck.scenarios import Scenario
-from cogcheck.suppress import Suppression
+from cogcheck.report.ruledocs import render_rule
+from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.suppress import Suppression
 from tests.helpers import FIXTURES, ROOT, make_finding, scan_paths
 from tests.sarif_schema import assert_valid_sarif
 

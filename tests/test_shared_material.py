@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cogcheck.rules import load_rules
-from cogcheck.scan import ScanOptions, scan
+from cogcheck.engine.rules import load_rules
+from cogcheck.scan.pipeline import ScanOptions, scan
 
 RULE_IDS = {rule.id for rule in load_rules()}
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cogcheck.cli import app
+from cogcheck.engine.rules import load_rules
 from cogcheck.findings import Finding
 from cogcheck.report import json as json_report
 from cogcheck.report.summary import summary
-from cogcheck.rules import load_rules
-from cogcheck.suppress import read_suppressions
+from cogcheck.scan.suppress import read_suppressions
 from tests.helpers import scan_text
 from tests.sarif_schema import assert_valid_sarif
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from cogcheck.findings import Finding
 from cogcheck.report.sarif import Locator, describe, uses_source
 from cogcheck.report.summary import plural, summary
-from cogcheck.scan import ScanResult
+from cogcheck.scan.pipeline import ScanResult
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 

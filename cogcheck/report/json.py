@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cogcheck.report.summary import summary
-from cogcheck.scan import ScanResult
+from cogcheck.scan.pipeline import ScanResult
 
 VERSION = 1
 

@@ -15,8 +15,8 @@ from urllib.parse import quote
 from cogcheck.findings import Finding
 from cogcheck.report.sarif import Locator, describe, uses_source
 from cogcheck.report.summary import plural
-from cogcheck.scan import ScanResult
-from cogcheck.suppress import Suppression
+from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.suppress import Suppression
 
 MAX_ROWS = 200
 LEVELS = ("error", "warning", "note")

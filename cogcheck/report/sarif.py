@@ -29,11 +29,11 @@ from typing import Any
 from urllib.parse import quote
 
 from cogcheck import __version__
-from cogcheck.docs import render_rule, sections
+from cogcheck.engine.rules import Rule
 from cogcheck.findings import Finding
-from cogcheck.rules import Rule
-from cogcheck.scan import ScanResult
-from cogcheck.suppress import Suppression
+from cogcheck.report.ruledocs import render_rule, sections
+from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.suppress import Suppression
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from cogcheck.scan import ScanResult
+from cogcheck.scan.pipeline import ScanResult
 
 
 def summary(result: ScanResult) -> dict[str, Any]:

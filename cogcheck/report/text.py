@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from cogcheck.report.summary import plural, summary
-from cogcheck.scan import ScanResult
+from cogcheck.scan.pipeline import ScanResult
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"

@@ -1,13 +1,13 @@
 """Predicates of the security / best-practice rules (COG-S0xx) that a JSONPath over one client cannot express.
 
-They register in :data:`cogcheck.predicates.PREDICATES` on import (``cogcheck.rules.load_rules`` imports this module).
+They register in :data:`cogcheck.engine.predicates.base.PREDICATES` on import (``load_rules`` imports this module).
 Each answers ``True`` (the bad pattern holds), ``False`` (it does not) or ``None`` (it cannot be known).
 
 Convention for predicates that only *raise a severity* (a rule has a lower-severity check for the same finding):
 ``args.if_unknown`` (a boolean) is answered instead of ``None``, so the lower-severity check can still fire when
 the raising condition cannot be decided — the two checks stay mutually exclusive and the finding is not lost.
 
-Settings read from :attr:`cogcheck.predicates.World.settings` (``ScanOptions.settings``):
+Settings read from :attr:`cogcheck.engine.predicates.base.World.settings` (``ScanOptions.settings``):
 
 ``production`` (bool)
     every input is a production template (COG-S009).
@@ -31,12 +31,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from cogcheck.client import CLIENT_TYPE
-from cogcheck.expr import EvalContext, Verdict
-from cogcheck.parse import Template, TemplateError, parse_template
-from cogcheck.predicates import World, client_pool, pool_is_opaque, predicate, resource_value
-from cogcheck.resolve import Resolver
-from cogcheck.values import ResourceRef, Unknown, to_bool
+from cogcheck.cfn.parse import Template, TemplateError, parse_template
+from cogcheck.cfn.resolve import Resolver
+from cogcheck.cfn.values import ResourceRef, Unknown, to_bool
+from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.engine.predicates.base import World, client_pool, pool_is_opaque, predicate, resource_value
+from cogcheck.model.client import CLIENT_TYPE
 
 #: Reserved example names (RFC 2606 / RFC 6761) and the usual "your domain here" hosts. ``example.org`` and
 #: ``example.net`` are left out on purpose: they are commonly used as stand-ins for a real domain in documentation

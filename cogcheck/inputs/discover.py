@@ -1,56 +1,23 @@
 """Inputs: the paths a user gave → the templates to scan: loose files, and CDK cloud assemblies (``cdk.out``).
 
 A directory that holds a cloud assembly (its ``manifest.json``), met as an argument or during a walk, is read by
-:mod:`cogcheck.assembly` and never walked as loose files, so no template is scanned twice.
+:mod:`cogcheck.inputs.cdk.assembly` and never walked as loose files, so no template is scanned twice.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
 
-from cogcheck.findings import InputError, Notice, Source
+from cogcheck.findings import InputError, Notice
+from cogcheck.inputs.cdk.assembly import is_assembly, read_assembly
+from cogcheck.inputs.types import ResourceContext, TemplateInput, TemplateLink
 
-if TYPE_CHECKING:
-    from cogcheck.parse import Template
+__all__ = ["ResourceContext", "TemplateInput", "TemplateLink", "discover"]
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
-
-
-class ResourceContext(Protocol):
-    """What an input knows about its resources beyond the template (a CDK assembly's metadata)."""
-
-    def describe(self, logical_id: str, property_path: str) -> tuple[str | None, Source | None]:
-        """(construct path, the user's source line that created or set it), either may be None."""
-        ...
-
-    def details(self, logical_id: str) -> Mapping[str, Any]:
-        """More about the resource for machine-readable reports (``Finding.extra``), e.g. the full construct path."""
-        ...
-
-
-class TemplateLink(Protocol):
-    """What a nested stack's template borrows from its parent (:class:`cogcheck.assembly_nested.ParentLink`)."""
-
-    def apply(self, template: Template) -> None:
-        """Change the parsed template in place so cross-resource rules see the parent's resources."""
-        ...
-
-
-@dataclass
-class TemplateInput:
-    """One template to scan and what is known about where it came from."""
-
-    file: str  # as shown to the user: relative stays relative
-    path: Path  # where to read it
-    stack: str | None = None
-    parameters: Mapping[str, str] = field(default_factory=dict)
-    context: ResourceContext | None = None  # assembly metadata, when the template is a CDK stack
-    link: TemplateLink | None = None  # a nested stack's parent resources, applied once parsed
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -83,8 +50,6 @@ def discover(
 
 def _file(arg: str, path: Path, seen: set[Path], source_root: Path | None) -> Iterator[TemplateInput]:
     """One template named by the user; a stack of a cloud assembly keeps its stack, construct paths and sources."""
-    from cogcheck.assembly import is_assembly, read_assembly
-
     if is_assembly(path.parent):
         key = path.resolve()
         for item in read_assembly(path.parent, os.path.dirname(os.path.normpath(arg)) or ".", set(), source_root):
@@ -111,16 +76,12 @@ def _first(path: Path, seen: set[Path]) -> bool:
 def _assembly(
     directory: Path, display: str, seen: set[Path], source_root: Path | None
 ) -> Iterator[TemplateInput | InputError | Notice]:
-    from cogcheck.assembly import read_assembly
-
     yield from read_assembly(directory, display, seen, source_root)
 
 
 def _walk(
     arg: str, top: Path, seen: set[Path], source_root: Path | None
 ) -> Iterator[TemplateInput | InputError | Notice]:
-    from cogcheck.assembly import is_assembly
-
     root = top.resolve()
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
         display = os.path.normpath(os.path.join(arg, os.path.relpath(directory, top)))

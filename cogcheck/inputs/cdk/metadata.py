@@ -1,4 +1,4 @@
-"""A CDK stack's metadata → construct paths and the user's source lines, for findings (see :mod:`cogcheck.assembly`).
+"""A CDK stack's metadata → construct paths and the user's source lines, for findings.
 
 Metadata entries are keyed by construct path (``/Prod/Api/Pool/App/Resource``). One stack artifact's entries also
 cover its nested stacks: an entry belongs to the deepest stack whose path is a prefix of its own. Logical ids are
@@ -181,7 +181,7 @@ class StackMetadata:
 
 
 class StackContext:
-    """The :class:`~cogcheck.discover.ResourceContext` of one template of an assembly."""
+    """The :class:`~cogcheck.inputs.discover.ResourceContext` of one template of an assembly."""
 
     def __init__(
         self,

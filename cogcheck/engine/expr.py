@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from cogcheck.paths import Match, Selection, compile_path
-from cogcheck.values import Unknown, is_integer, to_number
+from cogcheck.cfn.values import Unknown, is_integer, to_number
+from cogcheck.engine.paths import Match, Selection, compile_path
 
 Verdict = bool | None
 Expr = Mapping[str, Any]

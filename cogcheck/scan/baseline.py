@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.findings import Finding
-from cogcheck.scan import ScanResult
+from cogcheck.scan.pipeline import ScanResult
 
 VERSION = 1
 

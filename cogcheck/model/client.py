@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cogcheck.parse import PathT
-from cogcheck.values import Unknown, to_bool, to_number, to_text
+from cogcheck.cfn.parse import PathT
+from cogcheck.cfn.values import Unknown, to_bool, to_number, to_text
+from cogcheck.model.policy import POLICY_DEFAULTS
 
 CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
 
@@ -173,12 +174,6 @@ def effective_values(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Policy thresholds rules compare lifetimes with (``$.policy.*``); the configuration may change them.
-POLICY_DEFAULTS: dict[str, int] = {
-    "refresh_token_note_seconds": 30 * 86400,  # COG-S006 note above this
-    "refresh_token_warning_seconds": 365 * 86400,  # COG-S006 warning above this
-    "token_note_seconds": 3600,  # COG-S007 note above this (access and ID tokens)
-}
 
 
 def build_view(

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cogcheck.parse import Template
-from cogcheck.resolve import ResolveOptions, Resolver, parameter_candidates, references
-from cogcheck.values import Unknown, to_text
+from cogcheck.cfn.parse import Template
+from cogcheck.cfn.resolve import ResolveOptions, Resolver, parameter_candidates, references
+from cogcheck.cfn.values import Unknown, to_text
 
 
 @dataclass(frozen=True, order=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from cogcheck.values import Unknown
+from cogcheck.cfn.values import Unknown
 
 Step = tuple[str, Any]  # ("field", name) | ("index", n) | ("wildcard", None)
 

@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cogcheck.client import ClientView
-from cogcheck.expr import EvalContext, Verdict
-from cogcheck.parse import Template
-from cogcheck.resolve import Resolver, parameter_candidates, references
-from cogcheck.values import NO_VALUE, ResourceRef, Unknown, to_text
+from cogcheck.cfn.parse import Template
+from cogcheck.cfn.resolve import Resolver, parameter_candidates, references
+from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown, to_text
+from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.model.client import ClientView
 
 
 @dataclass

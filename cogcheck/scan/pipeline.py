@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cogcheck.client import CLIENT_TYPE
-from cogcheck.discover import TemplateInput, discover
+from cogcheck.cfn.parse import Template, TemplateError, parse_template
+from cogcheck.cfn.resolve import ResolveOptions
+from cogcheck.cfn.scenarios import Scenario, reduce_scenarios
+from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import Finding, InputError, Notice
-from cogcheck.parse import Template, TemplateError, parse_template
-from cogcheck.resolve import ResolveOptions
-from cogcheck.rules import Rule, load_rules
-from cogcheck.scenarios import Scenario, reduce_scenarios
+from cogcheck.inputs.discover import TemplateInput, discover
+from cogcheck.model.client import CLIENT_TYPE
 
 if TYPE_CHECKING:  # the engine is imported when a template with a client is met, not at start-up
-    from cogcheck.engine import Hit
-    from cogcheck.suppress import Suppression
+    from cogcheck.engine.evaluate import Hit
+    from cogcheck.scan.suppress import Suppression
 
 MARKER = CLIENT_TYPE.encode()
 
@@ -50,7 +50,7 @@ class ScanResult:
     templates: int = 0
     clients: int = 0
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)  # by template Metadata, with why
-    baselined: list[Finding] = field(default_factory=list)  # matched by --baseline (see cogcheck.baseline)
+    baselined: list[Finding] = field(default_factory=list)  # matched by --baseline (see cogcheck.scan.baseline)
 
 
 def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
@@ -75,7 +75,7 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
 
 
 def _ignored_by_path(finding: Finding, options: ScanOptions) -> bool:
-    from cogcheck.config import path_matches
+    from cogcheck.inputs.globs import path_matches
 
     base = options.config_base or Path.cwd()
     return any(
@@ -100,11 +100,11 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult) ->
     if template is None:
         return
     if item.link is not None:
-        item.link.apply(template)  # a nested stack's template sees its parent's pool (cogcheck.assembly_nested)
+        item.link.apply(template)  # a nested stack's template sees its parent's pool (cogcheck.inputs.cdk.nested)
     result.templates += 1
     rules = options.enabled_rules()
     findings, notices, clients = check_template(template, rules, options, item)
-    from cogcheck.suppress import apply_suppressions
+    from cogcheck.scan.suppress import apply_suppressions
 
     findings, suppressed, suppress_notices = apply_suppressions(template, findings, rules, CLIENT_TYPE)
     result.suppressed.extend(suppressed)
@@ -118,10 +118,10 @@ def check_template(
     template: Template, rules: Sequence[Rule], options: ScanOptions, item: TemplateInput | None = None
 ) -> tuple[list[Finding], list[Notice], int]:
     """Findings for every client of one parsed template."""
-    from cogcheck.client import build_view
-    from cogcheck.engine import evaluate_rules
-    from cogcheck.predicates import World
-    from cogcheck.scenarios import plan_scenarios
+    from cogcheck.cfn.scenarios import plan_scenarios
+    from cogcheck.engine.evaluate import evaluate_rules
+    from cogcheck.engine.predicates.base import World
+    from cogcheck.model.client import build_view
 
     resolve = options.resolve
     if item is not None and item.parameters:
@@ -173,7 +173,7 @@ def _finding(
     while path and path not in origins:
         path = path[:-1]
     raw = origins[path] if path else ()
-    from cogcheck.paths import format_property
+    from cogcheck.engine.paths import format_property
 
     line, column = template.locate_in_resources((logical_id,) + tuple(raw))
     context = item.context if item is not None else None

@@ -18,7 +18,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from cogcheck.assembly_metadata import (
+from cogcheck.findings import InputError, Notice
+from cogcheck.inputs.cdk.metadata import (
     FrameFilter,
     StackContext,
     StackMetadata,
@@ -27,9 +28,8 @@ from cogcheck.assembly_metadata import (
     nested_stack_path,
     resource_paths,
 )
-from cogcheck.assembly_nested import ParentLink, literal_parameters, parent_link
-from cogcheck.discover import TemplateInput
-from cogcheck.findings import InputError, Notice
+from cogcheck.inputs.cdk.nested import ParentLink, literal_parameters, parent_link
+from cogcheck.inputs.types import TemplateInput
 
 #: The newest cloud assembly schema major version this reader was checked against (aws-cdk-lib 2.276).
 KNOWN_MAJOR = 55

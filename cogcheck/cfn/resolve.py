@@ -1,6 +1,6 @@
 """What CloudFormation would deploy: parameters, conditions and intrinsic functions, per scenario.
 
-A :class:`Resolver` evaluates a template under one scenario (see :mod:`cogcheck.scenarios`): a value for each
+A :class:`Resolver` evaluates a template under one scenario (see :mod:`cogcheck.cfn.scenarios`): a value for each
 parameter that matters, an outcome for each condition that cannot be decided. Anything that cannot be known becomes an
 :class:`Unknown`; ``AWS::NoValue`` becomes :data:`NO_VALUE` and is dropped from mappings and lists.
 """
@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cogcheck.parse import PathT, Template
-from cogcheck.values import NO_VALUE, ResourceRef, Unknown, to_number, to_text
+from cogcheck.cfn.parse import PathT, Template
+from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown, to_number, to_text
 
 MAX_SCENARIOS = 64
 

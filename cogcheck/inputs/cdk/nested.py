@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cogcheck.parse import Template
+    from cogcheck.cfn.parse import Template
 
 CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
 NESTED_STACK = "AWS::CloudFormation::Stack"
@@ -134,7 +134,7 @@ def _portable(node: Any, keep: set[str]) -> Any:
 
 def _names(node: Any) -> set[str]:
     """Names a node refers to (``Ref``, ``Fn::GetAtt``, ``${}``); pseudo parameters the child shares are left out."""
-    from cogcheck.resolve import references
+    from cogcheck.cfn.resolve import references
 
     return {name for name in references(node)[0] if not name.startswith("AWS::") or name in _PARENT_ONLY}
 
@@ -165,9 +165,9 @@ def literal_parameters(
     parent: dict[str, Any], resource: dict[str, Any], parent_parameters: Mapping[str, str]
 ) -> dict[str, str]:
     """Values the parent passes in ``Parameters`` that are known literals (after resolving the parent's own)."""
-    from cogcheck.parse import Template
-    from cogcheck.resolve import ResolveOptions, Resolver, parameter_candidates, references
-    from cogcheck.values import to_text
+    from cogcheck.cfn.parse import Template
+    from cogcheck.cfn.resolve import ResolveOptions, Resolver, parameter_candidates, references
+    from cogcheck.cfn.values import to_text
 
     properties = resource.get("Properties")
     passed = properties.get("Parameters") if isinstance(properties, dict) else None

@@ -18,23 +18,16 @@ Keys (kebab-case; snake_case accepted)::
 
 from __future__ import annotations
 
-import contextlib
-import fnmatch
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from cogcheck.options import OptionError
+from cogcheck.config.options import OptionError
+from cogcheck.model.policy import THRESHOLDS
 
 CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
 _LIST_KEYS = {"select", "ignore", "production-stacks", "placeholder-hosts"}
-#: lifetime thresholds (COG-S006, COG-S007): config key → (client view ``$.policy`` key, seconds per unit)
-THRESHOLDS = {
-    "refresh-token-note-days": ("refresh_token_note_seconds", 86400),
-    "refresh-token-warning-days": ("refresh_token_warning_seconds", 86400),
-    "token-note-minutes": ("token_note_seconds", 60),
-}
 _KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "production"} | set(THRESHOLDS)
 
 
@@ -126,14 +119,3 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
             raise OptionError(f"{where}: {key} must be a whole number of at least 1")
         values[name] = value
     return values
-
-
-def path_matches(file: str, pattern: str, base: Path) -> bool:
-    """Whether ``file`` (as reported) matches a per-path glob, written relative to the config's directory."""
-    candidates = {PurePosixPath(file).as_posix()}
-    with contextlib.suppress(ValueError):
-        candidates.add(Path(file).resolve().relative_to(base.resolve()).as_posix())
-    return any(
-        fnmatch.fnmatch(candidate, pattern) or fnmatch.fnmatch(candidate, pattern.rstrip("/") + "/*")
-        for candidate in candidates
-    )

@@ -1,8 +1,9 @@
 """The cross-resource predicates of the deploy-time rules (and COG-S018): scopes, identity providers, attributes.
 
-They register in :data:`cogcheck.predicates.PREDICATES` on import; :func:`cogcheck.rules.load_rules` imports this
-module. Shared helpers (the pool a client belongs to, providers by name, dependencies) live in
-:mod:`cogcheck.predicates`.
+They register in :data:`cogcheck.engine.predicates.base.PREDICATES` on import;
+:func:`cogcheck.engine.rules.load_rules` imports this module.
+Shared helpers (the pool a client belongs to, providers by name, dependencies) live in
+:mod:`cogcheck.engine.predicates.base`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from cogcheck.expr import EvalContext, Verdict
-from cogcheck.predicates import (
+from cogcheck.cfn.values import ResourceRef, Unknown, to_text
+from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.engine.predicates.base import (
     IDP_TYPE,
     SCOPE_CHARS,
     SERVER_TYPE,
@@ -31,7 +33,6 @@ from cogcheck.predicates import (
     resource_names,
     resource_value,
 )
-from cogcheck.values import ResourceRef, Unknown, to_text
 
 # -------------------------------------------------------------------------------------------------- COG-E018
 

@@ -1,4 +1,4 @@
-"""From command-line values to :class:`~cogcheck.scan.ScanOptions`; every mistake is an :class:`OptionError`."""
+"""From command-line values to :class:`~cogcheck.scan.pipeline.ScanOptions`; a mistake is an :class:`OptionError`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cogcheck.resolve import ResolveOptions
-from cogcheck.rules import SEVERITIES, id_matches, rule_ids
-from cogcheck.scan import ScanOptions
+from cogcheck.cfn.resolve import ResolveOptions
+from cogcheck.engine.rules import SEVERITIES, id_matches, rule_ids
+from cogcheck.model.policy import THRESHOLDS
+from cogcheck.scan.pipeline import ScanOptions
 
 
 class OptionError(Exception):
@@ -100,7 +101,7 @@ def build_scan_options(
     previous: Path | None = None,
     scan_roots: Sequence[str] = (),
 ) -> ScanOptions:
-    """Options from the command line, on top of a :class:`cogcheck.config.Config` when one was found.
+    """Options from the command line, on top of a :class:`cogcheck.config.files.Config` when one was found.
 
     Rules are not loaded here (that costs a YAML parse of every rule file): ids are checked against the rule files'
     names, and the scan loads the enabled rules when it first meets a user pool client.
@@ -134,7 +135,7 @@ def policy_settings(
     previous: Path | None = None,
     scan_roots: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """``ScanOptions.settings`` read by the COG-S predicates (see :mod:`cogcheck.policy_predicates`).
+    """``ScanOptions.settings`` read by the COG-S predicates (see :mod:`cogcheck.engine.predicates.policy`).
 
     ``--production`` / ``--production-stacks`` add to the configuration's ``production`` / ``production-stacks``;
     ``placeholder-hosts`` comes from the configuration only; ``--previous`` must exist.
@@ -146,8 +147,6 @@ def policy_settings(
     if stacks:
         settings["production_stacks"] = stacks
     if config is not None:
-        from cogcheck.config import THRESHOLDS
-
         thresholds = {key: config.get(name) * unit for name, (key, unit) in THRESHOLDS.items() if config.get(name)}
         if thresholds:
             settings["thresholds"] = thresholds

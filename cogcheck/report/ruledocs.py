@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from cogcheck.rules import Rule
+from cogcheck.engine.rules import Rule
 
 
 def _para(text: str) -> str:

@@ -66,7 +66,7 @@ class Rule:
 
 def rules_dir() -> Path:
     """Where the shipped rules are: inside the installed package, or ``rules/`` of a source checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the cogcheck package
     for candidate in (here / "rules", here.parent / "rules"):
         if candidate.is_dir():
             return candidate
@@ -74,7 +74,7 @@ def rules_dir() -> Path:
 
 
 def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
-    from cogcheck.expr import validate
+    from cogcheck.engine.expr import validate
 
     problems: list[str] = []
     if not isinstance(data, dict):
@@ -165,9 +165,9 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     """Every rule of ``directory`` (the shipped rules by default), sorted by id."""
     import yaml
 
-    import cogcheck.policy_predicates
-    import cogcheck.resource_predicates  # noqa: F401  (registers the COG-E predicates)
-    from cogcheck.predicates import PREDICATES
+    import cogcheck.engine.predicates.policy
+    import cogcheck.engine.predicates.resources  # noqa: F401  (registers the COG-E predicates)
+    from cogcheck.engine.predicates.base import PREDICATES
 
     directory = directory or rules_dir()
     if directory in _CACHE:

@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cogcheck.client import ClientView, human_duration
-from cogcheck.expr import EvalContext, Verdict, evaluate, select
-from cogcheck.paths import Match, Selection, format_property, parse_property
-from cogcheck.predicates import PREDICATES, World
-from cogcheck.rules import Check, Rule
-from cogcheck.values import Unknown, to_text
+from cogcheck.cfn.values import Unknown, to_text
+from cogcheck.engine.expr import EvalContext, Verdict, evaluate, select
+from cogcheck.engine.paths import Match, Selection, format_property, parse_property
+from cogcheck.engine.predicates.base import PREDICATES, World
+from cogcheck.engine.rules import Check, Rule
+from cogcheck.model.client import ClientView, human_duration
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 

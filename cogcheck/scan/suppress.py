@@ -13,7 +13,7 @@ Two spellings are honoured, on a resource and at template level (top-level ``Met
   says why the suppression was ignored. ``id`` is a rule id, a cfn-lint id (``W9201``) or a prefix of either
   (``COG-S``), as with ``--ignore``.
 * cfn-lint's, which needs none: ``Metadata: {cfn-lint: {config: {ignore_checks: [E9101, W9201]}}}``, matched
-  against :attr:`~cogcheck.rules.Rule.cfn_lint_id` by prefix, as cfn-lint itself does.
+  against :attr:`~cogcheck.engine.rules.Rule.cfn_lint_id` by prefix, as cfn-lint itself does.
 
 A resource's suppressions are tried before the template's, cogcheck's before cfn-lint's; the first match wins.
 Suppressed findings are not dropped: they are returned beside the active ones so that reports can show them.
@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cogcheck.cfn.parse import Template
+from cogcheck.engine.rules import Rule
 from cogcheck.findings import Finding, Notice
-from cogcheck.parse import Template
-from cogcheck.rules import Rule
 
 #: What an ``id`` may look like: a cogcheck rule id or prefix, or a cfn-lint id or prefix of the plugin's ranges.
 _ID_SHAPE = re.compile(r"^(COG(-([ES](\d{1,3})?)?)?|[EWI](9(\d{1,3})?)?)$", re.IGNORECASE)

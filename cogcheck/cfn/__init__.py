@@ -1,0 +1,1 @@
+"""CloudFormation templates: parsing with positions, values, intrinsic resolution, scenarios."""

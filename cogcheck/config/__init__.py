@@ -1,0 +1,1 @@
+"""Settings: configuration files and command-line values → scan options."""

@@ -1,0 +1,1 @@
+"""The rule engine: rule files, the rule language (paths, expressions), evaluation, predicates."""

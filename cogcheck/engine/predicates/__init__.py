@@ -1,0 +1,1 @@
+"""Named, typed predicates that rules call for facts beyond one client (other resources, policy)."""

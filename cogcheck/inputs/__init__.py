@@ -1,0 +1,1 @@
+"""Inputs: the paths a user gives → the templates to scan (loose files, CDK cloud assemblies)."""

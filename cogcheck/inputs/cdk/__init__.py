@@ -1,0 +1,1 @@
+"""CDK cloud assemblies (``cdk.out``): manifests, stages, nested stacks, construct metadata."""

@@ -1,0 +1,45 @@
+"""What an input hands to the scan: one template to read and what is known about where it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cogcheck.findings import Source
+
+if TYPE_CHECKING:
+    from cogcheck.cfn.parse import Template
+
+
+class ResourceContext(Protocol):
+    """What an input knows about its resources beyond the template (a CDK assembly's metadata)."""
+
+    def describe(self, logical_id: str, property_path: str) -> tuple[str | None, Source | None]:
+        """(construct path, the user's source line that created or set it), either may be None."""
+        ...
+
+    def details(self, logical_id: str) -> Mapping[str, Any]:
+        """More about the resource for machine-readable reports (``Finding.extra``), e.g. the full construct path."""
+        ...
+
+
+class TemplateLink(Protocol):
+    """What a nested stack's template borrows from its parent (:class:`cogcheck.inputs.cdk.nested.ParentLink`)."""
+
+    def apply(self, template: Template) -> None:
+        """Change the parsed template in place so cross-resource rules see the parent's resources."""
+        ...
+
+
+@dataclass
+class TemplateInput:
+    """One template to scan and what is known about where it came from."""
+
+    file: str  # as shown to the user: relative stays relative
+    path: Path  # where to read it
+    stack: str | None = None
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    context: ResourceContext | None = None  # assembly metadata, when the template is a CDK stack
+    link: TemplateLink | None = None  # a nested stack's parent resources, applied once parsed

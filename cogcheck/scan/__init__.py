@@ -1,0 +1,1 @@
+"""The scan: inputs → templates → clients → findings, with suppressions and baselines applied."""
