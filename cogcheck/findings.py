@@ -35,15 +35,24 @@ class Finding:
     scenario: Scenario | None = None
     rule_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    project_path: str | None = field(default=None, compare=False)  # see cogcheck.inputs.project
+
+    @builtins.property
+    def where(self) -> str:
+        """What identifies the template: its CDK stack, else its path in the project (never the working directory
+        nor the spelling of the path; :mod:`cogcheck.inputs.project`), else the file as given."""
+        if self.stack is not None:
+            return self.stack
+        return self.project_path if self.project_path is not None else self.file
 
     @builtins.property
     def fingerprint(self) -> str:
-        """sha256 of rule, stack (or file for a loose template), resource, property and scenario — no lines."""
+        """sha256 of rule, :attr:`where`, resource, property and scenario — no lines, no working directory."""
         import hashlib
 
         identity = [
             self.rule_id,
-            self.stack if self.stack is not None else self.file,
+            self.where,
             self.resource,
             self.property,
             self.scenario.as_json() if self.scenario else None,

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from cogcheck.findings import InputError, Notice
 from cogcheck.inputs.cdk.assembly import is_assembly, read_assembly
+from cogcheck.inputs.project import project_path
 from cogcheck.inputs.types import ResourceContext, TemplateInput, TemplateLink
 
-__all__ = ["ResourceContext", "TemplateInput", "TemplateLink", "discover"]
+__all__ = ["Discovery", "ResourceContext", "TemplateInput", "TemplateLink", "discover"]
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
@@ -28,27 +30,59 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Discovery:
+    """How to walk: where CDK stack frames are made relative, what to leave out, what a project is."""
+
+    source_root: Path | None = None  # default: the git root above each assembly
+    exclude: tuple[str, ...] = ()  # globs (cogcheck.inputs.globs): a matching file or directory is never read
+    exclude_base: Path | None = None  # what the globs are relative to (default: the current directory)
+    config_base: Path | None = None  # the configuration file's directory: a project root when there is no git
+
+    def excluded(self, display: str, path: Path) -> bool:
+        if not self.exclude:
+            return False
+        from cogcheck.inputs.globs import path_matches
+
+        base = self.exclude_base or Path.cwd()
+        return any(path_matches(display, glob, base) or path_matches(str(path), glob, base) for glob in self.exclude)
+
+
 def discover(
-    paths: list[str], source_root: Path | None = None
+    paths: list[str], source_root: Path | None = None, how: Discovery | None = None
 ) -> Iterator[TemplateInput | InputError | Notice]:
     """Templates under ``paths`` in a stable order, each once. Missing paths are errors; other files are skipped.
 
     ``source_root``: where CDK stack frames are made relative (default: the git root above each assembly).
+    A path named explicitly that is excluded, is not a template, or is a directory without templates gets a
+    :class:`Notice`, so that "0 templates" never goes unexplained.
     """
+    how = how or Discovery(source_root=source_root)
+    source_root = how.source_root if source_root is None else source_root
     seen: set[Path] = set()
     for arg in paths or ["."]:
         path = Path(arg)
         if not path.exists():
             yield InputError(arg, None, "no such file or directory")
+        elif how.excluded(os.path.normpath(arg), path):
+            yield Notice(arg, None, "excluded by --exclude or the configuration's exclude: not read")
         elif path.is_dir():
-            yield from _walk(arg, path, seen, source_root)
+            found = False
+            for item in _walk(arg, path, seen, source_root, how):
+                found = True
+                yield item
+            if not found:
+                yield Notice(arg, None, f"no templates found (files ending in {', '.join(TEMPLATE_SUFFIXES)}, "
+                             "or a cdk.out cloud assembly)")
         elif path.name == "manifest.json":
             yield from _assembly(path.parent, os.path.normpath(os.path.dirname(arg) or "."), seen, source_root)
         else:
-            yield from _file(arg, path, seen, source_root)
+            yield from _file(arg, path, seen, source_root, how)
 
 
-def _file(arg: str, path: Path, seen: set[Path], source_root: Path | None) -> Iterator[TemplateInput]:
+def _file(
+    arg: str, path: Path, seen: set[Path], source_root: Path | None, how: Discovery
+) -> Iterator[TemplateInput]:
     """One template named by the user; a stack of a cloud assembly keeps its stack, construct paths and sources."""
     if is_assembly(path.parent):
         key = path.resolve()
@@ -58,7 +92,8 @@ def _file(arg: str, path: Path, seen: set[Path], source_root: Path | None) -> It
                     yield item
                 return
     if _first(path, seen):
-        yield TemplateInput(os.path.normpath(arg), path)
+        identity = project_path(path, how.config_base, path.parent)
+        yield TemplateInput(os.path.normpath(arg), path, explicit=True, project_path=identity)
 
 
 def _first(path: Path, seen: set[Path]) -> bool:
@@ -80,7 +115,7 @@ def _assembly(
 
 
 def _walk(
-    arg: str, top: Path, seen: set[Path], source_root: Path | None
+    arg: str, top: Path, seen: set[Path], source_root: Path | None, how: Discovery
 ) -> Iterator[TemplateInput | InputError | Notice]:
     root = top.resolve()
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
@@ -89,12 +124,19 @@ def _walk(
             dirnames[:] = []  # the assembly knows its templates, stages and nested stacks
             yield from _assembly(Path(directory), display, seen, source_root)
             continue
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not d.startswith(".") and d not in SKIP_DIRS
+            and not how.excluded(os.path.join(display, d), Path(directory, d))
+        )
         for name in sorted(filenames):
             if not name.lower().endswith(TEMPLATE_SUFFIXES):
                 continue
             path = Path(directory, name)
+            shown = os.path.normpath(os.path.join(display, name))
+            if how.excluded(shown, path):
+                continue  # never read
             if path.is_symlink() and not _inside(path, root):
                 continue  # never follow a link out of the tree the user named
             if _first(path, seen):
-                yield TemplateInput(os.path.normpath(os.path.join(display, name)), path)
+                yield TemplateInput(shown, path, project_path=project_path(path, how.config_base, top))

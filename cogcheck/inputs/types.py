@@ -43,3 +43,5 @@ class TemplateInput:
     parameters: Mapping[str, str] = field(default_factory=dict)
     context: ResourceContext | None = None  # assembly metadata, when the template is a CDK stack
     link: TemplateLink | None = None  # a nested stack's parent resources, applied once parsed
+    explicit: bool = False  # named on the command line (not found by a walk): say so when it is not a template
+    project_path: str | None = None  # a loose template's path in its project (cogcheck.inputs.project): its identity

@@ -8,8 +8,9 @@ the level, the message and the first location, which must be a file in the repos
 * a finding traced to the user's CDK source line gets that line as its primary location and the template position
   as a related location (a ``cdk.out`` is rarely committed), linked from the message;
 * GitHub ignores logical locations, so the message also names the resource, construct path, stack and scenario;
-* ``partialFingerprints`` come from :attr:`~cogcheck.findings.Finding.fingerprint`, which has no line numbers, so an
-  alert keeps its identity when lines move;
+* ``partialFingerprints`` come from :attr:`~cogcheck.findings.Finding.fingerprint`, which has no line numbers and
+  uses the template's path in its project (:mod:`cogcheck.inputs.project`), so an alert keeps its identity when lines
+  move and whichever directory the scan runs from;
 * findings suppressed in the template are kept, with ``suppressions`` (``inSource``) and the reason.
 
 :func:`render` is a pure function of the scan result, the enabled rules and two directories;

@@ -12,9 +12,16 @@ A baseline file is a small JSON document::
       ]
     }
 
-Only ``fingerprint`` is matched (:attr:`cogcheck.findings.Finding.fingerprint`: rule, stack or file, resource,
-property and scenario — no line numbers), so moving lines or reordering resources keeps findings matched; the other
-keys are there for the humans reviewing the file. Matching counts: a fingerprint listed once absorbs one finding.
+Only ``fingerprint`` is matched (:attr:`cogcheck.findings.Finding.fingerprint`: rule, CDK stack or the template's
+path in its project, resource, property and scenario — no line numbers), so moving lines or reordering resources keeps
+findings matched; the other keys are there for the humans reviewing the file. Matching counts: a fingerprint listed
+once absorbs one finding.
+
+The template's path is relative to the project root (the git work tree; see :mod:`cogcheck.inputs.project`), not to
+the working directory: a baseline written at the repository root applies when CI scans from a subdirectory, or with
+absolute paths. Baselines written by earlier versions used the path as typed; those written from the repository root
+with relative paths (the usual case) have the same fingerprints and keep working; others are rewritten once with
+``--write-baseline``.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ def render_baseline(findings: Iterable[Finding]) -> str:
                 "rule_id": finding.rule_id,
                 "resource": finding.resource,
                 "property": finding.property,
-                "where": finding.stack if finding.stack is not None else finding.file,
+                "where": finding.where,
             }
             for finding in findings
         ),

@@ -12,7 +12,7 @@ from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.cfn.scenarios import Scenario, reduce_scenarios
 from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import Finding, InputError, Notice
-from cogcheck.inputs.discover import TemplateInput, discover
+from cogcheck.inputs.discover import Discovery, TemplateInput, discover
 from cogcheck.model.client import CLIENT_TYPE
 
 if TYPE_CHECKING:  # the engine is imported when a template with a client is met, not at start-up
@@ -32,7 +32,7 @@ class ScanOptions:
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rule ids or prefixes)
     config_base: Path | None = None  # per-path globs are relative to the config file's directory
     source_root: Path | None = None  # CDK stack frames are made relative to it (default: the git root)
-
+    exclude: tuple[str, ...] = ()  # globs of files and directories never read (relative to config_base or cwd)
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""
@@ -57,7 +57,13 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
     """Scan files and directories; every input is scanned even when others fail."""
     options = options or ScanOptions()
     result = ScanResult()
-    for item in discover(paths, options.source_root):
+    how = Discovery(
+        source_root=options.source_root,
+        exclude=options.exclude,
+        exclude_base=options.config_base,
+        config_base=options.config_base,
+    )
+    for item in discover(paths, options.source_root, how):
         if isinstance(item, InputError):
             result.errors.append(item)
             continue
@@ -90,14 +96,19 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult) ->
     except OSError as exc:
         result.errors.append(InputError(item.file, None, f"cannot read: {exc.strerror or exc}"))
         return
-    if MARKER not in data:
+    if MARKER not in data and not item.explicit:
         return  # no client: no need to parse
     try:
         template = parse_template(item.file, data, suffix=item.path.suffix.lower())
     except TemplateError as exc:
-        result.errors.append(InputError(exc.file, exc.line, exc.message))
+        if MARKER not in data:  # a file named explicitly that is neither JSON nor YAML: not a template
+            result.notices.append(Notice(item.file, None, f"not a CloudFormation template ({exc.message}): skipped"))
+        else:
+            result.errors.append(InputError(exc.file, exc.line, exc.message))
         return
     if template is None:
+        if item.explicit:
+            result.notices.append(Notice(item.file, None, "not a CloudFormation template (no Resources): skipped"))
         return
     if item.link is not None:
         item.link.apply(template)  # a nested stack's template sees its parent's pool (cogcheck.inputs.cdk.nested)
@@ -198,4 +209,5 @@ def _finding(
         scenario=scenario,
         rule_name=hit.rule.name,
         extra=extra,
+        project_path=item.project_path if item is not None else None,
     )
