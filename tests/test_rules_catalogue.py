@@ -144,7 +144,7 @@ def test_generic_jsonpath_falls_back_to_jsonpath_ng() -> None:
 
 def test_operators_are_a_closed_documented_set() -> None:
     assert {"present", "absent", "equals", "in", "contains", "outside", "matches", "all", "any", "not",
-            "implies", "predicate"} <= set(OPERATORS)
+            "predicate"} <= set(OPERATORS)
 
 
 def test_readme_rule_table_is_in_sync() -> None:

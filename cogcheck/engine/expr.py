@@ -257,19 +257,6 @@ def op_not(arg: Expr, ctx: EvalContext) -> Verdict:
     return None if result is None else not result
 
 
-def op_implies(args: list[Expr], ctx: EvalContext) -> Verdict:
-    """``A`` holds and ``B`` does not: the implication is broken (a rule fires on broken implications)."""
-    premise = evaluate(args[0], ctx)
-    if premise is False:
-        return False
-    conclusion = evaluate(args[1], ctx)
-    if conclusion is True:
-        return False
-    if premise is None or conclusion is None:
-        return None
-    return True
-
-
 def op_predicate(arg: Any, ctx: EvalContext) -> Verdict:
     if isinstance(arg, str):
         return ctx.predicate(arg, {}, ctx)
@@ -288,8 +275,6 @@ OPERATORS: dict[str, tuple[Callable[[Any, EvalContext], Verdict], str]] = {
     "not_subset": (op_not_subset, "pair"),
     "outside": (op_outside, "triple"),
     "gt": (_comparison(lambda a, b: a > b), "pair"),
-    "gte": (_comparison(lambda a, b: a >= b), "pair"),
-    "lt": (_comparison(lambda a, b: a < b), "pair"),
     "lte": (_comparison(lambda a, b: a <= b), "pair"),
     "matches": (op_matches, "pair"),
     "longer_than": (op_longer_than, "pair"),
@@ -300,7 +285,6 @@ OPERATORS: dict[str, tuple[Callable[[Any, EvalContext], Verdict], str]] = {
     "all": (op_all, "exprs"),
     "any": (op_any, "exprs"),
     "not": (op_not, "expr"),
-    "implies": (op_implies, "exprs2"),
     "predicate": (op_predicate, "any"),
 }
 
@@ -335,9 +319,9 @@ def validate(expr: Any, where: str, predicates: set[str]) -> list[str]:
                 problems.append(f"{here}: bad regular expression: {exc}")
         elif name == "key_not_in" and not isinstance(args[1], list):
             problems.append(f"{here}: expects [JSONPath, [allowed key, ...]]")
-    elif shape in ("exprs", "exprs2"):
-        if not isinstance(args, list) or not args or (shape == "exprs2" and len(args) != 2):
-            problems.append(f"{here}: expects a list of {'two ' if shape == 'exprs2' else ''}expressions")
+    elif shape == "exprs":
+        if not isinstance(args, list) or not args:
+            problems.append(f"{here}: expects a list of expressions")
         else:
             for index, sub in enumerate(args):
                 problems += validate(sub, f"{here}[{index}]", predicates)
@@ -353,6 +337,32 @@ def validate(expr: Any, where: str, predicates: set[str]) -> list[str]:
         except ValueError as exc:
             problems.append(f"{here}: {exc}")
     return problems
+
+
+def paths_in(expr: Any) -> list[str]:
+    """Every JSONPath operand of a (validated) expression, nested expressions included."""
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return []
+    ((name, args),) = expr.items()
+    shape = OPERATORS[name][1] if name in OPERATORS else ""
+    if shape == "exprs" and isinstance(args, list):
+        return [path for sub in args for path in paths_in(sub)]
+    if shape == "expr":
+        return paths_in(args)
+    return _operands(args, shape)
+
+
+def predicates_in(expr: Any) -> list[str]:
+    """Names of the predicates an expression calls."""
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return []
+    ((name, args),) = expr.items()
+    if name == "predicate":
+        found = args if isinstance(args, str) else args.get("name") if isinstance(args, dict) else None
+        return [found] if isinstance(found, str) else []
+    if name in ("all", "any") and isinstance(args, list):
+        return [found for sub in args for found in predicates_in(sub)]
+    return predicates_in(args) if name == "not" else []
 
 
 def _operands(args: Any, shape: str) -> list[str]:

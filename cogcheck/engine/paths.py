@@ -71,16 +71,33 @@ def _walk(start: Match, steps: tuple[Step, ...]) -> Selection:
 
 
 def _generic(expression: Any, start: Match) -> Selection:
-    found = expression.find(start.value)
-    matches = []
-    for datum in found:
-        path: list[str | int] = []
-        for part in str(datum.full_path).split("."):
-            if part not in ("$", "@", ""):
-                part = part.strip("[]")
-                path.append(int(part) if part.isdigit() else part)
-        matches.append(Match(datum.value, start.path + tuple(path)))
+    matches = [
+        Match(datum.value, start.path + expression_parts(datum.full_path)) for datum in expression.find(start.value)
+    ]
     return Selection(matches)
+
+
+def _indices(node: Any) -> tuple[int, ...]:
+    """An ``Index`` node's indices: ``indices`` since jsonpath-ng 1.7, a single ``index`` before."""
+    indices = getattr(node, "indices", None)
+    return tuple(indices) if indices is not None else (node.index,)
+
+
+def expression_parts(node: Any) -> tuple[str | int, ...]:
+    """Keys and indexes of a concrete jsonpath-ng path (a datum's ``full_path``), read off the expression objects.
+
+    Never from ``str(node)``: its spelling differs between jsonpath-ng versions (``[0]`` or ``.[0]``) and is
+    ambiguous for keys that hold dots, quotes or brackets.
+    """
+    from jsonpath_ng import jsonpath as jp
+
+    if isinstance(node, jp.Child):
+        return expression_parts(node.left) + expression_parts(node.right)
+    if isinstance(node, jp.Fields):
+        return tuple(node.fields)
+    if isinstance(node, jp.Index):
+        return _indices(node)
+    return ()  # Root, This, or a node that stands for no key (an extension's computed value)
 
 
 def simple_steps(text: str) -> tuple[Step, ...] | None:
@@ -110,8 +127,8 @@ def jsonpath_ng_steps(expression: Any) -> tuple[Step, ...] | None:
     if isinstance(expression, jp.Fields) and len(expression.fields) == 1:
         name = expression.fields[0]
         return (("wildcard", None),) if name == "*" else (("field", name),)
-    if isinstance(expression, jp.Index) and len(expression.indices) == 1:
-        return (("index", expression.indices[0]),)
+    if isinstance(expression, jp.Index) and len(_indices(expression)) == 1:
+        return (("index", _indices(expression)[0]),)
     if isinstance(expression, getattr(jp, "Wildcard", ())):
         return (("wildcard", None),)
     if isinstance(expression, jp.Slice) and expression.start is None and expression.end is None:

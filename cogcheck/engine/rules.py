@@ -18,6 +18,10 @@ _DOC_KEYS = {"what", "why", "example", "use_instead", "references"}
 _ID = re.compile(r"^COG-[ES]\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_VIEW_KEYS = re.compile(r"^\$\.(effective|policy)(?:\.([A-Za-z_][\w-]*))?(?:\.([A-Za-z_][\w-]*))?")
+_DETAIL = re.compile(r"^detail\.([A-Za-z_]\w*)$")
+#: how a placeholder's value may be rendered: ``{$.X|human}`` (seconds as a duration), ``{$.L|count}`` (a length)
+PLACEHOLDER_STYLES = ("human", "count")
 
 
 class RuleError(Exception):
@@ -121,13 +125,10 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
         for_each = (for_each,) if isinstance(for_each, str) else tuple(for_each)
         if raw.get("severity", severity) not in SEVERITIES:
             problems.append(f"{where}: severity {raw.get('severity')!r} is not one of {SEVERITIES}")
-        for placeholder in _PLACEHOLDER.findall(raw["message"]):
-            path = placeholder.split("|")[0].strip()
-            if not (path.startswith(("$", "@", "detail.")) or path == "property"):
-                problems.append(f"{where}: message placeholder {{{placeholder}}} is not a JSONPath or {{property}}")
+        problems += _check_references(raw, for_each, where)
         checks.append(Check(raw["when"], raw["message"], raw.get("property"), for_each, raw.get("severity")))
     if problems:
-        raise RuleError(f"{source}: " + "; ".join(problems))
+        raise RuleError(f"{source} ({rule_id}): " + "; ".join(problems))
     security = data.get("security_severity")
     return Rule(
         id=rule_id,
@@ -141,6 +142,83 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
         security_severity=float(security) if security is not None else None,
         source=source,
     )
+
+
+def view_key_problem(path: str) -> str | None:
+    """Why ``path`` names no key of the client view's ``$.effective`` or ``$.policy`` (None when it does, or when
+    it reads the template's own properties, which AWS extends and cogcheck does not enumerate)."""
+    from cogcheck.model.client import EFFECTIVE_KEYS
+    from cogcheck.model.policy import POLICY_DEFAULTS
+
+    match = _VIEW_KEYS.match(path)
+    if match is None or match.group(2) is None:
+        return None
+    section, key, sub = match.groups()
+    known: dict[str, tuple[str, ...]] = EFFECTIVE_KEYS if section == "effective" else dict.fromkeys(POLICY_DEFAULTS, ())
+    if key not in known:
+        return f"{path}: $.{section} has no key {key!r} (known: {', '.join(sorted(known))})"
+    if sub is not None and sub not in known[key]:
+        under = f"known: {', '.join(known[key])}" if known[key] else "it is not a mapping"
+        return f"{path}: $.{section}.{key} has no key {sub!r} ({under})"
+    return None
+
+
+def _check_references(raw: dict[str, Any], for_each: tuple[str, ...], where: str) -> list[str]:
+    """Paths and placeholders of one check must name something that exists: a key of ``$.effective``/``$.policy``,
+    a detail a predicate of the check leaves, ``@`` only under ``for_each``, a known rendering style."""
+    from cogcheck.engine.expr import paths_in, predicates_in
+    from cogcheck.engine.paths import compile_path
+    from cogcheck.engine.predicates.base import PREDICATE_DETAILS
+
+    problems: list[str] = []
+    paths = paths_in(raw["when"])
+    for path in for_each:
+        if not isinstance(path, str) or not path.startswith("$"):
+            problems.append(f"{where}.for_each: {path!r} is not an absolute JSONPath")
+            continue
+        try:
+            compile_path(path)
+        except ValueError as exc:
+            problems.append(f"{where}.for_each: {exc}")
+        paths.append(path)
+    details = set().union(*(PREDICATE_DETAILS.get(name, frozenset()) for name in predicates_in(raw["when"])))
+    for field_name in ("message", "property"):
+        text = raw.get(field_name)
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            problems.append(f"{where}.{field_name}: is not a string")
+            continue
+        for placeholder in _PLACEHOLDER.findall(text):
+            spec, _, style = (part.strip() for part in placeholder.partition("|"))
+            here = f"{where}.{field_name}: placeholder {{{placeholder}}}"
+            if style and style not in PLACEHOLDER_STYLES:
+                problems.append(f"{here}: unknown style {style!r} (known: {', '.join(PLACEHOLDER_STYLES)})")
+            detail = _DETAIL.match(spec)
+            if spec == "property" and field_name == "message":
+                continue
+            if detail:
+                if detail.group(1) not in details:
+                    known = ", ".join(sorted(details)) or "none"
+                    problems.append(f"{here}: no predicate of this check sets detail {detail.group(1)!r} "
+                                    f"(set here: {known})")
+                continue
+            if spec[:1] not in ("$", "@"):
+                problems.append(f"{here}: not a JSONPath, {{detail.NAME}} or {{property}}")
+                continue
+            try:
+                compile_path(spec)
+            except ValueError as exc:
+                problems.append(f"{here}: {exc}")
+                continue
+            paths.append(spec)
+    for path in paths:
+        if path.startswith("@") and not for_each:
+            problems.append(f"{where}: {path!r} reads the for_each item, but the check has no for_each")
+        problem = view_key_problem(path)
+        if problem:
+            problems.append(f"{where}: {problem}")
+    return problems
 
 
 _CACHE: dict[Path, tuple[Rule, ...]] = {}

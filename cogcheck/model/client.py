@@ -174,6 +174,13 @@ def effective_values(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: keys of a token's entry in ``$.effective`` (``value`` only when the property is set)
+TOKEN_VALIDITY_KEYS = ("seconds", "value", "text", "derivation", "explicit")
+
+#: every key of ``$.effective`` → the keys under it when it is a mapping (rules are checked against this at load)
+EFFECTIVE_KEYS: dict[str, tuple[str, ...]] = {
+    key: TOKEN_VALIDITY_KEYS if key in TOKENS else () for key in effective_values({})
+}
 
 
 def build_view(

@@ -65,11 +65,16 @@ class World:
 
 PredicateFn = Callable[[World, Mapping[str, Any], EvalContext], Verdict]
 PREDICATES: dict[str, PredicateFn] = {}
+#: predicate name → the ``ctx.details`` keys it may set (``{detail.NAME}`` in messages, checked when rules load)
+PREDICATE_DETAILS: dict[str, frozenset[str]] = {}
 
 
-def predicate(name: str) -> Callable[[PredicateFn], PredicateFn]:
+def predicate(name: str, details: tuple[str, ...] = ()) -> Callable[[PredicateFn], PredicateFn]:
+    """Register a predicate under ``name``; ``details`` names every key it may leave in ``ctx.details``."""
+
     def register(function: PredicateFn) -> PredicateFn:
         PREDICATES[name] = function
+        PREDICATE_DETAILS[name] = frozenset(details)
         return function
 
     return register

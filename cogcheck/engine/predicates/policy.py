@@ -126,7 +126,7 @@ def _item_host(ctx: EvalContext) -> str | Verdict:
     return host
 
 
-@predicate("local_redirect_host")
+@predicate("local_redirect_host", details=("host",))
 def local_redirect_host(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The current ``for_each`` URL points at a local, loopback or private-network host (any scheme)."""
     host = _item_host(ctx)
@@ -136,7 +136,7 @@ def local_redirect_host(world: World, args: Mapping[str, Any], ctx: EvalContext)
     return is_local_host(host)
 
 
-@predicate("placeholder_host")
+@predicate("placeholder_host", details=("host", "placeholder"))
 def placeholder_host(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The current ``for_each`` URL's host is a placeholder domain (setting ``placeholder_hosts``)."""
     host = _item_host(ctx)
@@ -185,7 +185,7 @@ def is_production(world: World) -> tuple[bool, str]:
     return False, ""
 
 
-@predicate("production_input")
+@predicate("production_input", details=("production",))
 def production_input(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The template or stack is marked production (settings ``production`` / ``production_stacks``)."""
     production, why = is_production(world)
@@ -276,7 +276,7 @@ def _string_list(value: Any) -> list[str] | None:
     return list(value)
 
 
-@predicate("pool_identifier_updatable_unverified")
+@predicate("pool_identifier_updatable_unverified", details=("identifiers",))
 def pool_identifier_updatable_unverified(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The pool signs users in with ``email`` / ``phone_number`` (username or alias) and does not keep the old
     value until a new one is verified (no ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate``).
@@ -382,7 +382,7 @@ def previous_generate_secret(template: Template, logical_id: str) -> bool | Unkn
     return flag if flag is not None else Unknown("previous GenerateSecret is not a boolean")
 
 
-@predicate("generate_secret_changed")
+@predicate("generate_secret_changed", details=("before", "after", "previous"))
 def generate_secret_changed(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """``GenerateSecret`` differs from the previous version of the template (setting ``previous``).
 

@@ -37,7 +37,7 @@ from cogcheck.engine.predicates.base import (
 # -------------------------------------------------------------------------------------------------- COG-E018
 
 
-@predicate("oauth_scope_unknown")
+@predicate("oauth_scope_unknown", details=("reason",))
 def oauth_scope_unknown(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The scope (``@``) is well formed but neither a standard scope nor one of a resource server on the pool.
 
@@ -121,7 +121,7 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
-@predicate("identity_provider_name_malformed")
+@predicate("identity_provider_name_malformed", details=("reason",))
 def identity_provider_name_malformed(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The provider name (``@``) is empty, longer than 32 characters or holds a control/unassigned character."""
     name = item_value(ctx)
@@ -137,7 +137,7 @@ def identity_provider_name_malformed(world: World, args: Mapping[str, Any], ctx:
     return True
 
 
-@predicate("identity_provider_unknown")
+@predicate("identity_provider_unknown", details=("pool", "known"))
 def identity_provider_unknown(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """No identity provider of this name (``@``) exists on the client's pool, which is defined in this template."""
     name = item_value(ctx)
@@ -189,7 +189,7 @@ def dependencies(world: World, logical_id: str) -> set[str]:
     return seen
 
 
-@predicate("identity_provider_without_dependency")
+@predicate("identity_provider_without_dependency", details=("provider",))
 def identity_provider_without_dependency(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The name (``@``) is that of a provider defined in this template on the client's pool, and the client does
     not depend on that provider resource (neither ``Ref``/``GetAtt``/``Sub`` nor ``DependsOn``, transitively)."""
@@ -214,7 +214,7 @@ def identity_provider_without_dependency(world: World, args: Mapping[str, Any], 
 # -------------------------------------------------------------------------------------------------- COG-E028
 
 
-@predicate("attribute_not_in_pool")
+@predicate("attribute_not_in_pool", details=("pool", "reason"))
 def attribute_not_in_pool(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The attribute (``@``) is neither standard nor a custom attribute of the pool's ``Schema``."""
     name = item_value(ctx)
@@ -253,7 +253,7 @@ def attribute_not_in_pool(world: World, args: Mapping[str, Any], ctx: EvalContex
 # -------------------------------------------------------------------------------------------------- COG-E031
 
 
-@predicate("pool_property_equals")
+@predicate("pool_property_equals", details=("pool",))
 def pool_property_equals(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The pool (defined in this template) has ``args.property`` equal to ``args.value``; absent is not equal."""
     pool = client_pool(world)
@@ -271,7 +271,7 @@ def pool_property_equals(world: World, args: Mapping[str, Any], ctx: EvalContext
 # -------------------------------------------------------------------------------------------------- COG-S018
 
 
-@predicate("idp_mapped_attributes_not_writable")
+@predicate("idp_mapped_attributes_not_writable", details=("provider", "missing"))
 def idp_mapped_attributes_not_writable(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The provider (``@``), defined in this template, maps attributes the client's ``WriteAttributes`` lacks."""
     writable = world.view.data.get("WriteAttributes")
