@@ -1,126 +1,271 @@
-"""Benchmarks: start-up, throughput, the no-client fast path, a large template, and peak memory.
+"""A benchmark that tells the truth: cogcheck side by side with the parse floor, measured in one run.
 
-Run: ``python bench/bench.py [--corpus ../shared/corpus] [--runs 7]``. Prints one line per measurement (median of
-the runs, wall and CPU seconds of child processes). Numbers depend on the machine and its load: compare runs made
-on the same quiet machine. Nothing here is a test: tests never time anything.
+Run from a checkout: ``python bench/bench.py`` (a few minutes), ``python bench/bench.py --quick`` (under a minute,
+smaller workloads), ``--output docs/table.md`` to write the Markdown tables too.
+
+Every workload is generated deterministically (:mod:`workloads`) into a temporary directory. Every command runs in a
+fresh child process, waited for with :func:`os.wait4`, so its peak RSS is its own (the largest process of the
+command: with ``--jobs`` the main process or one worker) and its CPU time counts its worker processes. Rounds are
+interleaved across the commands of a workload so that a change of machine load hits all of them alike. Times are
+the minimum and median wall seconds of the rounds; ratios divide minimums. The floor (:mod:`floor`) reads and parses
+the same files in one Python process with the same C parsers. Nothing here is a test: tests never time anything.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-CLIENT = """  Client{n}:
-    Type: AWS::Cognito::UserPoolClient
-    Properties:
-      UserPoolId: !Ref Pool
-      AccessTokenValidity: {access}
-      TokenValidityUnits: {{AccessToken: minutes}}
-      AllowedOAuthFlowsUserPoolClient: true
-      AllowedOAuthFlows: [code, implicit]
-      AllowedOAuthScopes: [openid, email]
-      CallbackURLs: [https://app{n}.example.org/cb, http://localhost:3000/cb]
-      ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import workloads
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR = str(Path(__file__).resolve().parent / "floor.py")
+PY = sys.executable
 
 
-def template(clients: int, offset: int = 0) -> str:
-    body = "".join(CLIENT.format(n=offset + i, access=30 + (i % 3) * 1000) for i in range(clients))
-    return "Resources:\n  Pool: {Type: AWS::Cognito::UserPool}\n" + body
+@dataclass
+class Series:
+    label: str
+    argv: list[str]
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)  # MiB
+    codes: set[int] = field(default_factory=set)
+
+    @property
+    def best(self) -> float:
+        return min(self.walls)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def peak(self) -> float:
+        return max(self.rss)
 
 
-def run(args: list[str], runs: int) -> tuple[float, float, float]:
-    """Median wall seconds, median CPU seconds and max peak RSS (MiB) of ``cogcheck ARGS``."""
-    walls, cpus, peak = [], [], 0.0
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cogcheck", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-        peak = max(peak, after.ru_maxrss / 1024)
-    return statistics.median(walls), statistics.median(cpus), peak
+def measure(series: Series, env: dict[str, str]) -> None:
+    """One round of ``series`` in a fresh child: wall time, CPU time and peak RSS of that child alone."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(series.argv,  # noqa: S603 - our own commands
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    series.walls.append(time.perf_counter() - start)
+    series.cpus.append(usage.ru_utime + usage.ru_stime)
+    series.rss.append(usage.ru_maxrss / 1024)  # Linux: KiB
+    series.codes.add(proc.returncode)
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(f"warning: {series.label} exited {proc.returncode}: {err.decode(errors='replace')[-400:]}\n")
 
 
-def rss_of(args: list[str]) -> float:
-    """Peak RSS (MiB) of one run, measured in a fresh child so earlier runs do not mask it."""
-    code = (
-        "import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'cogcheck', *sys.argv[1:]], "
-        "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
-    )
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    return float(out.stdout)
+def run_all(group: Sequence[Series], rounds: int, env: dict[str, str]) -> None:
+    for _ in range(rounds):
+        for series in group:
+            measure(series, env)
 
 
-def imported_by_scan(path: str) -> list[str]:
-    code = (
-        "import sys; from cogcheck.scan.pipeline import scan; scan([sys.argv[1]]); "
-        "print(','.join(m for m in ('cfnlint', 'jsonpath_ng', 'pydantic', 'rich', 'aws_cdk') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, check=True)
-    return [m for m in out.stdout.strip().split(",") if m]
+def cogcheck(*args: str) -> list[str]:
+    return [PY, "-m", "cogcheck", "scan", *args]
+
+
+def floor(*paths: str, clients_only: bool = False) -> list[str]:
+    return [PY, FLOOR, *(["--clients-only"] if clients_only else []), *paths]
+
+
+def has_jobs(env: dict[str, str]) -> bool:
+    argv = [PY, "-m", "cogcheck", "scan", "--help"]
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT)  # noqa: S603
+    return "--jobs" in out.stdout
+
+
+@dataclass
+class Row:
+    workload: str
+    series: Series
+    reference: Series | None = None
+
+    def cells(self) -> list[str]:
+        s = self.series
+        ratio = f"{s.best / self.reference.best:.2f}×" if self.reference is not None else ""
+        return [self.workload, s.label, f"{s.best:.3f}", f"{s.median:.3f}", f"{statistics.median(s.cpus):.3f}",
+                f"{s.peak:.0f}", ratio]
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus")
-    parser.add_argument("--runs", type=int, default=7)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller workloads and 3 rounds")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds per command (default 5, quick 3)")
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--only", default="", help="comma-separated workloads: startup,many,one,assembly,corpus,sarif")
+    parser.add_argument("--output", type=Path, help="also write the Markdown tables to this file")
+    parser.add_argument("--keep", type=Path, help="generate the workloads here and keep them")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="cogcheck-bench-"))
-    try:
-        empty = work / "empty"
-        empty.mkdir()
-        line = "{:<44} wall {:7.3f} s   cpu {:7.3f} s   peak {:6.1f} MiB"
-        print(line.format("start-up: cogcheck --version", *run(["--version"], args.runs)))
-        print(line.format("start-up: scan an empty directory", *run(["scan", str(empty)], args.runs)))
+    rounds = args.rounds or (3 if args.quick else 5)
+    only = set(filter(None, args.only.split(",")))
 
-        noclient = work / "noclient"
-        noclient.mkdir()
-        blob = json.dumps({"Resources": {f"Bucket{i}": {"Type": "AWS::S3::Bucket"} for i in range(300)}})
-        for i in range(1000):
-            (noclient / f"t{i}.json").write_text(blob, encoding="utf-8")
-        size = sum(p.stat().st_size for p in noclient.iterdir()) / 2**20
-        print(line.format(f"1000 templates without clients ({size:.0f} MiB)", *run(["scan", str(noclient)], 3)))
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    templates, sizes, stacks = (200, (1000, 2000), 100) if args.quick else (800, (1000, 2000, 4000, 8000), 400)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="cogcheck-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    jobs = has_jobs(env)
+    load_before = os.getloadavg()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    rows: list[Row] = []
+    targets: list[list[str]] = []
+    started = time.perf_counter()
+
+    def target(name: str, value: float, limit: float, unit: str = "×", lower: bool = True) -> None:
+        met = value <= limit if lower else value >= limit
+        targets.append([name, f"{value:.2f}{unit}", f"≤ {limit:g}{unit}", "met" if met else "**not met**"])
+
+    def progress(text: str) -> None:
+        sys.stderr.write(f"[{time.perf_counter() - started:6.1f}s] {text}\n")
+
+    try:
+        small = work / "small.yaml"
+        small.write_text(workloads.yaml_template(5), encoding="utf-8")
+        if wanted("startup"):
+            progress("start-up")
+            imports = Series('python -c "import yaml, json"', [PY, "-c", "import yaml, json"])
+            version = Series("cogcheck --version", [PY, "-m", "cogcheck", "--version"])
+            one = Series("cogcheck scan (1 template, 5 clients)", cogcheck(str(small)))
+            run_all([imports, version, one], rounds * 2, env)
+            rows += [Row("start-up", imports), Row("start-up", version, imports), Row("start-up", one, imports)]
+            target("one-template scan / `import yaml, json`", one.best / imports.best, 3)
 
         many = work / "many"
-        many.mkdir()
-        for i in range(200):
-            (many / f"t{i}.yaml").write_text(template(5, i * 5), encoding="utf-8")
-        wall, cpu, _ = run(["scan", str(many), "--format", "json"], 3)
-        print(line.format("200 templates x 5 clients", wall, cpu, 0.0) + f"   {1000 / wall:6.0f} clients/s")
+        if (wanted("many") or wanted("sarif")) and not many.is_dir():
+            workloads.many_templates(many, templates, 5)
+        if wanted("many"):
+            name = f"{templates} templates × 5 clients ({workloads.size_mib(many):.1f} MiB YAML)"
+            progress(name)
+            fl = Series("floor: parse all files", floor(str(many)))
+            group = [fl]
+            one_job = Series("cogcheck --jobs 1", cogcheck(str(many), "--format", "json", "--jobs", "1"))
+            one_job = one_job if jobs else None
+            default = Series("cogcheck (default jobs)", cogcheck(str(many), "--format", "json"))
+            group += [s for s in (one_job, default) if s is not None]
+            run_all(group, rounds, env)
+            rows += [Row(name, fl)] + [Row(name, s, fl) for s in group[1:]]
+            target("templates full of clients / floor (default jobs)", default.best / fl.best, 3)
+            if one_job is not None:
+                target("templates full of clients / floor (--jobs 1)", one_job.best / fl.best, 3)
+                target("default jobs / --jobs 1 (wall)", default.best / one_job.best, 0.75)
 
-        few = work / "few"
-        few.mkdir()
-        for i in range(10):
-            (few / f"t{i}.yaml").write_text(template(5, i * 5), encoding="utf-8")
-        print(f"{'peak RSS: 10 vs 200 templates':<44} {rss_of(['scan', str(few)]):.1f} MiB vs "
-              f"{rss_of(['scan', str(many)]):.1f} MiB (one template in memory at a time)")
+        if wanted("one"):
+            per_client: dict[str, list[tuple[int, float]]] = {}
+            base = Series("cogcheck scan (empty directory)", cogcheck(str(work / "empty")))
+            (work / "empty").mkdir(exist_ok=True)
+            run_all([base], rounds, env)
+            for suffix in (".yaml", ".json"):
+                for count in sizes:
+                    path = work / f"one-{count}{suffix}"
+                    if not path.exists():
+                        workloads.one_template(path, count)
+                    name = f"one template, {count} clients ({suffix[1:].upper()}, {workloads.size_mib(path):.1f} MiB)"
+                    progress(name)
+                    fl = Series("floor: parse the file", floor(str(path)))
+                    cc = Series("cogcheck", cogcheck(str(path), "--format", "json"))
+                    run_all([fl, cc], max(2, rounds - 2) if count >= 4000 else rounds, env)
+                    rows += [Row(name, fl), Row(name, cc, fl)]
+                    per_client.setdefault(suffix, []).append((count, (cc.best - base.best) / count * 1e6))
+            rows.append(Row("baseline for per-client time", base))
+            for suffix, points in per_client.items():
+                (low, first), (high, last) = points[0], points[-1]
+                text = ", ".join(f"{n}: {us:.0f} µs" for n, us in points)
+                progress(f"per client {suffix}: {text}")
+                target(f"time per client {high} / {low} clients ({suffix[1:].upper()}: {text})", last / first, 1.25)
 
-        big = work / "big.yaml"
-        big.write_text(template(500), encoding="utf-8")
-        wall, cpu, peak = run(["scan", str(big), "--format", "json"], 3)
-        print(line.format("one template with 500 clients", wall, cpu, peak))
+        if wanted("assembly"):
+            cdk = work / "cdk.out"
+            if not cdk.is_dir():
+                workloads.assembly(cdk, stacks)
+            name = f"CDK assembly, {stacks} stacks ({workloads.size_mib(cdk):.0f} MiB)"
+            progress(name)
+            fl_all = Series("floor: parse all files", floor(str(cdk)))
+            fl = Series("floor: parse only client templates", floor(str(cdk), clients_only=True))
+            group = [fl_all, fl]
+            one_job = Series("cogcheck --jobs 1", cogcheck(str(cdk), "--format", "json", "--jobs", "1"))
+            one_job = one_job if jobs else None
+            default = Series("cogcheck (default jobs)", cogcheck(str(cdk), "--format", "json"))
+            group += [s for s in (one_job, default) if s is not None]
+            run_all(group, rounds, env)
+            rows += [Row(name, fl_all), Row(name, fl)] + [Row(name, s, fl) for s in group[2:]]
+            target("66 MB assembly / floor of client templates (default jobs)", default.best / fl.best, 2)
+            if one_job is not None:
+                target("66 MB assembly / floor of client templates (--jobs 1)", one_job.best / fl.best, 2)
 
-        if args.corpus.is_dir():
-            corpus = [str(args.corpus / "files"), str(args.corpus / "assemblies")]
-            wall, cpu, peak = run(["scan", *corpus, "--format", "json"], 3)
-            print(line.format("real-world corpus (152 files, 4 cdk.out)", wall, cpu, peak))
-        print(f"{'heavy modules imported by a scan':<44} {imported_by_scan(str(many)) or 'none'}")
+        if wanted("corpus") and args.corpus.is_dir():
+            paths = [str(p) for p in (args.corpus / "files", args.corpus / "assemblies") if p.is_dir()]
+            name = f"real corpus ({workloads.size_mib(args.corpus):.1f} MiB)"
+            progress(name)
+            fl_all = Series("floor: parse all files", floor(*paths))
+            fl = Series("floor: parse only client files", floor(*paths, clients_only=True))
+            default = Series("cogcheck (default jobs)", cogcheck(*paths, "--format", "json"))
+            group = [fl_all, fl, default]
+            if jobs:
+                group.insert(2, Series("cogcheck --jobs 1", cogcheck(*paths, "--format", "json", "--jobs", "1")))
+            run_all(group, rounds, env)
+            rows += [Row(name, fl_all), Row(name, fl)] + [Row(name, s, fl) for s in group[2:]]
+
+        if wanted("sarif"):
+            out = work / "out.sarif"
+            name = f"SARIF of {templates} templates × 5 clients"
+            progress(name)
+            sarif = Series("cogcheck --format sarif", cogcheck(str(many), "--format", "sarif", "-o", str(out)))
+            group = [sarif]
+            if jobs:
+                group.append(Series("cogcheck --format sarif --jobs 1",
+                                    cogcheck(str(many), "--format", "sarif", "-o", str(out), "--jobs", "1")))
+            run_all(group, max(2, rounds - 2), env)
+            import json
+
+            count = len(json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"])
+            name = f"SARIF, {count:,} findings ({out.stat().st_size / 2**20:.0f} MiB)"
+            rows += [Row(name, s) for s in group]
+            target(f"SARIF peak RSS, {count:,} findings", max(s.peak for s in group), 250, " MiB")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    load_after = os.getloadavg()
+    header = [
+        f"Machine: {cpus} usable CPUs, Python {sys.version.split()[0]}, load average "
+        f"{load_before[0]:.1f} before and {load_after[0]:.1f} after the run; {rounds} rounds"
+        f"{' (quick)' if args.quick else ''}; --jobs {'available' if jobs else 'not available'}.",
+    ]
+    text = "\n".join(header) + "\n\n" + table(
+        ["workload", "command", "min s", "median s", "cpu s (median)", "peak MiB", "× floor"],
+        [row.cells() for row in rows],
+    ) + "\n\n" + table(["target", "measured", "wanted", ""], targets) + "\n"
+    sys.stdout.write(text)
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("NO_COLOR", "1")
     main()
