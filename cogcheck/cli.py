@@ -134,6 +134,13 @@ def scan(
         bool,
         typer.Option("--show-suppressed", help="List findings suppressed in template Metadata too (json, markdown)."),
     ] = False,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option(
+            "--jobs", "-j", metavar="N",
+            help="Scan templates in N processes (default: the usable CPUs; the report is the same for any N).",
+        ),
+    ] = None,
 ) -> None:
     """Scan CloudFormation templates for user pool client problems."""
     from cogcheck.config.files import find_config, load_config
@@ -158,6 +165,11 @@ def scan(
         )
     except OptionError as exc:
         _usage_error(str(exc))
+    if jobs is not None and jobs < 1:
+        _usage_error(f"--jobs {jobs}: give 1 or more processes")
+    from cogcheck.scan.parallel import usable_cpus
+
+    options.jobs = jobs if jobs is not None else usable_cpus()
     if source_root is not None:
         if not source_root.is_dir():
             _usage_error(f"--source-root {source_root}: not a directory")

@@ -133,6 +133,7 @@ def test_ignore_and_prefix_selection(project: Path) -> None:
         ("scan", "--parameter", "novalue"),
         ("scan", "--format", "yaml"),
         ("scan", "--fail-on", "sometimes"),
+        ("scan", "--jobs", "0"),
         ("rule", "COG-E999"),
         ("frobnicate",),
     ],

@@ -45,3 +45,4 @@ class TemplateInput:
     link: TemplateLink | None = None  # a nested stack's parent resources, applied once parsed
     explicit: bool = False  # named on the command line (not found by a walk): say so when it is not a template
     project_path: str | None = None  # a loose template's path in its project (cogcheck.inputs.project): its identity
+    data: bytes | None = field(default=None, repr=False, compare=False)  # its bytes, when discovery read them

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ class ScanOptions:
     config_base: Path | None = None  # per-path globs are relative to the config file's directory
     source_root: Path | None = None  # CDK stack frames are made relative to it (default: the git root)
     exclude: tuple[str, ...] = ()  # globs of files and directories never read (relative to config_base or cwd)
+    jobs: int = 1  # worker processes over templates (cogcheck.scan.parallel); the output does not depend on it
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""
@@ -55,6 +56,8 @@ class ScanResult:
 
 def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
     """Scan files and directories; every input is scanned even when others fail."""
+    from cogcheck.scan.parallel import ordered_map
+
     options = options or ScanOptions()
     result = ScanResult()
     how = Discovery(
@@ -63,14 +66,23 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
         exclude_base=options.config_base,
         config_base=options.config_base,
     )
-    for item in discover(paths, options.source_root, how):
-        if isinstance(item, InputError):
-            result.errors.append(item)
-            continue
-        if isinstance(item, Notice):
-            result.notices.append(item)  # e.g. an incomplete or newer cloud assembly
-            continue
-        scan_input(item, options, result)
+
+    def tasks() -> Iterator[tuple[tuple[TemplateInput, bytes], int]]:
+        """Templates to parse, each read once; a file without a client never leaves discovery (unless named)."""
+        for item in discover(paths, options.source_root, how):
+            if isinstance(item, InputError):
+                result.errors.append(item)
+            elif isinstance(item, Notice):
+                result.notices.append(item)  # e.g. an incomplete or newer cloud assembly
+            else:
+                data = _read(item, result)
+                if data is not None and (MARKER in data or item.explicit):  # no client: no need to parse
+                    if MARKER in data:
+                        options.enabled_rules()  # loaded once, before any worker starts
+                    yield (item, data), len(data)
+
+    for part in ordered_map(_scan_task, options, tasks(), options.jobs):
+        _merge(result, part)
     if options.per_path_ignores:
         result.findings = [f for f in result.findings if not _ignored_by_path(f, options)]
     result.findings.sort(key=Finding.sort_key)
@@ -90,12 +102,44 @@ def _ignored_by_path(finding: Finding, options: ScanOptions) -> bool:
     )
 
 
-def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult) -> None:
+def _read(item: TemplateInput, result: ScanResult) -> bytes | None:
+    data, item.data = item.data, None  # bytes discovery already read (a CDK stack's template), handed over once
+    if data is not None:
+        return data
     try:
-        data = item.path.read_bytes()
+        return item.path.read_bytes()
     except OSError as exc:
         result.errors.append(InputError(item.file, None, f"cannot read: {exc.strerror or exc}"))
-        return
+        return None
+
+
+def _scan_task(options: ScanOptions, task: tuple[TemplateInput, bytes]) -> ScanResult:
+    """One template's part of the result (in a worker process or in the parent)."""
+    item, data = task
+    part = ScanResult()
+    try:
+        scan_input(item, options, part, data)
+    except Exception as exc:  # a bug met on one input must not lose the others (nor kill a worker's batch)
+        detail = " ".join(str(exc).split())[:200]
+        return ScanResult(errors=[InputError(item.file, None, f"internal error: {type(exc).__name__}: {detail}")])
+    return part
+
+
+def _merge(result: ScanResult, part: ScanResult) -> None:
+    result.findings.extend(part.findings)
+    result.errors.extend(part.errors)
+    result.notices.extend(part.notices)
+    result.suppressed.extend(part.suppressed)
+    result.templates += part.templates
+    result.clients += part.clients
+
+
+def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, data: bytes | None = None) -> None:
+    """Parse and check one template into ``result``; ``data``: its bytes when already read."""
+    if data is None:
+        data = _read(item, result)
+        if data is None:
+            return
     if MARKER not in data and not item.explicit:
         return  # no client: no need to parse
     try:

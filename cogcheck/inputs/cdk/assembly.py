@@ -214,11 +214,16 @@ class _Reader:
             return
         self.seen.add(key)
         context = StackContext(metadata, stack_path, path, extra)
-        yield TemplateInput(display, path, stack_display, dict(parameters), context, link or None)
+        item = TemplateInput(display, path, stack_display, dict(parameters), context, link or None)
         try:
-            data = path.read_bytes()
+            data = item.data = path.read_bytes()  # read once: the scan takes these bytes
+        except OSError:
+            yield item  # scanning the template reports it
+            return
+        yield item
+        try:
             doc = json.loads(data) if NESTED_STACK.encode() in data else None
-        except (OSError, ValueError):
+        except ValueError:
             return  # scanning the template reports it
         resources = doc.get("Resources") if isinstance(doc, dict) else None
         if not isinstance(doc, dict) or not isinstance(resources, dict):
