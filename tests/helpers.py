@@ -11,6 +11,7 @@ from typing import Any
 
 from cogcheck.cfn.parse import parse_template
 from cogcheck.findings import Finding
+from cogcheck.model.policy import Policy
 from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +57,8 @@ def header_settings(text: str, workdir: Path) -> dict[str, Any]:
     """Scan settings a fixture or a docs example asks for in comments (rules that depend on policy or history).
 
     ``# cogcheck scan --production`` / ``--production-stacks PATTERN`` as on the command line;
-    ``# settings: {"placeholder_hosts": [...]}`` gives ``ScanOptions.settings`` as JSON (text may follow it);
+    ``# settings: {"placeholder_hosts": [...]}`` gives policy fields (:meth:`Policy.from_mapping`) as JSON (text
+    may follow it);
     ``# previous: {Resources: ...}`` is the previous version of the template as one line of YAML (COG-S020): it is
     written to ``workdir`` and named by the ``previous`` setting.
     """
@@ -80,6 +82,9 @@ def header_settings(text: str, workdir: Path) -> dict[str, Any]:
 
 
 def scan_paths(*paths: Path | str, **options: Any) -> ScanResult:
+    """Scan ``paths``; ``settings`` (field names of :class:`Policy`, as fixtures write them) becomes the policy."""
+    if "settings" in options:
+        options["policy"] = Policy.from_mapping(options.pop("settings"))
     return scan([str(p) for p in paths], ScanOptions(**options))
 
 

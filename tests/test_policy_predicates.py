@@ -31,6 +31,7 @@ from cogcheck.engine.predicates.policy import (
 )
 from cogcheck.engine.rules import load_rules
 from cogcheck.model.client import build_view
+from cogcheck.model.policy import Policy
 
 PredicateFn = Any
 
@@ -46,7 +47,8 @@ def world(
     assert template is not None
     resolver = Resolver(template)
     props = resolver.value(template.resources[logical_id].get("Properties", {}))
-    return World(template, resolver, logical_id, build_view(logical_id, props, {}), settings or {}, stack)
+    view = build_view(logical_id, props, {})
+    return World(template, resolver, logical_id, view, Policy.from_mapping(settings or {}), stack)
 
 
 def ask(
@@ -280,12 +282,13 @@ def test_public_client(line: str, expected: Verdict) -> None:
 
 def test_previous_file_for_a_single_file(tmp_path: Path) -> None:
     old = tmp_path / "old.yaml"
+    policy = Policy.from_mapping
     old.write_text(CLIENT, encoding="utf-8")
-    assert previous_file({}, "new.yaml") is None
-    assert previous_file({"previous": str(old)}, "new.yaml") == old  # nothing says what was scanned
-    assert previous_file({"previous": str(old), "scan_roots": ["./new.yaml"]}, "new.yaml") == old
-    assert previous_file({"previous": str(old), "scan_roots": ["other.yaml"]}, "new.yaml") is None
-    assert previous_file({"previous": str(tmp_path / "missing.yaml")}, "new.yaml") is None
+    assert previous_file(policy({}), "new.yaml") is None
+    assert previous_file(policy({"previous": str(old)}), "new.yaml") == old  # nothing says what was scanned
+    assert previous_file(policy({"previous": str(old), "scan_roots": ["./new.yaml"]}), "new.yaml") == old
+    assert previous_file(policy({"previous": str(old), "scan_roots": ["other.yaml"]}), "new.yaml") is None
+    assert previous_file(policy({"previous": str(tmp_path / "missing.yaml")}), "new.yaml") is None
 
 
 def test_previous_directory_mirrors_the_scanned_directory(tmp_path: Path) -> None:
@@ -296,11 +299,12 @@ def test_previous_directory_mirrors_the_scanned_directory(tmp_path: Path) -> Non
     (tmp_path / "new" / "stacks" / "added.yaml").write_text(CLIENT, encoding="utf-8")
     settings = {"previous": str(tmp_path / "old"), "scan_roots": [str(tmp_path / "new")]}
     scanned = os.path.join(str(tmp_path / "new"), "stacks", "auth.yaml")
-    assert previous_file(settings, scanned) == tmp_path / "old" / "stacks" / "auth.yaml"
-    assert previous_file(settings, os.path.join(str(tmp_path / "new"), "stacks", "added.yaml")) is None
+    policy = Policy.from_mapping(settings)
+    assert previous_file(policy, scanned) == tmp_path / "old" / "stacks" / "auth.yaml"
+    assert previous_file(policy, os.path.join(str(tmp_path / "new"), "stacks", "added.yaml")) is None
     # a file named on the command line is looked up by its name in the previous directory
     single = {"previous": str(tmp_path / "old" / "stacks"), "scan_roots": [scanned]}
-    assert previous_file(single, scanned) == tmp_path / "old" / "stacks" / "auth.yaml"
+    assert previous_file(Policy.from_mapping(single), scanned) == tmp_path / "old" / "stacks" / "auth.yaml"
 
 
 def test_load_previous_rereads_a_changed_file_and_tolerates_garbage(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cogcheck.engine.rules import load_rules
+from cogcheck.model.policy import Policy
 from cogcheck.scan.pipeline import ScanOptions, scan
 
 RULE_IDS = {rule.id for rule in load_rules()}
@@ -27,7 +28,7 @@ def _catalogue_fixtures(kind: str) -> list[str]:
 @pytest.mark.parametrize("name", _catalogue_fixtures("fail"))
 def test_catalogue_failing_fixture_fires_its_rule(shared: Path, name: str) -> None:
     rule_id = name.split(".")[0]
-    result = scan([str(shared / "spec" / "fixtures" / name)], ScanOptions(settings={"production": True}))
+    result = scan([str(shared / "spec" / "fixtures" / name)], ScanOptions(policy=Policy(production=True)))
     assert not result.errors
     assert rule_id in {f.rule_id for f in result.findings}
 
@@ -35,7 +36,7 @@ def test_catalogue_failing_fixture_fires_its_rule(shared: Path, name: str) -> No
 @pytest.mark.parametrize("name", _catalogue_fixtures("pass"))
 def test_catalogue_passing_fixture_does_not_fire_its_rule(shared: Path, name: str) -> None:
     rule_id = name.split(".")[0]
-    result = scan([str(shared / "spec" / "fixtures" / name)], ScanOptions(settings={"production": True}))
+    result = scan([str(shared / "spec" / "fixtures" / name)], ScanOptions(policy=Policy(production=True)))
     assert not result.errors
     assert rule_id not in {f.rule_id for f in result.findings}
 

@@ -8,6 +8,7 @@ Keys (kebab-case; snake_case accepted)::
     severity = {COG-S004 = "error"}         # per-rule severity overrides
     fail-on = "warning"                     # error | warning | note | never
     per-path-ignores = {"legacy/**" = ["COG-S001"]}
+    # policy (a row of POLICY_KEYS each, setting a field of cogcheck.model.policy.Policy):
     production = true                       # treat every input as production (COG-S009)
     production-stacks = ["Prod*"]           # or only these stack names / paths
     placeholder-hosts = ["example.net"]     # COG-S010's placeholder domains
@@ -22,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogcheck.config.options import OptionError
-from cogcheck.model.policy import THRESHOLDS
+from cogcheck.config.options import POLICY_KEYS, OptionError, policy_value
 
 CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
-_LIST_KEYS = {"select", "ignore", "production-stacks", "placeholder-hosts"}
-_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "production"} | set(THRESHOLDS)
+
+_LIST_KEYS = {"select", "ignore"}
+_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores"} | set(POLICY_KEYS)
 
 
 @dataclass
@@ -113,9 +114,7 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
         elif name == "fail-on":
             if value not in ("error", "warning", "note", "never"):
                 raise OptionError(f"{where}: fail-on must be error, warning, note or never")
-        elif name == "production" and not isinstance(value, bool):
-            raise OptionError(f"{where}: production must be true or false")
-        elif name in THRESHOLDS and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise OptionError(f"{where}: {key} must be a whole number of at least 1")
+        elif name in POLICY_KEYS:
+            value = policy_value(POLICY_KEYS[name], value, f"{where}: {key}")
         values[name] = value
     return values

@@ -4,17 +4,63 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.engine.rules import SEVERITIES, id_matches, rule_ids
-from cogcheck.model.policy import THRESHOLDS
+from cogcheck.model.policy import Policy, coerce, field_types
 from cogcheck.scan.pipeline import ScanOptions
 
 
 class OptionError(Exception):
     """A usage error: exit 2 with this message."""
+
+
+@dataclass(frozen=True)
+class PolicyKey:
+    """A configuration key that sets a :class:`~cogcheck.model.policy.Policy` field (value × ``unit``)."""
+
+    field: str
+    unit: int = 1  # e.g. days in the file, seconds in the policy
+    minimum: int | None = None  # for whole numbers
+
+
+#: configuration key → the policy field it sets. The field's type says how the value is checked.
+POLICY_KEYS: dict[str, PolicyKey] = {
+    "production": PolicyKey("production"),
+    "production-stacks": PolicyKey("production_stacks"),
+    "placeholder-hosts": PolicyKey("placeholder_hosts"),
+    "refresh-token-note-days": PolicyKey("refresh_token_note_seconds", 86400, minimum=1),
+    "refresh-token-warning-days": PolicyKey("refresh_token_warning_seconds", 86400, minimum=1),
+    "token-note-minutes": PolicyKey("token_note_seconds", 60, minimum=1),
+}
+
+
+def policy_value(key: PolicyKey, value: Any, where: str) -> Any:
+    """A configuration value checked against the type of the policy field it sets."""
+    kind = field_types()[key.field]
+    try:
+        value = coerce(key.field, kind, value)
+    except ValueError:
+        expected = {bool: "true or false", int: "a whole number"}.get(kind, "a list of strings")
+        raise OptionError(f"{where} must be {expected}") from None
+    if key.minimum is not None and value < key.minimum:
+        raise OptionError(f"{where} must be a whole number of at least {key.minimum}")
+    return value
+
+
+def policy_changes(config: Any) -> dict[str, Any]:
+    """The policy fields a configuration sets (values in the policy's units)."""
+    if config is None:
+        return {}
+    changes: dict[str, Any] = {}
+    for name, key in POLICY_KEYS.items():
+        value = config.get(name)
+        if value is not None:
+            changes[key.field] = value * key.unit if key.unit != 1 else value
+    return changes
 
 
 def check_patterns(ids: Sequence[str], patterns: Sequence[str]) -> None:
@@ -124,39 +170,31 @@ def build_scan_options(
         severity=parse_severities(ids, [*config_severity, *severity]),
         per_path_ignores=tuple(per_path),
         config_base=config.base if config else None,
-        settings=policy_settings(config, production, production_stacks, previous, scan_roots),
+        policy=build_policy(config, production, production_stacks, previous, scan_roots),
     )
 
 
-def policy_settings(
+def build_policy(
     config: Any,
     production: bool = False,
     production_stacks: Sequence[str] = (),
     previous: Path | None = None,
     scan_roots: Sequence[str] = (),
-) -> dict[str, Any]:
-    """``ScanOptions.settings`` read by the COG-S predicates (see :mod:`cogcheck.engine.predicates.policy`).
+) -> Policy:
+    """The policy from the configuration (:data:`POLICY_KEYS`) and the command line.
 
     ``--production`` / ``--production-stacks`` add to the configuration's ``production`` / ``production-stacks``;
-    ``placeholder-hosts`` comes from the configuration only; ``--previous`` must exist.
+    ``--previous`` must exist.
     """
-    settings: dict[str, Any] = {}
-    if production or (config is not None and config.get("production") is True):
-        settings["production"] = True
-    stacks = [*(config.get("production-stacks", []) if config else []), *production_stacks]
-    if stacks:
-        settings["production_stacks"] = stacks
-    if config is not None:
-        thresholds = {key: config.get(name) * unit for name, (key, unit) in THRESHOLDS.items() if config.get(name)}
-        if thresholds:
-            settings["thresholds"] = thresholds
-    if config is not None and config.get("placeholder-hosts") is not None:
-        settings["placeholder_hosts"] = list(config.get("placeholder-hosts"))
+    changes = policy_changes(config)
+    if production:
+        changes["production"] = True
+    changes["production_stacks"] = (*changes.get("production_stacks", ()), *production_stacks)
     if previous is not None:
         if not previous.exists():
             raise OptionError(f"--previous {previous}: no such file or directory")
         if previous.is_file() and (len(scan_roots) != 1 or Path(scan_roots[0]).is_dir()):
             raise OptionError("--previous names a file: scan exactly one template file, or give a directory")
-        settings["previous"] = str(previous)
-        settings["scan_roots"] = list(scan_roots)
-    return settings
+        changes["previous"] = str(previous)
+        changes["scan_roots"] = tuple(scan_roots)
+    return Policy(**changes)

@@ -148,13 +148,13 @@ def view_key_problem(path: str) -> str | None:
     """Why ``path`` names no key of the client view's ``$.effective`` or ``$.policy`` (None when it does, or when
     it reads the template's own properties, which AWS extends and cogcheck does not enumerate)."""
     from cogcheck.model.client import EFFECTIVE_KEYS
-    from cogcheck.model.policy import POLICY_DEFAULTS
+    from cogcheck.model.policy import Policy
 
     match = _VIEW_KEYS.match(path)
     if match is None or match.group(2) is None:
         return None
     section, key, sub = match.groups()
-    known: dict[str, tuple[str, ...]] = EFFECTIVE_KEYS if section == "effective" else dict.fromkeys(POLICY_DEFAULTS, ())
+    known = EFFECTIVE_KEYS if section == "effective" else dict.fromkeys(Policy.rule_keys(), ())
     if key not in known:
         return f"{path}: $.{section} has no key {key!r} (known: {', '.join(sorted(known))})"
     if sub is not None and sub not in known[key]:

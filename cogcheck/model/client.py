@@ -6,13 +6,12 @@ apply to *absent* properties, never to unknown ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cogcheck.cfn.parse import PathT
 from cogcheck.cfn.values import Unknown, to_bool, to_number, to_text
-from cogcheck.model.policy import POLICY_DEFAULTS
+from cogcheck.model.policy import Policy
 
 CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
 
@@ -184,9 +183,9 @@ EFFECTIVE_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def build_view(
-    logical_id: str, props: dict[str, Any], origins: dict[PathT, PathT], policy: Mapping[str, int] | None = None
+    logical_id: str, props: dict[str, Any], origins: dict[PathT, PathT], policy: Policy | None = None
 ) -> ClientView:
     data = dict(props)
     data["effective"] = effective_values(props)
-    data["policy"] = {**POLICY_DEFAULTS, **(policy or {})}
+    data["policy"] = (policy or Policy()).for_rules()
     return ClientView(logical_id, data, origins)

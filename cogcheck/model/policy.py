@@ -1,18 +1,91 @@
-"""Policy settings: the thresholds the security rules compare lifetimes with (``$.policy.*`` in the client view)."""
+"""The policy: every setting that changes what the rules report, in one typed, frozen value.
+
+Built by :mod:`cogcheck.config.options` from the configuration file and the command line, carried by
+``ScanOptions.policy``, read by predicates (``World.policy``) and, for the fields marked ``for_rules``, by rules as
+``$.policy.<field>`` in the client view.
+
+Adding a setting: add a field here (its type and default say everything :meth:`Policy.from_mapping` and the
+configuration reader need), then a row in :data:`cogcheck.config.files.POLICY_KEYS` when users may set it in a
+configuration file. Mark it ``for_rules`` when rules should read it as ``$.policy.<name>``.
+"""
 
 from __future__ import annotations
 
-#: lifetime thresholds (COG-S006, COG-S007): config key → (client view ``$.policy`` key, seconds per unit)
-THRESHOLDS = {
-    "refresh-token-note-days": ("refresh_token_note_seconds", 86400),
-    "refresh-token-warning-days": ("refresh_token_warning_seconds", 86400),
-    "token-note-minutes": ("token_note_seconds", 60),
-}
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
-#: Policy thresholds rules compare lifetimes with (``$.policy.*``); the configuration may change them.
-POLICY_DEFAULTS: dict[str, int] = {
-    "refresh_token_note_seconds": 30 * 86400,  # COG-S006 note above this
-    "refresh_token_warning_seconds": 365 * 86400,  # COG-S006 warning above this
-    "token_note_seconds": 3600,  # COG-S007 note above this (access and ID tokens)
-}
+def setting(default: Any, *, for_rules: bool = False, doc: str = "") -> Any:
+    """A policy field; ``for_rules`` puts it in the client view as ``$.policy.<name>``."""
+    return field(default=default, metadata={"for_rules": for_rules, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Policy:
+    production: bool = setting(False, doc="every input is a production template (COG-S009)")
+    production_stacks: tuple[str, ...] = setting(
+        (), doc="inputs whose stack name or file path matches one of these globs are production (COG-S009)"
+    )
+    placeholder_hosts: tuple[str, ...] | None = setting(
+        None, doc="hosts COG-S010 treats as placeholders (None: the built-in list); a name covers its subdomains"
+    )
+    previous: str | None = setting(None, doc="the previous version of the scanned template or directory (COG-S020)")
+    scan_roots: tuple[str, ...] = setting((), doc="the paths given to the scan (to mirror them under previous)")
+    refresh_token_note_seconds: int = setting(30 * 86400, for_rules=True, doc="COG-S006: a note above this")
+    refresh_token_warning_seconds: int = setting(365 * 86400, for_rules=True, doc="COG-S006: a warning above this")
+    token_note_seconds: int = setting(3600, for_rules=True, doc="COG-S007: a note above this (access and ID tokens)")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Policy:
+        """A policy from field names to plain values (JSON-like: lists for tuples); a mistake is a ``ValueError``."""
+        kinds = field_types()
+        changes: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in kinds:
+                raise ValueError(f"unknown policy setting {name!r} (known: {', '.join(sorted(kinds))})")
+            changes[name] = coerce(name, kinds[name], value)
+        return cls(**changes)
+
+    def for_rules(self) -> dict[str, Any]:
+        """``$.policy`` of the client view."""
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.metadata["for_rules"]}
+
+    @classmethod
+    def rule_keys(cls) -> tuple[str, ...]:
+        """The keys of ``$.policy`` (rules naming any other key fail to load)."""
+        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata["for_rules"])
+
+
+def field_types() -> dict[str, Any]:
+    """Policy field name → its type."""
+    hints = typing.get_type_hints(Policy)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Policy)}
+
+
+def coerce(name: str, kind: Any, value: Any) -> Any:
+    """``value`` as a ``kind`` (bool, int, str, tuple[str, ...], optionally ``| None``); ``ValueError`` otherwise."""
+    args = typing.get_args(kind)
+    if isinstance(kind, types.UnionType) and type(None) in args:
+        if value is None:
+            return None
+        (kind,) = (arg for arg in args if arg is not type(None))
+    if kind is bool and isinstance(value, bool):
+        return value
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is str and isinstance(value, str):
+        return value
+    if typing.get_origin(kind) is tuple:
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, list | tuple) and all(isinstance(item, str) for item in items):
+            return tuple(items)
+        raise ValueError(f"policy setting {name!r} must be a list of strings, not {value!r}")
+    raise ValueError(f"policy setting {name!r} must be {getattr(kind, '__name__', kind)}, not {value!r}")
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

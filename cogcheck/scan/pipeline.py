@@ -14,6 +14,7 @@ from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import Finding, InputError, Notice
 from cogcheck.inputs.discover import Discovery, TemplateInput, discover
 from cogcheck.model.client import CLIENT_TYPE
+from cogcheck.model.policy import Policy
 
 if TYPE_CHECKING:  # the engine is imported when a template with a client is met, not at start-up
     from cogcheck.engine.evaluate import Hit
@@ -28,7 +29,7 @@ class ScanOptions:
     enabled: tuple[str, ...] | None = None  # ids of the shipped rules to run (None: all)
     resolve: ResolveOptions = field(default_factory=ResolveOptions)
     severity: Mapping[str, str] = field(default_factory=dict)  # rule id → level override
-    settings: Mapping[str, Any] = field(default_factory=dict)  # policy knobs predicates may read
+    policy: Policy = field(default_factory=Policy)  # thresholds and production settings (rules read $.policy)
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rule ids or prefixes)
     config_base: Path | None = None  # per-path globs are relative to the config file's directory
     source_root: Path | None = None  # CDK stack frames are made relative to it (default: the git root)
@@ -201,9 +202,9 @@ def check_template(
             if not isinstance(props, dict):
                 notices.append(Notice(template.file, logical_id, "Properties cannot be resolved; rules abstain"))
                 continue
-            view = build_view(logical_id, props, origins, options.settings.get("thresholds"))
+            view = build_view(logical_id, props, origins, options.policy)
             world = World(
-                template, resolver, logical_id, view, options.settings, item.stack if item is not None else None
+                template, resolver, logical_id, view, options.policy, item.stack if item is not None else None
             )
             for hit in evaluate_rules(rules, view, world, options.severity):
                 key = (hit.rule.id, hit.severity, hit.message, hit.property)

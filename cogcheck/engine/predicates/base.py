@@ -18,6 +18,7 @@ from cogcheck.cfn.resolve import Resolver, parameter_candidates, references
 from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown, to_text
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.model.client import ClientView
+from cogcheck.model.policy import Policy
 
 
 @dataclass
@@ -28,7 +29,7 @@ class World:
     resolver: Resolver
     logical_id: str
     view: ClientView
-    settings: Mapping[str, Any] = field(default_factory=dict)  # ScanOptions.settings: policy knobs
+    policy: Policy = field(default_factory=Policy)  # ScanOptions.policy: thresholds and production settings
     stack: str | None = None  # the input's stack name (CDK assemblies), for per-stack policy
 
     @property

@@ -7,18 +7,11 @@ Convention for predicates that only *raise a severity* (a rule has a lower-sever
 ``args.if_unknown`` (a boolean) is answered instead of ``None``, so the lower-severity check can still fire when
 the raising condition cannot be decided — the two checks stay mutually exclusive and the finding is not lost.
 
-Settings read from :attr:`cogcheck.engine.predicates.base.World.settings` (``ScanOptions.settings``):
-
-``production`` (bool)
-    every input is a production template (COG-S009).
-``production_stacks`` (list of globs)
-    inputs whose stack name or file path matches one of these (``fnmatch``, case-insensitive) are production.
-``placeholder_hosts`` (list of host names)
-    hosts COG-S010 treats as placeholders; a name also covers its subdomains. Default
-    :data:`DEFAULT_PLACEHOLDER_HOSTS`; a given list replaces it.
-``previous`` (path) and ``scan_roots`` (the paths given to the scan)
-    the previous version of the scanned template (a file), or a directory that mirrors the scanned directory
-    (COG-S020).
+Settings come from :attr:`cogcheck.engine.predicates.base.World.policy` (a :class:`cogcheck.model.policy.Policy`):
+``production`` and ``production_stacks`` (globs matched with ``fnmatch``, case-insensitive, against the stack name
+and the file path; COG-S009), ``placeholder_hosts`` (COG-S010; None means :data:`DEFAULT_PLACEHOLDER_HOSTS`, a name
+also covers its subdomains), ``previous`` and ``scan_roots`` (COG-S020: the previous version of the scanned
+template, or a directory that mirrors the scanned directory).
 """
 
 from __future__ import annotations
@@ -37,6 +30,7 @@ from cogcheck.cfn.values import ResourceRef, Unknown, to_bool
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.predicates.base import World, client_pool, pool_is_opaque, predicate, resource_value
 from cogcheck.model.client import CLIENT_TYPE
+from cogcheck.model.policy import Policy
 
 #: Reserved example names (RFC 2606 / RFC 6761) and the usual "your domain here" hosts. ``example.org`` and
 #: ``example.net`` are left out on purpose: they are commonly used as stand-ins for a real domain in documentation
@@ -142,9 +136,9 @@ def placeholder_host(world: World, args: Mapping[str, Any], ctx: EvalContext) ->
     host = _item_host(ctx)
     if not isinstance(host, str):
         return host
-    names = world.settings.get("placeholder_hosts")
-    if not isinstance(names, list | tuple):
-        names = DEFAULT_PLACEHOLDER_HOSTS
+    names = world.policy.placeholder_hosts
+    if names is None:
+        names = tuple(DEFAULT_PLACEHOLDER_HOSTS)
     entry = host_in(host, [str(name) for name in names])
     if entry is None:
         return False
@@ -154,14 +148,6 @@ def placeholder_host(world: World, args: Mapping[str, Any], ctx: EvalContext) ->
 
 
 # ---------------------------------------------------------------------------------------------------- production
-
-
-def _patterns(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list | tuple):
-        return [str(item) for item in value]
-    return []
 
 
 def input_names(world: World) -> list[str]:
@@ -176,9 +162,9 @@ def input_names(world: World) -> list[str]:
 
 def is_production(world: World) -> tuple[bool, str]:
     """(whether the input is production, why) from the ``production`` / ``production_stacks`` settings."""
-    if world.settings.get("production") is True:
+    if world.policy.production:
         return True, "every input is marked production"
-    for pattern in _patterns(world.settings.get("production_stacks")):
+    for pattern in world.policy.production_stacks:
         for name in input_names(world):
             if fnmatch.fnmatchcase(name.lower(), pattern.lower()):
                 return True, f"it matches the production pattern {pattern!r}"
@@ -317,15 +303,15 @@ def public_client(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Ve
 _PREVIOUS_CACHE: dict[tuple[str, int, int], Template | None] = {}
 
 
-def previous_file(settings: Mapping[str, Any], file: str) -> Path | None:
+def previous_file(policy: Policy, file: str) -> Path | None:
     """The previous version of the scanned ``file``: the ``previous`` file itself (when ``file`` was named in the
     scan, or nothing tells), or the file at the same relative path under a ``previous`` directory (relative to the
     scanned root it was found under)."""
-    previous = settings.get("previous")
+    previous = policy.previous
     if not previous:
         return None
     base = Path(str(previous))
-    roots = _patterns(settings.get("scan_roots"))
+    roots = policy.scan_roots
     if base.is_file():
         named = not roots or any(os.path.normpath(root) == os.path.normpath(file) for root in roots)
         return base if named else None
@@ -388,7 +374,7 @@ def generate_secret_changed(world: World, args: Mapping[str, Any], ctx: EvalCont
 
     ``None`` without a previous version, for a client that is new, or when either value is unknown.
     """
-    path = previous_file(world.settings, world.template.file)
+    path = previous_file(world.policy, world.template.file)
     if path is None:
         return None
     template = load_previous(path)
