@@ -1,9 +1,17 @@
 """cogcheck's rules inside cfn-lint: ``cfn-lint -a cogcheck.cfnlint_rules -- template.yaml``.
 
 cfn-lint imports the module named by ``-a/--append-rules`` (or ``append_rules`` in ``.cfnlintrc``) and instantiates
-every class among the module's own members that subclasses ``CloudFormationLintRule``. So this module defines one such
-class per rule of ``rules/``, generated at import time and set as module globals (``E9104TokenOutlivesRefreshToken``
-…); nothing here is written per rule.
+every class among the module's own members that subclasses ``CloudFormationLintRule``. So this module defines such
+classes, generated at import time and set as module globals (``E9104TokenOutlivesRefreshToken`` …); nothing here is
+written per rule.
+
+One severity: cfn-lint's level is the first letter of a rule id, so each cogcheck rule gets one class per level, with
+the id :meth:`cogcheck.engine.rules.Rule.cfn_lint_id_for` gives (COG-E013, a warning, is ``W9113``; COG-S006, a note
+or a warning, is ``I9206`` or ``W9206``), and a finding is reported by the class of its level. The levels a rule does
+not give by default exist too, for a ``severity`` override in the configuration: the plugin reads the same
+configuration as ``cogcheck scan`` (``.cogcheck.yaml`` or ``[tool.cogcheck]``, found from each template upwards):
+``select``, ``ignore``, ``severity``, ``per-path-ignores`` and the policy settings. A configuration that cannot be used
+is reported by cfn-lint once per template as its E0002 rule error, naming the file and the key.
 
 There is one engine: each template is checked once by :func:`cogcheck.scan.pipeline.check_template` on cfn-lint's
 own parsed template (positions come from cfn-lint's node marks), the findings are cached on the template object,
@@ -28,9 +36,9 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cogcheck.cfn.parse import PathT, Position, TemplateError, _locate_yaml, as_template, decode
 from cogcheck.cfn.resolve import ResolveOptions
-from cogcheck.engine.rules import Rule, load_rules
+from cogcheck.engine.rules import SEVERITIES, Rule, load_rules
 from cogcheck.findings import Finding
-from cogcheck.scan.pipeline import ScanOptions, check_template
+from cogcheck.scan.pipeline import ScanOptions, check_template, drop_ignored_by_path
 
 LOGGER = logging.getLogger(__name__)
 
@@ -268,8 +276,10 @@ def run_engine(cfn: Any) -> dict[str, list[Located]]:
     by_rule: dict[str, list[Located]] = {}
     if template is None:
         return by_rule
-    options = ScanOptions(resolve=ResolveOptions(parameters=_parameters(cfn)))
-    findings, notices, _clients = check_template(template, load_rules(), options)
+    options = scan_options(cfn.filename)
+    options.resolve = ResolveOptions(_parameters(cfn), options.resolve.pseudo, options.resolve.max_scenarios)
+    findings, notices, _clients = check_template(template, options.enabled_rules(), options)
+    findings = drop_ignored_by_path(findings, options)
     for notice in notices:
         LOGGER.info("cogcheck: %s", notice)
     for finding in sorted(findings, key=Finding.sort_key):
@@ -277,8 +287,30 @@ def run_engine(cfn: Any) -> dict[str, list[Located]]:
             (finding.line, finding.column),
             ((*template.resources_key, finding.resource), (finding.line - 1, finding.column - 1) * 2),
         )
-        by_rule.setdefault(finding.rule_id, []).append(Located(finding, path, span))
+        by_rule.setdefault(f"{finding.rule_id}/{finding.severity}", []).append(Located(finding, path, span))
     return by_rule
+
+
+_OPTIONS: dict[Path | None, ScanOptions] = {}
+
+
+def scan_options(filename: str | None) -> ScanOptions:
+    """The options ``cogcheck scan`` would use for the template ``filename``: its configuration, found upwards.
+
+    A configuration that cannot be used raises :class:`cogcheck.config.options.OptionError` (cfn-lint reports it).
+    """
+    from cogcheck.config.files import find_config, load_config
+    from cogcheck.config.options import build_scan_options
+
+    found = find_config(Path(filename)) if filename and filename != "-" else None
+    if found not in _OPTIONS:
+        config = load_config(found) if found is not None else None
+        _OPTIONS[found] = build_scan_options(config=config, scan_roots=[filename] if filename else [])
+    options = _OPTIONS[found]
+    return ScanOptions(
+        rules=options.rules, enabled=options.enabled, resolve=options.resolve, severity=options.severity,
+        policy=options.policy, per_path_ignores=options.per_path_ignores, config_base=options.config_base,
+    )
 
 
 def _outcome(cfn: Any) -> _Outcome:
@@ -302,47 +334,56 @@ def _match(self: Any, cfn: Any) -> list[RuleMatch]:
         raise outcome.error
     return [
         RuleMatch(list(located.path), located.message, location=located.span, cogcheck_rule=located.finding.rule_id)
-        for located in outcome.by_rule.get(self.cogcheck_id, [])
+        for located in outcome.by_rule.get(f"{self.cogcheck_id}/{self.cogcheck_level}", [])
     ]
 
 
-def class_name(rule: Rule) -> str:
-    """``E9104TokenOutlivesRefreshToken``: the cfn-lint id and the rule's name in CamelCase."""
-    return rule.cfn_lint_id + "".join(part.capitalize() for part in rule.name.split("-"))
+def class_name(rule: Rule, level: str | None = None) -> str:
+    """``E9104TokenOutlivesRefreshToken``: the cfn-lint id at ``level`` (default: the rule's own) and the rule's
+    name in CamelCase."""
+    cfn_lint_id = rule.cfn_lint_id_for(level or rule.severity)
+    return cfn_lint_id + "".join(part.capitalize() for part in rule.name.split("-"))
 
 
-def _description(rule: Rule) -> str:
+def _description(rule: Rule, level: str) -> str:
     what = re.sub(r"\s+", " ", str(rule.docs.get("what", ""))).strip()
-    return f"{rule.id} ({rule.name}): {what}" if what else f"{rule.id} ({rule.name})"
+    text = f"{rule.id} ({rule.name}): {what}" if what else f"{rule.id} ({rule.name})"
+    if level not in rule.levels:
+        text += f" [reported at this id only when the configuration sets its severity to {level}]"
+    return text
 
 
-def make_rule_class(rule: Rule) -> type[CloudFormationLintRule]:
-    """A ``CloudFormationLintRule`` subclass for one cogcheck rule."""
+def make_rule_class(rule: Rule, level: str | None = None) -> type[CloudFormationLintRule]:
+    """A ``CloudFormationLintRule`` subclass for one cogcheck rule at one level (default: the rule's own)."""
+    level = level or rule.severity
+    name = class_name(rule, level)
     namespace: dict[str, Any] = {
         "__module__": __name__,
-        "__qualname__": class_name(rule),
-        "__doc__": f"{rule.id} {rule.name}: {rule.summary}",
-        "id": rule.cfn_lint_id,
+        "__qualname__": name,
+        "__doc__": f"{rule.id} {rule.name} ({level}): {rule.summary}",
+        "id": rule.cfn_lint_id_for(level),
         "shortdesc": rule.summary,
-        "description": _description(rule),
+        "description": _description(rule, level),
         "source_url": DOCS_URL.format(anchor=rule.id.lower()),
         "tags": ["cogcheck", "resources", "cognito", *rule.tags],
         "cogcheck_id": rule.id,
+        "cogcheck_level": level,
         "match": _match,
     }
-    return type(class_name(rule), (CloudFormationLintRule,), namespace)
+    return type(name, (CloudFormationLintRule,), namespace)
 
 
 def _generate(rules: Sequence[Rule], into: dict[str, Any]) -> dict[str, type[CloudFormationLintRule]]:
     classes: dict[str, type[CloudFormationLintRule]] = {}
     for rule in rules:
-        cls = make_rule_class(rule)
-        classes[rule.cfn_lint_id] = cls
-        into[cls.__name__] = cls
+        for level in SEVERITIES:
+            cls = make_rule_class(rule, level)
+            classes[rule.cfn_lint_id_for(level)] = cls
+            into[cls.__name__] = cls
     return classes
 
 
-#: cfn-lint id → generated rule class (each is also a module global, which is what cfn-lint looks for).
+#: cfn-lint id → generated rule class, three per rule (each is also a module global, which is what cfn-lint looks for).
 RULE_CLASSES: dict[str, type[CloudFormationLintRule]] = _generate(load_rules(), globals())
 
 __all__ = ["RULE_CLASSES", "class_name", "make_rule_class", "run_engine", *(c.__name__ for c in RULE_CLASSES.values())]

@@ -20,13 +20,18 @@ from typing import Any
 
 import pytest
 
-from cogcheck.engine.rules import load_rules
+from cogcheck.engine.rules import SEVERITIES, load_rules
 from cogcheck.findings import Finding
 from tests.helpers import ROOT, RULE_FIXTURES, scan_paths, yaml_to_json
 
 PLUGIN = "cogcheck.cfnlint_rules"
-CFN_LINT_IDS = {rule.id: rule.cfn_lint_id for rule in load_rules()}
-OURS = re.compile(r"^(E91|W92|I92)\d\d$")
+RULES = {rule.id: rule for rule in load_rules()}
+OURS = re.compile(r"^[EWI]9[12]\d\d$")
+
+
+def cfn_lint_id(finding: Finding) -> str:
+    """The cfn-lint id of a finding: its rule's id at the finding's own level (the letter is the severity)."""
+    return RULES[finding.rule_id].cfn_lint_id_for(finding.severity)
 
 
 def _cfn_lint() -> str:
@@ -85,7 +90,7 @@ def expected(paths: Sequence[Path]) -> list[Seen]:
     result = scan_paths(*paths)
     assert not result.errors, result.errors
     return sorted(
-        Seen(os.path.normpath(f.file), f.line, f.column, CFN_LINT_IDS[f.rule_id], _message(f), f.resource)
+        Seen(os.path.normpath(f.file), f.line, f.column, cfn_lint_id(f), _message(f), f.resource)
         for f in result.findings
     )
 
@@ -233,7 +238,7 @@ def test_cfn_lint_reports_what_cogcheck_scan_reports(batch: Batch, fmt: str) -> 
 def test_sarif_describes_each_rule(batch: Batch) -> None:
     (run,) = json.loads(batch.outputs["sarif"])["runs"]
     described = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
-    by_id = {rule.cfn_lint_id: rule for rule in load_rules()}
+    by_id = {rule.cfn_lint_id_for(level): rule for rule in load_rules() for level in SEVERITIES}
     used = {result["ruleId"] for result in run["results"] if OURS.match(result["ruleId"])}
     assert used, "the fixtures have findings"
     for rule_id in used:
@@ -398,7 +403,7 @@ def test_cfn_lint_parameters_reach_the_engine(tmp_path: Path) -> None:
     matches = _lint_file(path, parameters=[{"Env": "dev", "Flag": "x"}])
     ours = sorted((m.rule.id, m.message) for m in matches if OURS.match(m.rule.id))
     want = sorted(
-        (CFN_LINT_IDS[f.rule_id], _message(f))
+        (cfn_lint_id(f), _message(f))
         for f in scan_paths(path, resolve=_resolve({"Env": "dev", "Flag": "x"})).findings
     )
     assert ours == want
@@ -420,16 +425,30 @@ def test_one_cfn_lint_rule_per_cogcheck_rule() -> None:
     import cogcheck.cfnlint_rules as plugin
 
     created = cfnlint.helpers.create_rules(plugin)  # exactly what cfn-lint does with the module `-a` names
-    rules = {rule.cfn_lint_id: rule for rule in load_rules()}
+    rules = {rule.cfn_lint_id_for(level): (rule, level) for rule in load_rules() for level in SEVERITIES}
     assert sorted(r.id for r in created) == sorted(rules)
+    assert len(rules) == 3 * len(load_rules())  # one per rule and level, no two alike
     for instance in created:
-        rule = rules[instance.id]
-        assert type(instance).__name__ == plugin.class_name(rule)
+        rule, level = rules[instance.id]
+        assert type(instance).__name__ == plugin.class_name(rule, level)
         assert getattr(plugin, type(instance).__name__) is type(instance)
         assert instance.shortdesc == rule.summary
         assert instance.description.startswith(f"{rule.id} ({rule.name})")
         assert instance.source_url.endswith("#" + rule.id.lower())
-        assert instance.severity == {"E": "error", "W": "warning", "I": "informational"}[rule.cfn_lint_id[0]]
+        # one severity: cfn-lint's level (from the id's letter) is the cogcheck level of the findings it reports
+        assert instance.severity == {"error": "error", "warning": "warning", "note": "informational"}[level]
+
+
+def test_no_plugin_id_collides_with_a_cfn_lint_rule() -> None:
+    from cfnlint.core import get_rules
+
+    import cogcheck.cfnlint_rules as plugin
+
+    builtin = {rule.id for rule in get_rules([], [], ["I"], include_experimental=True)}
+    assert len(builtin) > 100, "cfn-lint's own rules were loaded"
+    assert not builtin & set(plugin.RULE_CLASSES)
+    both = {rule.id for rule in get_rules([PLUGIN], [], ["I"], include_experimental=True)}
+    assert both == builtin | set(plugin.RULE_CLASSES)
 
 
 # ----------------------------------------------------------------------------------- cogcheck scan stays cfn-free
@@ -465,3 +484,46 @@ def test_cogcheck_scan_never_imports_cfnlint(tmp_path: Path) -> None:
     found = [f["resource"] for f in report["findings"] if f["rule_id"] == "COG-E001"]
     assert probe["code"] == 1 and found == ["First", "Second"]  # the scan did run
     assert probe["cfnlint"] == []
+
+
+# ----------------------------------------------------------------------------- one severity, one configuration
+
+def test_plugin_levels_and_configuration_match_cogcheck_scan(tmp_path: Path) -> None:
+    """The plugin reads the configuration found from the template upwards, and every match's level letter is the
+    finding's severity in `cogcheck scan` with the same configuration (an override included)."""
+    from cogcheck.config.files import find_config, load_config
+    from cogcheck.config.options import build_scan_options
+
+    project = tmp_path / "project"
+    (project / "infra").mkdir(parents=True)
+    (project / ".cogcheck.yaml").write_text(
+        "ignore: [COG-E007]\nseverity: {COG-E001: warning, COG-E013: error}\n", encoding="utf-8"
+    )
+    path = project / "infra" / "two.yaml"
+    path.write_text(
+        TWO_CLIENTS.replace("      PreventUserExistenceErrors: ENABLED\n  Second", "      CallbackURLs: [https://a.example]\n"
+                            "      PreventUserExistenceErrors: ENABLED\n  Second"),
+        encoding="utf-8",
+    )
+    matches = _lint_file(path)
+    got = sorted((m.rule.id, m.linenumber) for m in matches if OURS.match(m.rule.id))
+    config = load_config(find_config(path))  # type: ignore[arg-type]
+    findings = scan_paths(path, **vars(build_scan_options(config=config, scan_roots=[str(path)]))).findings
+    want = sorted((cfn_lint_id(f), f.line) for f in findings)
+    assert got == want
+    ids = {rule_id for rule_id, _ in got}
+    assert "W9101" in ids and "E9101" not in ids  # COG-E001 overridden to a warning
+    assert "E9113" in ids  # COG-E013, a warning by default, overridden to an error
+    assert not any(i.endswith("07") and i[2] == "1" for i in ids)  # COG-E007 ignored
+    severities = {m.rule.id: m.rule.severity for m in matches if OURS.match(m.rule.id)}
+    assert severities["W9101"] == "warning" and severities["E9113"] == "error"
+
+
+def test_plugin_reports_a_bad_configuration_once(tmp_path: Path) -> None:
+    (tmp_path / ".cogcheck.yaml").write_text("severity: {COG-E001: fatal}\n", encoding="utf-8")
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO_CLIENTS, encoding="utf-8")
+    matches = _lint_file(path)
+    errors = [m for m in matches if m.rule.id == "E0002"]
+    assert len(errors) == 1 and ".cogcheck.yaml" in errors[0].message and "COG-E001" in errors[0].message
+    assert not [m for m in matches if OURS.match(m.rule.id)]

@@ -11,7 +11,7 @@ import yaml
 from cogcheck.engine.expr import OPERATORS
 from cogcheck.engine.paths import compile_path, jsonpath_ng_steps, simple_steps
 from cogcheck.engine.predicates.base import PREDICATES
-from cogcheck.engine.rules import Rule, RuleError, load_rules, parse_rule
+from cogcheck.engine.rules import Rule, RuleError, load_rules, parse_rule, rule_id_of
 from cogcheck.report.ruledocs import render_reference, render_rule
 from tests.helpers import ROOT, RULE_FIXTURES, scan_text
 
@@ -50,17 +50,21 @@ def test_every_rule_has_fixtures(rule: Rule) -> None:
     assert (RULE_FIXTURES / rule.id).is_dir(), f"no fixtures for {rule.id}"
 
 
-def test_cfn_lint_ids_are_stable_and_unique() -> None:
-    ids = {rule.cfn_lint_id for rule in RULES}
-    assert len(ids) == len(RULES)
+def test_cfn_lint_ids_are_stable_and_unique_and_their_letter_is_the_severity() -> None:
+    ids = [rule.cfn_lint_id_for(level) for rule in RULES for level in ("error", "warning", "note")]
+    assert len(set(ids)) == len(ids) == 3 * len(RULES)
     by_id = {rule.id: rule for rule in RULES}
     assert by_id["COG-E001"].cfn_lint_id == "E9101"
     for rule in RULES:
         number = rule.id[-2:]
+        group = "91" if rule.id.startswith("COG-E") else "92"
+        assert rule.cfn_lint_id == {"error": "E", "warning": "W", "note": "I"}[rule.severity] + group + number
         levels = {rule.severity, *(check.severity for check in rule.checks if check.severity)}
-        letter = "I" if levels == {"note"} else "W"  # a rule that can warn must not hide behind cfn-lint's -c I
-        expected = f"E91{number}" if rule.id.startswith("COG-E") else f"{letter}92{number}"
-        assert rule.cfn_lint_id == expected
+        assert {i[0] for i in rule.cfn_lint_ids} == {{"error": "E", "warning": "W", "note": "I"}[lv] for lv in levels}
+        assert rule_id_of(rule.cfn_lint_id) == rule.id
+    warnings = [rule for rule in RULES if rule.id.startswith("COG-E") and rule.severity == "warning"]
+    assert warnings, "some deploy rules are warnings"
+    assert all(rule.cfn_lint_id.startswith("W91") for rule in warnings)
 
 
 def test_rule_docs_render_like_ruff() -> None:

@@ -5,6 +5,7 @@ Keys (kebab-case; snake_case accepted)::
 
     select = ["COG-E", "COG-S001"]          # only these ids / prefixes
     ignore = ["COG-S015"]                   # minus these
+    exclude = ["legacy/**", "node_modules"] # globs (relative to this file's directory) of files never read
     severity = {COG-S004 = "error"}         # per-rule severity overrides
     fail-on = "warning"                     # error | warning | note | never
     per-path-ignores = {"legacy/**" = ["COG-S001"]}
@@ -28,7 +29,7 @@ from cogcheck.config.options import POLICY_KEYS, OptionError, policy_value
 CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
 
-_LIST_KEYS = {"select", "ignore"}
+_LIST_KEYS = {"select", "ignore", "exclude"}
 _KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores"} | set(POLICY_KEYS)
 
 
@@ -103,8 +104,11 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise OptionError(f"{where}: {key} must be a list of strings")
         elif name == "severity":
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            if not isinstance(value, dict):
                 raise OptionError(f"{where}: severity must map rule ids to error|warning|note")
+            for rule_id, level in value.items():
+                if not isinstance(level, str) or level.strip().lower() not in ("error", "warning", "note"):
+                    raise OptionError(f"{where}: severity.{rule_id} must be error, warning or note, not {level!r}")
         elif name == "per-path-ignores":
             if not isinstance(value, dict):
                 raise OptionError(f"{where}: per-path-ignores must map path globs to lists of rule ids")

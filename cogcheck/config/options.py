@@ -63,30 +63,41 @@ def policy_changes(config: Any) -> dict[str, Any]:
     return changes
 
 
-def check_patterns(ids: Sequence[str], patterns: Sequence[str]) -> None:
+def split_list(values: Sequence[str]) -> list[str]:
+    """``["COG-E001,COG-E002", "W92"]`` → ``["COG-E001", "COG-E002", "W92"]``: repeated options and comma lists."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def check_patterns(ids: Sequence[str], patterns: Sequence[str], where: str = "") -> None:
     for pattern in patterns:
         if not pattern.strip() or not any(id_matches(rule_id, pattern) for rule_id in ids):
-            raise OptionError(f"unknown rule id or prefix {pattern!r} (see `cogcheck rules`)")
+            prefix = f"{where}: " if where else ""
+            raise OptionError(f"{prefix}unknown rule id or prefix {pattern!r} (see `cogcheck rules`)")
 
 
-def select_ids(ids: Sequence[str], select: Sequence[str], ignore: Sequence[str]) -> list[str]:
+def select_ids(
+    ids: Sequence[str], select: Sequence[str], ignore: Sequence[str], where: tuple[str, str] = ("--select", "--ignore")
+) -> list[str]:
     """The rule ids ``--select`` / ``--ignore`` leave enabled; unknown patterns are usage errors."""
-    check_patterns(ids, [*select, *ignore])
+    check_patterns(ids, select, where[0])
+    check_patterns(ids, ignore, where[1])
     chosen = [i for i in ids if not select or any(id_matches(i, p) for p in select)]
     return [i for i in chosen if not any(id_matches(i, p) for p in ignore)]
 
 
-def parse_severities(ids_: Sequence[str], values: Sequence[str]) -> dict[str, str]:
-    ids = set(ids_)
+def parse_severities(ids_: Sequence[str], values: Sequence[str], where: str = "--severity") -> dict[str, str]:
+    """``ID=LEVEL`` overrides; ``ID`` may be a prefix or a cfn-lint id (``COG-S=error``, ``W92=note``), as with
+    ``--select``; a later, narrower value wins over an earlier one for the ids it names."""
     overrides: dict[str, str] = {}
     for value in values:
-        rule_id, sep, level = value.partition("=")
-        rule_id = rule_id.strip().upper()
-        if not sep or level.strip() not in SEVERITIES:
-            raise OptionError(f"--severity takes ID=error|warning|note, not {value!r}")
-        if rule_id not in ids:
-            raise OptionError(f"unknown rule id {rule_id!r} in --severity")
-        overrides[rule_id] = level.strip()
+        pattern, sep, level = value.partition("=")
+        pattern, level = pattern.strip().upper(), level.strip().lower()
+        if not sep or not pattern or level not in SEVERITIES:
+            raise OptionError(f"{where} takes ID=error|warning|note (ID: a rule id or prefix), not {value!r}")
+        matched = [rule_id for rule_id in ids_ if id_matches(rule_id, pattern)]
+        if not matched:
+            raise OptionError(f"{where}: unknown rule id or prefix {pattern!r} (see `cogcheck rules`)")
+        overrides.update(dict.fromkeys(matched, level))
     return overrides
 
 
@@ -146,6 +157,7 @@ def build_scan_options(
     production_stacks: Sequence[str] = (),
     previous: Path | None = None,
     scan_roots: Sequence[str] = (),
+    excludes: Sequence[str] = (),
 ) -> ScanOptions:
     """Options from the command line, on top of a :class:`cogcheck.config.files.Config` when one was found.
 
@@ -153,24 +165,35 @@ def build_scan_options(
     names, and the scan loads the enabled rules when it first meets a user pool client.
     """
     ids = rule_ids()
+    where = str(config.path) if config is not None and config.path is not None else "configuration"
     config_select = list(config.get("select", [])) if config else []
     config_ignore = list(config.get("ignore", [])) if config else []
+    check_patterns(ids, config_select, f"{where}: select")
+    check_patterns(ids, config_ignore, f"{where}: ignore")
+    select, ignore = split_list(select), split_list(ignore)
     config_severity = [f"{k}={v}" for k, v in (config.get("severity", {}) if config else {}).items()]
     per_path = []
     if config:
         for glob, patterns in config.get("per-path-ignores", {}).items():
-            check_patterns(ids, patterns)  # unknown ids are usage errors
+            check_patterns(ids, patterns, f"{where}: per-path-ignores {glob!r}")  # unknown ids are usage errors
             per_path.append((glob, tuple(i for i in ids if any(id_matches(i, p) for p in patterns))))
+    config_exclude = config.get("exclude", []) if config else []
+    exclude: list[tuple[str, Path | None]] = [(glob, config.base) for glob in config_exclude]
+    exclude += [(glob, None) for glob in excludes]
     return ScanOptions(
         enabled=tuple(select_ids(ids, list(select) or config_select, [*config_ignore, *ignore])),
         resolve=ResolveOptions(
             parameters=parse_parameters(parameters, parameters_file),
             pseudo={key: value for key, value in (pseudo or {}).items() if value is not None},
         ),
-        severity=parse_severities(ids, [*config_severity, *severity]),
+        severity={
+            **parse_severities(ids, config_severity, f"{where}: severity"),
+            **parse_severities(ids, split_list(severity)),
+        },
         per_path_ignores=tuple(per_path),
         config_base=config.base if config else None,
         policy=build_policy(config, production, production_stacks, previous, scan_roots),
+        exclude=tuple(exclude),
     )
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 SEVERITIES = ("error", "warning", "note")
 SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
+CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's error, warning, informational
+_CFN_LINT_ID = re.compile(r"^([EWI])9([12])(\d{2})$")
 
 _RULE_KEYS = {"id", "name", "severity", "summary", "docs", "checks", "tags", "precision", "security_severity",
               "when", "message", "property", "for_each"}
@@ -54,14 +56,27 @@ class Rule:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def levels(self) -> tuple[str, ...]:
+        """The severities this rule's checks give by default, most severe first."""
+        given = {self.severity, *(check.severity for check in self.checks if check.severity)}
+        return tuple(level for level in SEVERITIES if level in given)
+
+    def cfn_lint_id_for(self, level: str) -> str:
+        """The cfn-lint id of this rule's findings at ``level``: the letter is the level (``E`` error, ``W`` warning,
+        ``I`` note — cfn-lint's informational), then ``91`` for a deploy error (COG-E) or ``92`` for a security rule
+        (COG-S), then the rule's number: COG-E001 → E9101, COG-E013 (a warning) → W9113, COG-S006 → W9206 and I9206.
+        So ``cfn-lint`` and ``cogcheck scan`` give every finding the same severity (an override included)."""
+        return f"{CFN_LINT_LETTERS[level]}9{1 if self.id[4] == 'E' else 2}{self.id[-2:]}"
+
+    @property
+    def cfn_lint_ids(self) -> tuple[str, ...]:
+        """The cfn-lint ids of the levels this rule gives by default, most severe first."""
+        return tuple(self.cfn_lint_id_for(level) for level in self.levels)
+
+    @property
     def cfn_lint_id(self) -> str:
-        """Stable cfn-lint id: ``COG-E0NN`` → ``E91NN``; ``COG-S0NN`` → ``W92NN``, or ``I92NN`` when every case of
-        the rule is note-level (cfn-lint hides ``I`` rules unless asked, so a rule that can warn must be ``W``)."""
-        number = int(self.id[5:])
-        if self.id[4] == "E":
-            return f"E91{number:02d}"
-        levels = {self.severity, *(check.severity for check in self.checks if check.severity)}
-        return f"{'I' if levels == {'note'} else 'W'}92{number:02d}"
+        """The cfn-lint id at the rule's own severity (see :meth:`cfn_lint_id_for`)."""
+        return self.cfn_lint_id_for(self.severity)
 
     @property
     def group(self) -> str:
@@ -229,14 +244,26 @@ def rule_ids(directory: Path | None = None) -> list[str]:
     return sorted(path.stem for path in (directory or rules_dir()).glob("COG-*.yaml") if _ID.match(path.stem))
 
 
+def cfn_lint_aliases(rule_id: str) -> tuple[str, ...]:
+    """Every cfn-lint id ``rule_id`` can be reported under (one per level; see :meth:`Rule.cfn_lint_id_for`)."""
+    group = "1" if rule_id[4] == "E" else "2"
+    return tuple(f"{letter}9{group}{rule_id[-2:]}" for letter in CFN_LINT_LETTERS.values())
+
+
+def rule_id_of(cfn_lint_id: str) -> str | None:
+    """``W9113`` → ``COG-E013``; None when ``cfn_lint_id`` is not one of cogcheck's cfn-lint ids."""
+    match = _CFN_LINT_ID.match(cfn_lint_id.strip().upper())
+    if match is None:
+        return None
+    return f"COG-{'E' if match.group(2) == '1' else 'S'}0{match.group(3)}"
+
+
 def id_matches(rule_id: str, pattern: str) -> bool:
-    """``pattern`` is a rule id or prefix (``COG-S``), or a cfn-lint id or prefix (``E9101``, ``W92``)."""
+    """``pattern`` is a rule id or prefix (``COG-S``), or a cfn-lint id or prefix (``E9101``, ``W92``) of any level."""
     pattern = pattern.strip().upper()
     if rule_id.startswith(pattern):
         return True
-    number = rule_id[5:]  # "0NN"
-    aliases = [f"E91{number[1:]}"] if rule_id[4] == "E" else [f"W92{number[1:]}", f"I92{number[1:]}"]
-    return any(alias.startswith(pattern) for alias in aliases) and len(pattern) >= 2
+    return len(pattern) >= 2 and any(alias.startswith(pattern) for alias in cfn_lint_aliases(rule_id))
 
 
 def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:

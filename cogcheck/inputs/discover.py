@@ -35,17 +35,22 @@ class Discovery:
     """How to walk: where CDK stack frames are made relative, what to leave out, what a project is."""
 
     source_root: Path | None = None  # default: the git root above each assembly
-    exclude: tuple[str, ...] = ()  # globs (cogcheck.inputs.globs): a matching file or directory is never read
-    exclude_base: Path | None = None  # what the globs are relative to (default: the current directory)
+    exclude: tuple[tuple[str, Path | None], ...] = ()  # (glob, its base; None: the current directory)
     config_base: Path | None = None  # the configuration file's directory: a project root when there is no git
 
     def excluded(self, display: str, path: Path) -> bool:
+        """Whether ``path`` (shown as ``display``) matches an exclusion: a glob relative to its base, or to the path
+        as written; a glob without ``/`` also matches a file or directory name anywhere (``node_modules``)."""
         if not self.exclude:
             return False
+        import fnmatch
+
         from cogcheck.inputs.globs import path_matches
 
-        base = self.exclude_base or Path.cwd()
-        return any(path_matches(display, glob, base) or path_matches(str(path), glob, base) for glob in self.exclude)
+        return any(
+            path_matches(display, glob, base or Path.cwd()) or ("/" not in glob and fnmatch.fnmatch(path.name, glob))
+            for glob, base in self.exclude
+        )
 
 
 def discover(

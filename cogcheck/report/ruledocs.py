@@ -29,7 +29,7 @@ def render_rule(rule: Rule) -> str:
     parts = [
         f"# {rule.name} ({rule.id})",
         "",
-        f"Severity: {rule.severity} · cfn-lint id: {rule.cfn_lint_id}"
+        f"Severity: {rule.severity} · cfn-lint id: {', '.join(rule.cfn_lint_ids)}"
         + (f" · tags: {', '.join(rule.tags)}" if rule.tags else ""),
         "",
         rule.summary,
@@ -49,6 +49,7 @@ def rule_summary(rule: Rule) -> dict[str, Any]:
         "severity": rule.severity,
         "summary": rule.summary,
         "cfn_lint_id": rule.cfn_lint_id,
+        "cfn_lint_ids": list(rule.cfn_lint_ids),
     }
 
 
@@ -57,8 +58,8 @@ def render_table(rules: Sequence[Rule]) -> str:
     lines = ["| id | name | severity | cfn-lint | summary |", "|---|---|---|---|---|"]
     for rule in rules:
         lines.append(
-            f"| [{rule.id}](docs/rules.md#{rule.id.lower()}) | {rule.name} | {rule.severity} | {rule.cfn_lint_id} "
-            f"| {rule.summary} |"
+            f"| [{rule.id}](docs/rules.md#{rule.id.lower()}) | {rule.name} | {rule.severity} "
+            f"| {', '.join(rule.cfn_lint_ids)} | {rule.summary} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -75,7 +76,8 @@ def render_reference(rules: Sequence[Rule]) -> str:
     ]
     for rule in rules:
         lines.append(
-            f"| [{rule.id}](#{rule.id.lower()}) | {rule.name} | {rule.severity} | {rule.cfn_lint_id} | {rule.summary} |"
+            f"| [{rule.id}](#{rule.id.lower()}) | {rule.name} | {rule.severity} | {', '.join(rule.cfn_lint_ids)} "
+            f"| {rule.summary} |"
         )
     for rule in rules:
         body = render_rule(rule).replace(f"# {rule.name} ({rule.id})", f"## {rule.id}\n\n`{rule.name}`", 1)

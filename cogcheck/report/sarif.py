@@ -181,6 +181,7 @@ def _rule(rule: Rule, level: str) -> dict[str, Any]:
     if score is not None:
         properties["security-severity"] = f"{score:.1f}"
     properties["cfn-lint-id"] = rule.cfn_lint_id
+    properties["cfn-lint-ids"] = list(rule.cfn_lint_ids)  # one per level the rule gives (the letter is the level)
     return {
         "id": rule.id,
         "name": pascal_case(rule.name),  # SARIF's convention for a rule's friendly name
@@ -207,7 +208,8 @@ def help_text(rule: Rule) -> str:
     def para(text: str) -> str:
         return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n"))
 
-    parts = [f"{rule.id} {rule.name} ({rule.severity}; cfn-lint {rule.cfn_lint_id})", "", _sentence(rule.summary)]
+    head = f"{rule.id} {rule.name} ({rule.severity}; cfn-lint {', '.join(rule.cfn_lint_ids)})"
+    parts = [head, "", _sentence(rule.summary)]
     for heading, text, code in sections(rule):
         label = heading if heading.endswith("?") else heading + ":"
         parts += ["", label, block(text) if code else para(text)]

@@ -33,8 +33,9 @@ class ScanOptions:
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, rule ids or prefixes)
     config_base: Path | None = None  # per-path globs are relative to the config file's directory
     source_root: Path | None = None  # CDK stack frames are made relative to it (default: the git root)
-    exclude: tuple[str, ...] = ()  # globs of files and directories never read (relative to config_base or cwd)
+    exclude: tuple[tuple[str, Path | None], ...] = ()  # globs of what is never read, each with its base directory
     jobs: int = 1  # worker processes over templates (cogcheck.scan.parallel); the output does not depend on it
+    stdin: tuple[str, bytes] | None = None  # the path "-": (the name to show, e.g. --stdin-filename; the bytes read)
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""
@@ -53,6 +54,7 @@ class ScanResult:
     clients: int = 0
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)  # by template Metadata, with why
     baselined: list[Finding] = field(default_factory=list)  # matched by --baseline (see cogcheck.scan.baseline)
+    declared_parameters: set[str] = field(default_factory=set)  # names the scanned templates declare
 
 
 def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
@@ -64,13 +66,17 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
     how = Discovery(
         source_root=options.source_root,
         exclude=options.exclude,
-        exclude_base=options.config_base,
         config_base=options.config_base,
     )
 
     def tasks() -> Iterator[tuple[tuple[TemplateInput, bytes], int]]:
         """Templates to parse, each read once; a file without a client never leaves discovery (unless named)."""
-        for item in discover(paths, options.source_root, how):
+        named = [p for p in paths if p != "-"]
+        if len(named) < len(paths):  # "-": standard input, read by the caller
+            yield (_stdin_input(options), options.stdin[1] if options.stdin else b""), 0
+            if not named:
+                return
+        for item in discover(named, options.source_root, how):
             if isinstance(item, InputError):
                 result.errors.append(item)
             elif isinstance(item, Notice):
@@ -84,13 +90,71 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
 
     for part in ordered_map(_scan_task, options, tasks(), options.jobs):
         _merge(result, part)
-    if options.per_path_ignores:
-        result.findings = [f for f in result.findings if not _ignored_by_path(f, options)]
+    check_parameters(options, result)
+    result.findings = drop_ignored_by_path(result.findings, options)
     result.findings.sort(key=Finding.sort_key)
     result.suppressed.sort(key=lambda pair: pair[0].sort_key())
     result.errors.sort()
     result.notices.sort()
     return result
+
+
+def _stdin_input(options: ScanOptions) -> TemplateInput:
+    from cogcheck.inputs.project import project_path
+
+    name = options.stdin[0] if options.stdin is not None else "-"
+    identity = project_path(Path(name), options.config_base, Path.cwd()) if name != "-" else "-"
+    return TemplateInput(name, Path(name), explicit=True, project_path=identity)
+
+
+def check_parameters(options: ScanOptions, result: ScanResult) -> None:
+    """A notice for each ``--parameter`` that no scanned template declares (a typo would otherwise go unseen)."""
+    given = options.resolve.parameters
+    unknown = sorted(set(given) - result.declared_parameters)
+    for name in unknown:
+        message = f"no scanned template with a user pool client declares a parameter {name!r}; its value is unused"
+        result.notices.append(Notice("--parameter", None, message))
+
+
+def allowed_values_errors(template: Template, parameters: Mapping[str, str]) -> list[InputError]:
+    """Errors for given parameter values outside the template's ``AllowedValues`` (CloudFormation rejects them)."""
+    declared = template.doc.get("Parameters") if isinstance(template.doc, dict) else None
+    errors: list[InputError] = []
+    if not isinstance(declared, dict):
+        return errors
+    for name, value in parameters.items():
+        spec = declared.get(name)
+        if not isinstance(spec, dict):
+            continue
+        allowed = spec.get("AllowedValues")
+        if not isinstance(allowed, list) or not all(isinstance(v, str | int | float | bool) for v in allowed):
+            continue
+        texts = {_scalar_text(v) for v in allowed}
+        kind = str(spec.get("Type", "String"))
+        values = [v.strip() for v in value.split(",")] if kind.startswith("List<") or kind == "CommaDelimitedList" \
+            else [value]
+        outside = [v for v in values if v not in texts]
+        if outside:
+            line = template.locate(("Parameters", name))[0]
+            errors.append(InputError(
+                template.file, line,
+                f"parameter {name}: {', '.join(repr(v) for v in outside)} is not one of its AllowedValues "
+                f"({', '.join(sorted(texts))}); CloudFormation would reject it",
+            ))
+    return errors
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def drop_ignored_by_path(findings: list[Finding], options: ScanOptions) -> list[Finding]:
+    """``findings`` without those the configuration's ``per-path-ignores`` ignore."""
+    if not options.per_path_ignores:
+        return findings
+    return [f for f in findings if not _ignored_by_path(f, options)]
 
 
 def _ignored_by_path(finding: Finding, options: ScanOptions) -> bool:
@@ -133,6 +197,7 @@ def _merge(result: ScanResult, part: ScanResult) -> None:
     result.suppressed.extend(part.suppressed)
     result.templates += part.templates
     result.clients += part.clients
+    result.declared_parameters |= part.declared_parameters
 
 
 def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, data: bytes | None = None) -> None:
@@ -155,6 +220,11 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
         if item.explicit:
             result.notices.append(Notice(item.file, None, "not a CloudFormation template (no Resources): skipped"))
         return
+    parameters = template.doc.get("Parameters") if isinstance(template.doc, dict) else None
+    if isinstance(parameters, dict):
+        result.declared_parameters.update(str(name) for name in parameters)
+    if options.resolve.parameters:
+        result.errors.extend(allowed_values_errors(template, options.resolve.parameters))
     if item.link is not None:
         item.link.apply(template)  # a nested stack's template sees its parent's pool (cogcheck.inputs.cdk.nested)
     result.templates += 1

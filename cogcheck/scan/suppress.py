@@ -13,7 +13,8 @@ Two spellings are honoured, on a resource and at template level (top-level ``Met
   says why the suppression was ignored. ``id`` is a rule id, a cfn-lint id (``W9201``) or a prefix of either
   (``COG-S``), as with ``--ignore``.
 * cfn-lint's, which needs none: ``Metadata: {cfn-lint: {config: {ignore_checks: [E9101, W9201]}}}``, matched
-  against :attr:`~cogcheck.engine.rules.Rule.cfn_lint_id` by prefix, as cfn-lint itself does.
+  against the finding's cfn-lint id at its level (:meth:`~cogcheck.engine.rules.Rule.cfn_lint_id_for`) by prefix,
+  as cfn-lint itself does.
 
 A resource's suppressions are tried before the template's, cogcheck's before cfn-lint's; the first match wins.
 Suppressed findings are not dropped: they are returned beside the active ones so that reports can show them.
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cogcheck.cfn.parse import Template
-from cogcheck.engine.rules import Rule
+from cogcheck.engine.rules import Rule, id_matches
 from cogcheck.findings import Finding, Notice
 
 #: What an ``id`` may look like: a cogcheck rule id or prefix, or a cfn-lint id or prefix of the plugin's ranges.
@@ -53,7 +54,7 @@ class Suppression:
         pattern = self.id.upper()
         if self.source == "cfn-lint":
             return cfn_lint_id.startswith(pattern)
-        return rule_id.startswith(pattern) or cfn_lint_id.startswith(pattern)
+        return id_matches(rule_id, pattern)  # as --ignore: a rule id, or its cfn-lint id at any level, or a prefix
 
     def as_json(self) -> dict[str, Any]:
         return {"source": self.source, "scope": self.scope, "id": self.id, "reason": self.justification}
@@ -120,7 +121,7 @@ def apply_suppressions(
     Suppressions are read for the template and for every resource of ``resource_type``, so that a malformed or
     reasonless one is reported even while it has nothing to suppress.
     """
-    cfn_lint_ids = {rule.id: rule.cfn_lint_id for rule in rules}
+    by_id = {rule.id: rule for rule in rules}
     notices: list[Notice] = []
     template_level, problems = read_suppressions(template_metadata(template), "template")
     notices += [Notice(template.file, None, problem) for problem in problems]
@@ -134,7 +135,8 @@ def apply_suppressions(
     active: list[Finding] = []
     suppressed: list[tuple[Finding, Suppression]] = []
     for finding in findings:
-        cfn_lint_id = cfn_lint_ids.get(finding.rule_id, "")
+        rule = by_id.get(finding.rule_id)
+        cfn_lint_id = rule.cfn_lint_id_for(finding.severity) if rule is not None else ""  # the id at its level
         candidates = by_resource.get(finding.resource, []) + template_level
         ordered = [s for s in candidates if s.source == "cogcheck"] + [s for s in candidates if s.source != "cogcheck"]
         match = next((s for s in ordered if s.matches(finding.rule_id, cfn_lint_id)), None)
