@@ -5,12 +5,15 @@ Only typer is imported at start-up; everything else is imported by the command t
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn, Optional, ParamSpec
 
+import click
 import typer
 
 from cogcheck import __version__
@@ -67,7 +70,26 @@ def _main(
     """cogcheck: a static policy checker for Cognito user pool clients."""
 
 
+P = ParamSpec("P")
+
+
+def _guarded(command: Callable[P, None]) -> Callable[P, None]:
+    """A command whose unforeseen exceptions become one line on stderr and exit 2 (a crash never exits 1)."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            _usage_error(_one_line(exc))
+
+    return run
+
+
 @app.command()
+@_guarded
 def scan(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Templates or directories (default: .).")] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
@@ -289,4 +311,20 @@ def show_rule(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. COG-E
 
 
 def main() -> None:
-    app()
+    """The console script: anything unforeseen is one line on stderr and exit 2, never a traceback nor exit 1."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("cogcheck: error: interrupted\n")
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:
+        sys.stderr.write(f"cogcheck: error: {_one_line(exc)}\n")
+        sys.exit(EXIT_ERROR)
+
+
+def _one_line(exc: BaseException) -> str:
+    from cogcheck.scan.pipeline import one_line
+
+    return one_line(exc)

@@ -99,7 +99,8 @@ def test_serverless_resources_are_found() -> None:
     [
         ("bad.yaml", b"Resources:\n  A: [1, 2\n  B: 3\n", 3, "invalid YAML"),
         ("bad.json", b'{\n "Resources": {\n  "A": ,\n }\n}', 3, "invalid JSON"),
-        ("bad.yaml", b"\xff\xfe\x00garbage", None, "not UTF-8"),
+        ("bad.yaml", b"\xff\xfe\x00garbag", None, "not UTF-16"),  # a UTF-16 byte order mark: decoded as such
+        ("bad.yaml", b"\xc3\x28garbage", None, "not UTF-8"),
     ],
 )
 def test_errors_name_the_line(name: str, data: bytes, line: int | None, words: str) -> None:

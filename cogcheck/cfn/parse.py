@@ -7,6 +7,7 @@ path when a position is asked for; YAML keeps libyaml's node graph (marks) besid
 from __future__ import annotations
 
 import bisect
+import codecs
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -18,6 +19,10 @@ Position = tuple[int, int]
 
 #: Upper bound on the size of a YAML document once aliases are expanded (a "billion laughs" guard).
 MAX_EXPANDED_NODES = 1_000_000
+#: Deepest nesting of mappings and lists a template may have (real templates stay under 20); deeper is an error.
+MAX_DEPTH = 100
+#: Integer literals longer than this are kept as their text (Python refuses to convert more than 4,300 digits).
+MAX_INT_DIGITS = 4000
 
 #: Short-form tags and their long forms. ``!GetAtt a.b`` and ``!Ref`` / ``!Condition`` are special-cased.
 _TAGS = {
@@ -102,8 +107,25 @@ def _yaml_loader_class() -> type[Any]:
     def construct_timestamp(loader: Any, node: Any) -> Any:
         return loader.construct_scalar(node)  # CloudFormation reads dates as strings
 
+    def construct_int(loader: Any, node: Any) -> Any:
+        text = loader.construct_scalar(node)
+        if len(text) > MAX_INT_DIGITS:
+            return text  # kept as written: cogcheck.cfn.values.to_number reads it as a (huge) number
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
     def construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
-        """Keys are strings, verbatim: a logical id `Off` or `Yes` is not a boolean to CloudFormation."""
+        """Keys are strings, verbatim: a logical id `Off` or `Yes` is not a boolean to CloudFormation.
+
+        A key written twice in one mapping is an error at the second one (CloudFormation rejects the template).
+        """
+        written: set[str] = set()
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                if key_node.value in written:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value!r} in a mapping", key_node.start_mark
+                    )
+                written.add(key_node.value)
         loader.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -127,38 +149,35 @@ def _yaml_loader_class() -> type[Any]:
     CfnLoader.add_constructor("tag:yaml.org,2002:map", construct_yaml_map)
     CfnLoader.add_multi_constructor("!", construct_tag)
     CfnLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+    CfnLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
     return CfnLoader
 
 
 _LOADER: type[Any] | None = None
 
 
-def _expanded_size(root: Any, limit: int) -> int:
-    """Number of nodes once aliases are expanded, stopping early past ``limit``."""
+def _check_yaml_graph(file: str, root: Any) -> None:
+    """Refuse a node graph whose expansion (aliases followed) is too large or too deep; iterative, bounded."""
     import yaml
 
-    memo: dict[int, int] = {}
-
-    def size(node: Any) -> int:
-        key = id(node)
-        if key in memo:
-            return memo[key]
-        memo[key] = limit + 1  # a cycle counts as too large
-        total = 1
-        if isinstance(node, yaml.SequenceNode):
-            for child in node.value:
-                total += size(child)
-                if total > limit:
-                    break
-        elif isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                total += size(k) + size(v)
-                if total > limit:
-                    break
-        memo[key] = total
-        return total
-
-    return size(root)
+    count = 0
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_EXPANDED_NODES:
+            raise TemplateError(file, f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing")
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            if depth >= MAX_DEPTH:
+                raise TemplateError(
+                    file, f"nested more than {MAX_DEPTH} levels deep; refusing", node.start_mark.line + 1
+                )
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend((child, depth + 1) for child in node.value)
+            else:
+                for key, value in node.value:
+                    stack.append((key, depth + 1))
+                    stack.append((value, depth + 1))
 
 
 def _locate_yaml(root: Any, path: PathT, index: dict[int, dict[str, tuple[Any, Any]]] | None = None) -> Position:
@@ -172,14 +191,9 @@ def _locate_yaml(root: Any, path: PathT, index: dict[int, dict[str, tuple[Any, A
             continue  # a short-form tag stands for the one-key mapping {part: ...}
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
             entries = index.get(id(node))
-            if entries is None:  # index each mapping once: positions of many findings in a big template
-                entries = index[id(node)] = {}
-                for key_node, _value in node.value:
-                    if isinstance(key_node, yaml.ScalarNode) and key_node.value not in entries:
-                        found = _yaml_mapping_entry(node, key_node.value)
-                        if found is not None:
-                            entries[key_node.value] = found
-            found = entries.get(part) or _yaml_mapping_entry(node, part)
+            if entries is None:  # index each mapping once, in one pass: many findings in a big template
+                entries = index[id(node)] = _yaml_entries(node)
+            found = entries.get(part)
             if found is None:
                 break
             key_node, node = found
@@ -192,23 +206,31 @@ def _locate_yaml(root: Any, path: PathT, index: dict[int, dict[str, tuple[Any, A
     return mark.line + 1, mark.column + 1
 
 
-def _yaml_mapping_entry(node: Any, key: str) -> tuple[Any, Any] | None:
+def _yaml_entries(node: Any) -> dict[str, tuple[Any, Any]]:
+    """key → (key node, value node) of a mapping node, merge keys (``<<``) included; its own keys win."""
     import yaml
 
-    merged: list[Any] = []
-    for key_node, value_node in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
-            if key_node.value == key:
-                return key_node, value_node
+    entries: dict[str, tuple[Any, Any]] = {}
+    pending = [node]
+    visited: set[int] = set()
+    while pending:  # the mapping first, then what it merges, breadth first: the first writer of a key wins
+        current = pending.pop(0)
+        if id(current) in visited:
+            continue
+        visited.add(id(current))
+        merged: list[Any] = []
+        for key_node, value_node in current.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged.append(value_node)
-    for value_node in merged:
-        for candidate in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
-            if isinstance(candidate, yaml.MappingNode):
-                found = _yaml_mapping_entry(candidate, key)
-                if found is not None:
-                    return found
-    return None
+            else:
+                entries.setdefault(key_node.value, (key_node, value_node))
+        for value_node in merged:
+            for candidate in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+                if isinstance(candidate, yaml.MappingNode):
+                    pending.append(candidate)
+    return entries
 
 
 def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
@@ -222,8 +244,7 @@ def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]
         root = loader.get_single_node()
         if root is None:
             return None, lambda _p: (1, 1)
-        if _expanded_size(root, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
-            raise TemplateError(file, f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing")
+        _check_yaml_graph(file, root)
         doc = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -281,6 +302,20 @@ def _index_object(text: str, pos: int, prefix: PathT, index: _JsonIndex) -> None
     index.indexed.add(prefix)
 
 
+def _index_array(text: str, pos: int, prefix: PathT, index: _JsonIndex) -> None:
+    """Record where every item of the array starting at ``pos`` starts (one pass, whatever item is asked for)."""
+    pos = _skip(text, pos + 1)
+    number = 0
+    while text[pos] != "]":
+        index.entries[(*prefix, number)] = (pos, pos)
+        _value, pos = _DECODER.raw_decode(text, pos)
+        pos = _skip(text, pos)
+        if text[pos] == ",":
+            pos = _skip(text, pos + 1)
+        number += 1
+    index.indexed.add(prefix)
+
+
 def _locate_json(text: str, path: PathT, index: _JsonIndex | None = None) -> Position:
     index = index if index is not None else _JsonIndex()
     pos = found = _skip(text, 0)
@@ -290,40 +325,114 @@ def _locate_json(text: str, path: PathT, index: _JsonIndex | None = None) -> Pos
             if here in index.entries:
                 pos, found = index.entries[here]
                 continue
+            if prefix in index.indexed:
+                break  # indexed already, and ``part`` is not there
             opener = text[pos]
             if opener == "{" and isinstance(part, str):
-                if prefix not in index.indexed:
-                    _index_object(text, pos, prefix, index)
-                if here not in index.entries:
-                    break
-                pos, found = index.entries[here]
+                _index_object(text, pos, prefix, index)
             elif opener == "[" and isinstance(part, int):
-                pos = _skip(text, pos + 1)
-                for _ in range(part):
-                    if text[pos] == "]":
-                        return index.position(text, found)
-                    _value, pos = _DECODER.raw_decode(text, pos)
-                    pos = _skip(text, pos)
-                    if text[pos] == ",":
-                        pos = _skip(text, pos + 1)
-                if text[pos] == "]":
-                    break
-                found = pos
-                index.entries[here] = (pos, found)
+                _index_array(text, pos, prefix, index)
             else:
                 break
-    except (IndexError, ValueError):
+            if here not in index.entries:
+                break
+            pos, found = index.entries[here]
+    except (IndexError, ValueError, RecursionError):
         pass
     return index.position(text, found)
 
 
+#: JSON strings and the punctuation that gives structure (numbers and literals need no attention here).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _parse_int(text: str) -> int | str:
+    return int(text) if len(text) <= MAX_INT_DIGITS else text
+
+
+def _json_problem(text: str) -> tuple[int, str] | None:
+    """(offset, message) of the first key written twice in an object, or of nesting past :data:`MAX_DEPTH`."""
+    stack: list[set[str] | None] = []  # per open container: the keys seen so far (None for an array)
+    last: re.Match[str] | None = None
+    for match in _JSON_TOKEN.finditer(text):
+        mark = match.group()
+        if mark in "{[":
+            stack.append(set() if mark == "{" else None)
+            if len(stack) > MAX_DEPTH:
+                return match.start(), f"nested more than {MAX_DEPTH} levels deep; refusing"
+        elif mark in "}]":
+            if stack:
+                stack.pop()
+        elif mark == ":" and last is not None and last.group().startswith('"') and stack and stack[-1] is not None:
+            key = json.loads(last.group())
+            if key in stack[-1]:
+                return last.start(), f"duplicate key {key!r} in an object"
+            stack[-1].add(key)
+        last = match
+    return None
+
+
+def _too_deep(doc: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth >= MAX_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+class JsonError(ValueError):
+    """JSON that cannot be used: ``line`` is 1-based when known; ``message`` is one line."""
+
+    def __init__(self, message: str, line: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.reason = reason or message  # without "invalid JSON" and the column
+
+
+def load_json(text: str | bytes) -> Any:
+    """``json.loads`` for untrusted input: duplicate keys, nesting past :data:`MAX_DEPTH` and bad bytes are
+    :class:`JsonError` (with a line when known); integers past :data:`MAX_INT_DIGITS` digits stay text."""
+    if isinstance(text, bytes):
+        try:
+            text = decode_text(text)
+        except UnicodeDecodeError as exc:
+            raise JsonError(f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        doc = json.loads(text, parse_int=_parse_int, object_pairs_hook=_no_duplicates)
+        problem = (0, f"nested more than {MAX_DEPTH} levels deep; refusing") if _too_deep(doc) else None
+    except json.JSONDecodeError as exc:
+        raise JsonError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno, exc.msg) from None
+    except _DuplicateKey:
+        problem = (0, "duplicate key in an object")
+    except RecursionError:
+        problem = (0, f"nested more than {MAX_DEPTH} levels deep; refusing")
+    if problem is not None:
+        found = _json_problem(text)
+        offset, message = found or problem
+        raise JsonError(message, text.count("\n", 0, offset) + 1 if found else None)
+    return doc
+
+
 def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TemplateError(file, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
-    except RecursionError:
-        raise TemplateError(file, "invalid JSON: nested too deeply") from None
+        doc = load_json(text)
+    except JsonError as exc:
+        raise TemplateError(file, exc.message, exc.line) from None
     index = _JsonIndex()
     return doc, lambda path: _locate_json(text, path, index)
 
@@ -331,11 +440,45 @@ def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]
 # ------------------------------------------------------------------------------------------------------ entry point
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8, or UTF-16/32 when a byte order mark says so (UTF-32's marks first: they start like UTF-16's)."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    return data.decode(encoding)
+
+
+#: Escapes that can spell a letter or join lines inside a quoted scalar: JSON ``\u0043``, YAML ``\x43``, ``\u``,
+#: ``\U`` and a backslash before a line break (a double-quoted YAML scalar continued on the next line).
+_HIDING_ESCAPE = re.compile(rb"\\[xuU]|\\\r?\n")
+
+
+def mentions(data: bytes, text: str) -> bool:
+    """Whether ``data`` may hold ``text`` once decoded and unescaped: the byte pre-filter that lets a file skip parsing.
+
+    Widened, never narrowed: the bytes themselves; else any escape that could spell it; else a byte order mark or a
+    NUL byte (UTF-16/32 text, decoded and parsed, or refused with an error).
+    """
+    if text.encode() in data or b"\x00" in data or _HIDING_ESCAPE.search(data):
+        return True
+    return any(data.startswith(bom) for bom, _name in _BOMS if bom != codecs.BOM_UTF8)
+
+
 def decode(file: str, data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        return decode_text(data)
     except UnicodeDecodeError as exc:
-        raise TemplateError(file, f"not UTF-8 text (byte {exc.start})") from None
+        raise TemplateError(file, f"not {exc.encoding.upper()} text (byte {exc.start})") from None
+
+
+def parse_yaml_document(file: str, data: bytes) -> Any:
+    """A YAML document read with the bounds of templates (aliases, depth, integers, duplicate keys)."""
+    doc, _locate = _parse_yaml(file, decode(file, data))
+    return doc
 
 
 def parse_template(file: str, data: bytes, *, suffix: str = "") -> Template | None:

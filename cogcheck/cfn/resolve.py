@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,13 +18,15 @@ from cogcheck.cfn.parse import PathT, Template
 from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown, to_number, to_text
 
 MAX_SCENARIOS = 64
+#: How deeply values may nest while resolving (intrinsics in intrinsics, mappings in mappings, condition chains):
+#: deeper is unknown, so cycles (a ``Fn::FindInMap`` that finds itself) and long chains end quickly.
+MAX_RESOLVE_DEPTH = 150
 
 PSEUDO_PARAMETERS = (
     "AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName",
     "AWS::URLSuffix",
 )
 
-_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 #: A Serverless Framework variable, also in ``Resources`` fragments that serverless.yml includes with ``${file(...)}``.
 _SLS_VAR = re.compile(r"\$\{\s*(?:(?:self|opt|env|sls|ssm|cf|s3|aws|param)[:(]|file\(|strToBool\()")
 
@@ -66,6 +68,7 @@ class Resolver:
         self._forced = dict(conditions or {})
         self._condition_cache: dict[str, bool | None] = {}
         self._evaluating: set[str] = set()
+        self._depth = 0
 
     # ------------------------------------------------------------------------------------------------ parameters
 
@@ -137,6 +140,15 @@ class Resolver:
         return result
 
     def evaluate_condition(self, node: Any) -> bool | None:
+        if self._depth >= MAX_RESOLVE_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            return self._evaluate_condition(node)
+        finally:
+            self._depth -= 1
+
+    def _evaluate_condition(self, node: Any) -> bool | None:
         if isinstance(node, bool):
             return node
         if not isinstance(node, dict) or len(node) != 1:
@@ -166,6 +178,15 @@ class Resolver:
         self, node: Any, raw: PathT = (), out: PathT = (), origins: dict[PathT, PathT] | None = None
     ) -> Any:
         """Resolve ``node``. When ``origins`` is given, record for each produced path the raw path it came from."""
+        if self._depth >= MAX_RESOLVE_DEPTH:
+            return Unknown(f"nested more than {MAX_RESOLVE_DEPTH} levels deep while resolving")
+        self._depth += 1
+        try:
+            return self._value(node, raw, out, origins)
+        finally:
+            self._depth -= 1
+
+    def _value(self, node: Any, raw: PathT, out: PathT, origins: dict[PathT, PathT] | None) -> Any:
         if origins is not None:
             origins[out] = raw
         if isinstance(node, dict):
@@ -216,8 +237,7 @@ class Resolver:
             return Unknown("malformed Fn::Sub")
         unknown: list[Unknown] = []
 
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
+        def replace(name: str) -> str:
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
             name = name.strip()
@@ -233,8 +253,13 @@ class Resolver:
                 return ""
             return text_value
 
-        result = _SUB_VAR.sub(replace, text)
-        return _opaque(unknown[0]) if unknown else result
+        parts: list[str] = []
+        pos = 0
+        for start, end, name in sub_variables(text):
+            parts += [text[pos:start], replace(name)]
+            pos = end
+        parts.append(text[pos:])
+        return _opaque(unknown[0]) if unknown else "".join(parts)
 
     def _join(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2):
@@ -312,6 +337,20 @@ _SIMPLE = {
 }
 
 
+def sub_variables(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, name) of each ``${name}`` of a ``Fn::Sub`` text, in one pass (no regex backtracking)."""
+    pos = 0
+    while True:
+        start = text.find("${", pos)
+        if start < 0:
+            return
+        end = text.find("}", start + 2)
+        if end < 0:
+            return
+        yield start, end + 1, text[start + 2 : end]
+        pos = end + 1
+
+
 def _mapping(node: Any) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
@@ -368,9 +407,12 @@ def parameter_candidates(declaration: Any, name: str, options: ResolveOptions) -
     else:
         return [Unknown(f"parameter {name} has no default")]
     values: list[Any] = []
-    for raw in raw_values:
+    seen: set[Any] = set()
+    for raw in raw_values:  # deduplicated in one pass: AllowedValues may be long
         typed = _typed_parameter(kind, raw)
-        if typed not in values:
+        key = ("list", *typed) if isinstance(typed, list) else typed
+        if key not in seen:
+            seen.add(key)
             values.append(typed)
     return values
 
@@ -417,7 +459,7 @@ def references(node: Any) -> tuple[set[str], set[str]]:
                     text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg else ""
                     if isinstance(text, str):
                         refs.update(
-                            m.strip().split(".", 1)[0] for m in _SUB_VAR.findall(text) if not m.startswith("!")
+                            m.strip().split(".", 1)[0] for _s, _e, m in sub_variables(text) if not m.startswith("!")
                         )
             stack.extend(item.values())
         elif isinstance(item, list):

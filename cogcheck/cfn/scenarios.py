@@ -16,6 +16,10 @@ from cogcheck.cfn.parse import Template
 from cogcheck.cfn.resolve import ResolveOptions, Resolver, parameter_candidates, references
 from cogcheck.cfn.values import Unknown, to_text
 
+#: Scenario planning stops after trying this many times ``max_scenarios`` combinations (those where the resource
+#: does not exist count too), so 2^40 undecidable conditions cost no more than a few hundred tries.
+EXPLORE_FACTOR = 4
+
 
 @dataclass(frozen=True, order=True)
 class Scenario:
@@ -77,19 +81,26 @@ def plan_scenarios(template: Template, logical_id: str, options: ResolveOptions 
     fixed.update({name: candidates[0] for name, candidates in _single_valued(base, refs, options)})
     direct = sorted(used_conditions)
     plans: list[tuple[Scenario, Resolver]] = []
+    explored = 0  # every combination tried counts, also those where the resource does not exist
+    limit = options.max_scenarios * EXPLORE_FACTOR
     for combo in itertools.product(*(candidates for _, candidates in dims)):
         values = dict(fixed)
         values.update({name: value for (name, _), value in zip(dims, combo, strict=True)})
         scenario_params = tuple((name, _display(value)) for (name, _), value in zip(dims, combo, strict=True))
         for forced in _condition_outcomes(template, options, values, direct):
-            if len(plans) >= options.max_scenarios:
+            explored += 1
+            if len(plans) >= options.max_scenarios or explored > limit:
                 note = f"more than {options.max_scenarios} deployments to evaluate; the rest were not evaluated"
                 break
             resolver = Resolver(template, options, values, dict(forced))
-            exists = resolver.evaluate_condition({"Condition": resource["Condition"]}) if "Condition" in resource else True  # noqa: E501
+            condition = resource.get("Condition")
+            exists = resolver.evaluate_condition({"Condition": condition}) if condition is not None else True
             if exists is False:
                 continue
             plans.append((Scenario(scenario_params, tuple(forced)), resolver))
+        else:
+            continue
+        break
     return ScenarioPlan(plans, note)
 
 

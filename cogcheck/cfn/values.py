@@ -12,6 +12,7 @@ so cross-resource predicates can follow it.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Final
@@ -49,6 +50,9 @@ class _NoValue:
 NO_VALUE: Final = _NoValue()
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
+#: Integers beyond this many digits are read as floats (infinite when past ~10**308): Python refuses to convert
+#: more than 4,300 digits, and no CloudFormation value needs more than a few.
+MAX_EXACT = 2**53
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -60,16 +64,27 @@ def to_number(value: Any) -> int | float | None:
     """CloudFormation's reading of a number: ints, floats and numeric strings. ``None`` when not a number."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int):
+        return value if -MAX_EXACT <= value <= MAX_EXACT else _big(value)
+    if isinstance(value, float):
         return value
     if isinstance(value, str):
         text = value.strip()
         if _INT_RE.match(text):
-            return int(text)
+            return int(text) if len(text) <= 16 else _big(text)
         if _NUM_RE.match(text):
             number = float(text)
             return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
     return None
+
+
+def _big(value: int | str) -> float:
+    """A number too large to be exact: its float, or an infinity (never an exception)."""
+    negative = value.startswith("-") if isinstance(value, str) else value < 0
+    try:
+        return float(value)
+    except OverflowError:
+        return -math.inf if negative else math.inf
 
 
 def is_integer(value: Any) -> bool:

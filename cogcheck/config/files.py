@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.config.options import POLICY_KEYS, OptionError, policy_value
+from cogcheck.inputs.files import MAX_OPTION_FILE_SIZE, ReadError, read_limited
 
 CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
@@ -49,7 +50,10 @@ class Config:
 def find_config(start: Path) -> Path | None:
     """The nearest config file in ``start`` (a file's directory) or above it."""
     directory = start if start.is_dir() else start.parent
-    directory = directory.resolve()
+    try:
+        directory = directory.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11/3.12)
+        return None
     for candidate_dir in (directory, *directory.parents):
         for name in CONFIG_FILES:
             candidate = candidate_dir / name
@@ -59,37 +63,57 @@ def find_config(start: Path) -> Path | None:
 
 
 def _has_tool_section(path: Path) -> bool:
+    """Whether a ``pyproject.toml`` configures cogcheck (``[tool.cogcheck]``, ``tool.cogcheck = ...``, ...).
+
+    A file that mentions cogcheck but is not valid TOML counts, so that loading it reports the error.
+    """
+    import tomllib
+
     try:
-        return b"[tool.cogcheck" in path.read_bytes()
-    except OSError:
+        data = read_limited(path, MAX_OPTION_FILE_SIZE)
+    except ReadError:
+        return b"cogcheck" in path.name.encode()
+    if b"cogcheck" not in data:
         return False
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError, RecursionError):
+        return True
+    return isinstance(tool, dict) and "cogcheck" in tool
 
 
 def load_config(path: Path) -> Config:
     """Read and validate one configuration file."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise OptionError(f"cannot read config {path}: {exc.strerror or exc}") from None
+        data = read_limited(path, MAX_OPTION_FILE_SIZE)
+    except ReadError as exc:
+        raise OptionError(f"config {path}: {exc.message}") from None
     if path.name.endswith(".toml"):
         import tomllib
 
         try:
             document = tomllib.loads(data.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise OptionError(f"{path}: invalid TOML: {exc}") from None
-        raw = document.get("tool", {}).get("cogcheck", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise OptionError(f"{path}: invalid TOML: {_one_line(exc)}") from None
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict):
+            raise OptionError(f"{path}: 'tool' must be a table holding [tool.cogcheck]")
+        raw = tool.get("cogcheck", {})
     else:
-        import yaml
+        from cogcheck.cfn.parse import TemplateError, parse_yaml_document
 
         try:
-            raw = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
-        except yaml.YAMLError as exc:
-            raise OptionError(f"{path}: invalid YAML: {exc}") from None
+            raw = parse_yaml_document(str(path), data)
+        except TemplateError as exc:
+            raise OptionError(str(exc)) from None
         raw = raw if raw is not None else {}
     if not isinstance(raw, dict):
         raise OptionError(f"{path}: the configuration must be a mapping")
     return Config(path, validate(raw, str(path)))
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:

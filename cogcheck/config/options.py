@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,12 +114,16 @@ def parse_parameters(values: Sequence[str], file: Path | None) -> dict[str, str]
 
 def read_parameters_file(file: Path) -> dict[str, str]:
     """The CloudFormation CLI's ``[{"ParameterKey": k, "ParameterValue": v}]`` or a plain ``{"k": "v"}``."""
+    from cogcheck.cfn.parse import JsonError, load_json
+    from cogcheck.inputs.files import MAX_OPTION_FILE_SIZE, ReadError, read_limited
+
     try:
-        data: Any = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise OptionError(f"cannot read parameters file {file}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OptionError(f"parameters file {file} is not JSON: {exc}") from None
+        data: Any = load_json(read_limited(file, MAX_OPTION_FILE_SIZE))
+    except ReadError as exc:
+        raise OptionError(f"parameters file {file}: {exc.message}") from None
+    except JsonError as exc:
+        where = f"{file}:{exc.line}" if exc.line else str(file)
+        raise OptionError(f"parameters file {where} is not JSON: {exc.message}") from None
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict | list):
         data = data["Parameters"]  # the `aws cloudformation deploy --parameter-overrides` file shape
     if isinstance(data, list):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cogcheck.findings import InputError, Notice
 from cogcheck.inputs.cdk.assembly import is_assembly, read_assembly
+from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.inputs.project import project_path
 from cogcheck.inputs.types import ResourceContext, TemplateInput, TemplateLink
 
@@ -25,7 +26,7 @@ SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root)
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11/3.12)
         return False
     return True
 
@@ -37,6 +38,7 @@ class Discovery:
     source_root: Path | None = None  # default: the git root above each assembly
     exclude: tuple[tuple[str, Path | None], ...] = ()  # (glob, its base; None: the current directory)
     config_base: Path | None = None  # the configuration file's directory: a project root when there is no git
+    max_size: int = MAX_FILE_SIZE  # larger files are errors, never read (cogcheck.inputs.files)
 
     def excluded(self, display: str, path: Path) -> bool:
         """Whether ``path`` (shown as ``display``) matches an exclusion: a glob relative to its base, or to the path
@@ -66,23 +68,38 @@ def discover(
     source_root = how.source_root if source_root is None else source_root
     seen: set[Path] = set()
     for arg in paths or ["."]:
-        path = Path(arg)
-        if not path.exists():
-            yield InputError(arg, None, "no such file or directory")
-        elif how.excluded(os.path.normpath(arg), path):
-            yield Notice(arg, None, "excluded by --exclude or the configuration's exclude: not read")
-        elif path.is_dir():
-            found = False
-            for item in _walk(arg, path, seen, source_root, how):
-                found = True
-                yield item
-            if not found:
-                yield Notice(arg, None, f"no templates found (files ending in {', '.join(TEMPLATE_SUFFIXES)}, "
-                             "or a cdk.out cloud assembly)")
-        elif path.name == "manifest.json":
-            yield from _assembly(path.parent, os.path.normpath(os.path.dirname(arg) or "."), seen, source_root)
-        else:
-            yield from _file(arg, path, seen, source_root, how)
+        try:
+            yield from _discover(arg, seen, source_root, how)
+        except Exception as exc:  # never lose the other paths
+            yield InputError(arg, None, f"cannot read: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+
+
+def _discover(
+    arg: str, seen: set[Path], source_root: Path | None, how: Discovery
+) -> Iterator[TemplateInput | InputError | Notice]:
+    path = Path(arg)
+    try:
+        os.stat(path)
+        missing = None
+    except OSError as exc:
+        missing = exc
+    if missing is not None:
+        reason = missing.strerror if os.path.islink(path) else None  # e.g. a symlink loop
+        yield InputError(arg, None, f"cannot read: {reason}" if reason else "no such file or directory")
+    elif how.excluded(os.path.normpath(arg), path):
+        yield Notice(arg, None, "excluded by --exclude or the configuration's exclude: not read")
+    elif path.is_dir():
+        found = False
+        for item in _walk(arg, path, seen, source_root, how):
+            found = True
+            yield item
+        if not found:
+            yield Notice(arg, None, f"no templates found (files ending in {', '.join(TEMPLATE_SUFFIXES)}, "
+                         "or a cdk.out cloud assembly)")
+    elif path.name == "manifest.json":
+        yield from _assembly(path.parent, os.path.normpath(os.path.dirname(arg) or "."), seen, source_root, how)
+    else:
+        yield from _file(arg, path, seen, source_root, how)
 
 
 def _file(
@@ -91,7 +108,8 @@ def _file(
     """One template named by the user; a stack of a cloud assembly keeps its stack, construct paths and sources."""
     if is_assembly(path.parent):
         key = path.resolve()
-        for item in read_assembly(path.parent, os.path.dirname(os.path.normpath(arg)) or ".", set(), source_root):
+        display = os.path.dirname(os.path.normpath(arg)) or "."
+        for item in read_assembly(path.parent, display, set(), source_root, how.max_size):
             if isinstance(item, TemplateInput) and item.path.resolve() == key:
                 if _first(path, seen):
                     yield item
@@ -114,20 +132,22 @@ def _first(path: Path, seen: set[Path]) -> bool:
 
 
 def _assembly(
-    directory: Path, display: str, seen: set[Path], source_root: Path | None
+    directory: Path, display: str, seen: set[Path], source_root: Path | None, how: Discovery
 ) -> Iterator[TemplateInput | InputError | Notice]:
-    yield from read_assembly(directory, display, seen, source_root)
+    yield from read_assembly(directory, display, seen, source_root, how.max_size)
 
 
 def _walk(
     arg: str, top: Path, seen: set[Path], source_root: Path | None, how: Discovery
 ) -> Iterator[TemplateInput | InputError | Notice]:
     root = top.resolve()
-    for directory, dirnames, filenames in os.walk(top, followlinks=False):
+    unreadable: list[OSError] = []
+    for directory, dirnames, filenames in os.walk(top, onerror=unreadable.append, followlinks=False):
+        yield from _unreadable(arg, top, unreadable)
         display = os.path.normpath(os.path.join(arg, os.path.relpath(directory, top)))
         if "manifest.json" in filenames and is_assembly(Path(directory)):
             dirnames[:] = []  # the assembly knows its templates, stages and nested stacks
-            yield from _assembly(Path(directory), display, seen, source_root)
+            yield from _assembly(Path(directory), display, seen, source_root, how)
             continue
         dirnames[:] = sorted(
             d for d in dirnames
@@ -141,7 +161,23 @@ def _walk(
             shown = os.path.normpath(os.path.join(display, name))
             if how.excluded(shown, path):
                 continue  # never read
-            if path.is_symlink() and not _inside(path, root):
-                continue  # never follow a link out of the tree the user named
+            if path.is_symlink():
+                try:
+                    path.resolve(strict=True)
+                except (OSError, RuntimeError) as exc:  # a loop or a dangling link: an error, not a silent skip
+                    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "symbolic link loop"
+                    yield InputError(shown, None, f"cannot read: {reason}")
+                    continue
+                if not _inside(path, root):
+                    continue  # never follow a link out of the tree the user named
             if _first(path, seen):
                 yield TemplateInput(shown, path, project_path=project_path(path, how.config_base, top))
+    yield from _unreadable(arg, top, unreadable)
+
+
+def _unreadable(arg: str, top: Path, errors: list[OSError]) -> Iterator[InputError]:
+    """A directory the walk could not list is an error, not an empty directory."""
+    while errors:
+        exc = errors.pop(0)
+        where = os.path.normpath(os.path.join(arg, os.path.relpath(exc.filename, top))) if exc.filename else arg
+        yield InputError(where, None, f"cannot read directory: {exc.strerror or exc}")

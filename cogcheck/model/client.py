@@ -81,7 +81,7 @@ def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
     if isinstance(raw, Unknown) or isinstance(unit, Unknown):
         reason = raw.reason if isinstance(raw, Unknown) else unit.reason
         return {"seconds": Unknown(reason), "text": "unknown", "derivation": reason, "explicit": True}
-    if number is None or unit not in UNIT_SECONDS:
+    if number is None or not isinstance(unit, str) or unit not in UNIT_SECONDS:
         why = "not a number" if number is None else f"unit {to_text(unit)!r} is not valid"
         return {"seconds": Unknown(why), "text": "invalid", "derivation": why, "explicit": True}
     derivation = (

@@ -75,14 +75,19 @@ def from_findings(findings: Iterable[Finding]) -> Baseline:
 
 
 def parse_baseline(text: str, name: str = "baseline") -> Baseline:
+    from cogcheck.cfn.parse import JsonError, load_json
+
     try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BaselineError(f"baseline {name} is not JSON: {exc}") from None
+        data: Any = load_json(text)
+    except JsonError as exc:
+        where = f"{name}:{exc.line}" if exc.line else name
+        raise BaselineError(f"baseline {where} is not JSON: {exc.message}") from None
     if not isinstance(data, dict) or "fingerprints" not in data:
         raise BaselineError(f"baseline {name} is not a cogcheck baseline (write one with --write-baseline)")
     if data.get("version") != VERSION:
-        raise BaselineError(f"baseline {name} has version {data.get('version')!r}; this cogcheck reads {VERSION}")
+        shown = data.get("version")
+        shown = shown if isinstance(shown, str | int | None) and len(str(shown)) <= 20 else "?"
+        raise BaselineError(f"baseline {name} has version {shown!r}; this cogcheck reads {VERSION}")
     entries = data["fingerprints"]
     if not isinstance(entries, list):
         raise BaselineError(f"baseline {name}: 'fingerprints' must be a list")
@@ -96,10 +101,12 @@ def parse_baseline(text: str, name: str = "baseline") -> Baseline:
 
 
 def load_baseline(path: Path) -> Baseline:
+    from cogcheck.inputs.files import MAX_OPTION_FILE_SIZE, ReadError, read_limited
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+        text = read_limited(path, MAX_OPTION_FILE_SIZE).decode("utf-8")
+    except ReadError as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.message.removeprefix('cannot read: ')}") from None
     except UnicodeDecodeError:
         raise BaselineError(f"baseline {path} is not UTF-8 text") from None
     return parse_baseline(text, str(path))

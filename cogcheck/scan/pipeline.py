@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cogcheck.cfn.parse import Template, TemplateError, parse_template
+from cogcheck.cfn.parse import Template, TemplateError, mentions, parse_template
 from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.cfn.scenarios import Scenario, reduce_scenarios
 from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import Finding, InputError, Notice
 from cogcheck.inputs.discover import Discovery, TemplateInput, discover
+from cogcheck.inputs.files import MAX_FILE_SIZE, ReadError, read_limited
 from cogcheck.model.client import CLIENT_TYPE
 from cogcheck.model.policy import Policy
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # the engine is imported when a template with a client is met
     from cogcheck.scan.suppress import Suppression
 
 MARKER = CLIENT_TYPE.encode()
+#: A client gets at most this many findings of one rule; the rest are counted in one more finding of that rule.
+MAX_FINDINGS_PER_RULE = 20
 
 
 @dataclass
@@ -36,6 +39,7 @@ class ScanOptions:
     exclude: tuple[tuple[str, Path | None], ...] = ()  # globs of what is never read, each with its base directory
     jobs: int = 1  # worker processes over templates (cogcheck.scan.parallel); the output does not depend on it
     stdin: tuple[str, bytes] | None = None  # the path "-": (the name to show, e.g. --stdin-filename; the bytes read)
+    max_file_size: int = MAX_FILE_SIZE  # larger input files are errors, never read
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""
@@ -67,6 +71,7 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
         source_root=options.source_root,
         exclude=options.exclude,
         config_base=options.config_base,
+        max_size=options.max_file_size,
     )
 
     def tasks() -> Iterator[tuple[tuple[TemplateInput, bytes], int]]:
@@ -82,9 +87,10 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
             elif isinstance(item, Notice):
                 result.notices.append(item)  # e.g. an incomplete or newer cloud assembly
             else:
-                data = _read(item, result)
-                if data is not None and (MARKER in data or item.explicit):  # no client: no need to parse
-                    if MARKER in data:
+                data = _read(item, result, options.max_file_size)
+                holds = data is not None and mentions(data, CLIENT_TYPE)
+                if data is not None and (holds or item.explicit):  # no client: no need to parse
+                    if holds:
                         options.enabled_rules()  # loaded once, before any worker starts
                     yield (item, data), len(data)
 
@@ -94,9 +100,19 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
     result.findings = drop_ignored_by_path(result.findings, options)
     result.findings.sort(key=Finding.sort_key)
     result.suppressed.sort(key=lambda pair: pair[0].sort_key())
-    result.errors.sort()
-    result.notices.sort()
+    result.errors.sort(key=lambda e: (e.file, e.line or 0, e.message))
+    result.notices.sort(key=lambda n: (n.file, n.resource or "", n.message))
     return result
+
+
+def one_line(exc: BaseException) -> str:
+    """An unforeseen exception as one line: its type and the start of its message."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return "too large to read in memory"
+    text = " ".join(str(exc).split())[:200]
+    return f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def _stdin_input(options: ScanOptions) -> TemplateInput:
@@ -167,14 +183,15 @@ def _ignored_by_path(finding: Finding, options: ScanOptions) -> bool:
     )
 
 
-def _read(item: TemplateInput, result: ScanResult) -> bytes | None:
+def _read(item: TemplateInput, result: ScanResult, max_size: int = MAX_FILE_SIZE) -> bytes | None:
+    """The input's bytes: regular files only, at most ``max_size`` (see :mod:`cogcheck.inputs.files`)."""
     data, item.data = item.data, None  # bytes discovery already read (a CDK stack's template), handed over once
     if data is not None:
         return data
     try:
-        return item.path.read_bytes()
-    except OSError as exc:
-        result.errors.append(InputError(item.file, None, f"cannot read: {exc.strerror or exc}"))
+        return read_limited(item.path, max_size)
+    except ReadError as exc:
+        result.errors.append(InputError(item.file, None, exc.message))
         return None
 
 
@@ -185,8 +202,7 @@ def _scan_task(options: ScanOptions, task: tuple[TemplateInput, bytes]) -> ScanR
     try:
         scan_input(item, options, part, data)
     except Exception as exc:  # a bug met on one input must not lose the others (nor kill a worker's batch)
-        detail = " ".join(str(exc).split())[:200]
-        return ScanResult(errors=[InputError(item.file, None, f"internal error: {type(exc).__name__}: {detail}")])
+        return ScanResult(errors=[InputError(item.file, None, one_line(exc))])
     return part
 
 
@@ -203,15 +219,16 @@ def _merge(result: ScanResult, part: ScanResult) -> None:
 def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, data: bytes | None = None) -> None:
     """Parse and check one template into ``result``; ``data``: its bytes when already read."""
     if data is None:
-        data = _read(item, result)
+        data = _read(item, result, options.max_file_size)
         if data is None:
             return
-    if MARKER not in data and not item.explicit:
+    holds = mentions(data, CLIENT_TYPE)  # widened past escapes and other encodings: no client hides from it
+    if not holds and not item.explicit:
         return  # no client: no need to parse
     try:
         template = parse_template(item.file, data, suffix=item.path.suffix.lower())
     except TemplateError as exc:
-        if MARKER not in data:  # a file named explicitly that is neither JSON nor YAML: not a template
+        if not holds:  # a file named explicitly that is neither JSON nor YAML: not a template
             result.notices.append(Notice(item.file, None, f"not a CloudFormation template ({exc.message}): skipped"))
         else:
             result.errors.append(InputError(exc.file, exc.line, exc.message))
@@ -280,10 +297,25 @@ def check_template(
                 key = (hit.rule.id, hit.severity, hit.message, hit.property)
                 hits.setdefault(key, []).append(scenario)
                 first.setdefault(key, (hit, origins))
+        per_rule: dict[str, int] = {}
+        dropped: dict[str, tuple[Hit, dict[Any, Any]]] = {}
         for key, scenarios in hits.items():
             hit, origins = first[key]
             for described in reduce_scenarios(scenarios, evaluated):
-                findings.append(_finding(template, logical_id, hit, origins, described, item))
+                per_rule[hit.rule.id] = per_rule.get(hit.rule.id, 0) + 1
+                if per_rule[hit.rule.id] <= MAX_FINDINGS_PER_RULE:
+                    findings.append(_finding(template, logical_id, hit, origins, described, item))
+                else:
+                    dropped.setdefault(hit.rule.id, (hit, origins))
+        for rule_id, (hit, origins) in sorted(dropped.items()):
+            more = per_rule[rule_id] - MAX_FINDINGS_PER_RULE
+            summary = replace(
+                hit,
+                property=(),
+                message=f"{more} more {rule_id} finding{'s' if more != 1 else ''} on this client not listed "
+                f"(at most {MAX_FINDINGS_PER_RULE} per rule and client)",
+            )
+            findings.append(_finding(template, logical_id, summary, origins, None, item))
     return findings, notices, clients
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from cogcheck.cfn.parse import JsonError, load_json, mentions
 from cogcheck.findings import InputError, Notice
 from cogcheck.inputs.cdk.metadata import (
     FrameFilter,
@@ -29,6 +30,7 @@ from cogcheck.inputs.cdk.metadata import (
     resource_paths,
 )
 from cogcheck.inputs.cdk.nested import ParentLink, literal_parameters, parent_link
+from cogcheck.inputs.files import MAX_FILE_SIZE, MAX_OPTION_FILE_SIZE, ReadError, read_limited
 from cogcheck.inputs.types import TemplateInput
 
 #: The newest cloud assembly schema major version this reader was checked against (aws-cdk-lib 2.276).
@@ -47,13 +49,13 @@ _HASH = re.compile(r"([0-9a-f]{64})\.json")
 def is_assembly(directory: Path) -> bool:
     """A directory whose ``manifest.json`` is a cloud assembly's (the ``cdk.out`` marker file, or ``artifacts``)."""
     manifest = directory / "manifest.json"
-    if inside(directory, "manifest.json") is None or not manifest.is_file():
-        return False
-    if (directory / "cdk.out").is_file():
-        return True
     try:
-        data = json.loads(manifest.read_bytes())
-    except (OSError, ValueError):
+        if inside(directory, "manifest.json") is None or not manifest.is_file():
+            return False
+        if (directory / "cdk.out").is_file():
+            return True
+        data = load_json(read_limited(manifest, MAX_OPTION_FILE_SIZE))
+    except (OSError, ValueError, ReadError):
         return False
     return isinstance(data, dict) and isinstance(data.get("artifacts"), dict) and "version" in data
 
@@ -77,34 +79,33 @@ def _join(display: str, relative: str) -> str:
     return str(PurePosixPath(display, relative)) if display not in ("", ".") else relative
 
 
-def _load_json(path: Path, display: str, what: str) -> tuple[Any, InputError | None]:
-    try:
-        return json.loads(path.read_bytes()), None
-    except FileNotFoundError:
+def _load_json(path: Path, display: str, what: str, max_size: int = MAX_FILE_SIZE) -> tuple[Any, InputError | None]:
+    if not path.exists() and not path.is_symlink():
         return None, InputError(display, None, f"{what} is missing")
-    except OSError as exc:
-        return None, InputError(display, None, f"cannot read {what}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        return None, InputError(display, None, f"{what} is not UTF-8 JSON")
-    except json.JSONDecodeError as exc:
-        return None, InputError(display, exc.lineno, f"{what} is not valid JSON: {exc.msg}")
+    try:
+        return load_json(read_limited(path, max_size)), None
+    except ReadError as exc:
+        return None, InputError(display, None, f"{what}: {exc.message}")
+    except JsonError as exc:
+        return None, InputError(display, exc.line, f"{what} is not valid JSON: {exc.reason}")
 
 
 def read_assembly(
-    directory: Path, display: str, seen: set[Path], source_root: Path | None = None
+    directory: Path, display: str, seen: set[Path], source_root: Path | None = None, max_size: int = MAX_FILE_SIZE
 ) -> Iterator[Item]:
     """Every template of the assembly in ``directory`` (``display`` is how the user named it)."""
     root = source_root
     if root is None:
         absolute = directory.absolute()
         root = find_git_root(absolute) or absolute.parent
-    yield from _Reader(FrameFilter(root), seen).manifest(directory, display, 0)
+    yield from _Reader(FrameFilter(root), seen, max_size).manifest(directory, display, 0)
 
 
 class _Reader:
-    def __init__(self, frames: FrameFilter, seen: set[Path]) -> None:
+    def __init__(self, frames: FrameFilter, seen: set[Path], max_size: int = MAX_FILE_SIZE) -> None:
         self.frames = frames
         self.seen = seen
+        self.max_size = max_size
         self.directories: set[Path] = set()
 
     def manifest(self, directory: Path, display: str, depth: int) -> Iterator[Item]:
@@ -117,7 +118,8 @@ class _Reader:
         if inside(directory, "manifest.json") is None:
             yield InputError(manifest_display, None, "manifest leads outside the assembly directory; not read")
             return
-        data, error = _load_json(directory / "manifest.json", manifest_display, "cloud assembly manifest")
+        manifest = directory / "manifest.json"
+        data, error = _load_json(manifest, manifest_display, "cloud assembly manifest", self.max_size)
         if error is not None:
             yield error
             return
@@ -126,27 +128,37 @@ class _Reader:
             yield InputError(manifest_display, None, "not a cloud assembly manifest (no artifacts)")
             return
         yield from _version_notices(data, manifest_display)
-        assets = _AssetFiles(directory, display, artifacts)
+        assets = _AssetFiles(directory, display, artifacts, self.max_size)
         for artifact_id, artifact in artifacts.items():
-            if not isinstance(artifact, dict):
-                continue
-            properties = artifact.get("properties")
-            properties = properties if isinstance(properties, dict) else {}
-            if artifact.get("type") == STACK:
-                yield from self.stack(directory, display, str(artifact_id), artifact, properties, assets)
-            elif artifact.get("type") == STAGE:
-                name = properties.get("directoryName")
-                stage = inside(directory, name)
-                if stage is None:
-                    yield InputError(
-                        manifest_display, None,
-                        f"stage {artifact_id}: directoryName {name!r} leads outside the assembly directory; not read",
-                    )
-                elif not (stage / "manifest.json").is_file():
-                    yield InputError(_join(display, str(name)), None, f"stage {artifact_id}: no manifest.json")
-                else:
-                    yield from self.manifest(stage, _join(display, str(name)), depth + 1)
+            try:
+                yield from self.artifact(directory, display, str(artifact_id), artifact, assets, depth)
+            except Exception as exc:  # one broken artifact never hides the others
+                reason = " ".join(str(exc).split())[:200]
+                yield InputError(manifest_display, None, f"artifact {artifact_id}: {type(exc).__name__}: {reason}")
         yield from assets.errors
+
+    def artifact(
+        self, directory: Path, display: str, artifact_id: str, artifact: Any, assets: _AssetFiles, depth: int
+    ) -> Iterator[Item]:
+        manifest_display = _join(display, "manifest.json")
+        if not isinstance(artifact, dict):
+            return
+        properties = artifact.get("properties")
+        properties = properties if isinstance(properties, dict) else {}
+        if artifact.get("type") == STACK:
+            yield from self.stack(directory, display, str(artifact_id), artifact, properties, assets)
+        elif artifact.get("type") == STAGE:
+            name = properties.get("directoryName")
+            stage = inside(directory, name)
+            if stage is None:
+                yield InputError(
+                    manifest_display, None,
+                    f"stage {artifact_id}: directoryName {name!r} leads outside the assembly directory; not read",
+                )
+            elif not (stage / "manifest.json").is_file():
+                yield InputError(_join(display, str(name)), None, f"stage {artifact_id}: no manifest.json")
+            else:
+                yield from self.manifest(stage, _join(display, str(name)), depth + 1)
 
     def stack(
         self,
@@ -181,7 +193,9 @@ class _Reader:
                     "directory; not read",
                 )
             else:
-                loaded, error = _load_json(path, _join(display, str(metadata_file)), "stack metadata file")
+                loaded, error = _load_json(
+                    path, _join(display, str(metadata_file)), "stack metadata file", self.max_size
+                )
                 if error is not None:
                     yield Notice(error.file, None, f"{error.message}; construct paths and source lines are missing")
                 entries.append(loaded)
@@ -216,14 +230,14 @@ class _Reader:
         context = StackContext(metadata, stack_path, path, extra)
         item = TemplateInput(display, path, stack_display, dict(parameters), context, link or None)
         try:
-            data = item.data = path.read_bytes()  # read once: the scan takes these bytes
-        except OSError:
+            data = item.data = read_limited(path, self.max_size)  # read once: the scan takes these bytes
+        except ReadError:
             yield item  # scanning the template reports it
             return
         yield item
         try:
-            doc = json.loads(data) if NESTED_STACK.encode() in data else None
-        except ValueError:
+            doc = load_json(data) if mentions(data, NESTED_STACK) else None
+        except JsonError:
             return  # scanning the template reports it
         resources = doc.get("Resources") if isinstance(doc, dict) else None
         if not isinstance(doc, dict) or not isinstance(resources, dict):
@@ -280,7 +294,8 @@ class _Reader:
 class _AssetFiles:
     """``files[hash].source.path`` of the asset manifests of one cloud assembly, read when first asked."""
 
-    def __init__(self, directory: Path, display: str, artifacts: dict[str, Any]) -> None:
+    def __init__(self, directory: Path, display: str, artifacts: dict[str, Any], max_size: int) -> None:
+        self.max_size = max_size
         self.directory = directory
         self.display = display
         self.names = [
@@ -303,7 +318,7 @@ class _AssetFiles:
                         f"asset manifest {name!r} leads outside the assembly directory; not read",
                     ))
                     continue
-                data, error = _load_json(path, _join(self.display, name), "asset manifest")
+                data, error = _load_json(path, _join(self.display, name), "asset manifest", self.max_size)
                 files = data.get("files") if isinstance(data, dict) else None
                 if error is not None:
                     self.errors.append(Notice(error.file, None, error.message))
@@ -316,7 +331,7 @@ class _AssetFiles:
 
 def _version_notices(data: dict[str, Any], display: str) -> Iterator[Notice]:
     version = data.get("version")
-    major = re.match(r"^(\d+)\.", version) if isinstance(version, str) else None
+    major = re.match(r"^(\d{1,9})\.", version) if isinstance(version, str) else None
     if major is None:
         yield Notice(display, None, f"cloud assembly version {version!r} is not understood; read as best it can")
     elif int(major.group(1)) > KNOWN_MAJOR:

@@ -12,7 +12,6 @@ template itself (for the ``aws:cdk:path`` fallback), and only when a finding ask
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -31,7 +30,7 @@ TEMPLATE_FILE = "aws:cdk:templateFile"
 #: ``Parent/Id.NestedStack/Id.NestedStackResource``: the resource of nested stack ``Parent/Id`` in its parent.
 NESTED_RESOURCE = re.compile(r"^(?P<stack>.*/(?P<id>[^/]+))\.NestedStack/(?P=id)\.NestedStackResource$")
 
-_LOCATION = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?::\d+)?$")
+_LOCATION = re.compile(r":(?P<line>\d{1,9})(?::\d{1,9})?$")  # searched from the end: FILE:LINE[:COL]
 _SKIP_PARTS = {"node_modules", "site-packages", "dist-packages"}
 _SKIP_MARKERS = ("jsii-kernel", "jsii-runtime", "/jsii/", "<", "node:", "internal/")
 
@@ -87,10 +86,10 @@ class FrameFilter:
             frame = frame[3:]
         if frame.endswith(")") and "(" in frame:
             frame = frame[frame.rindex("(") + 1 : -1]
-        match = _LOCATION.match(frame)
-        if not match:
+        match = _LOCATION.search(frame, max(0, len(frame) - 24))
+        if not match or match.start() == 0:
             return None
-        file = match.group("file")
+        file = frame[: match.start()]
         if file.startswith("file://"):
             file = unquote(file[len("file://") :])
         if any(marker in file for marker in _SKIP_MARKERS) or "\\" in file:
@@ -130,12 +129,21 @@ class StackMetadata:
                 self.nested.add(path)
 
     def owner(self, path: str) -> str:
-        """The construct path of the stack (the root or a nested one) whose template holds ``path``."""
-        best = self.root
-        for stack in self.nested:
-            if path.startswith(stack + "/") and len(stack) > len(best):
-                best = stack
-        return best
+        """The construct path of the stack (the root or a nested one) whose template holds ``path``.
+
+        The deepest nested stack that is a prefix of ``path``: its prefixes are looked up, longest first (linear in
+        the length of ``path``, whatever the number of nested stacks).
+        """
+        end = len(path)
+        while True:
+            end = path.rfind("/", 0, end)
+            if end <= 0:
+                return self.root
+            prefix = path[:end]
+            if prefix in self.nested and len(prefix) > len(self.root):
+                return prefix
+            if len(prefix) <= len(self.root):
+                return self.root
 
     def logical_ids(self, stack: str) -> dict[str, str]:
         """logical id → construct path, for the template of ``stack``."""
@@ -220,9 +228,12 @@ class StackContext:
 
 def cdk_paths(template: Path) -> dict[str, str]:
     """logical id → ``Metadata["aws:cdk:path"]`` (written only with path metadata on, e.g. by the CDK CLI)."""
+    from cogcheck.cfn.parse import load_json
+    from cogcheck.inputs.files import ReadError, read_limited
+
     try:
-        doc = json.loads(template.read_bytes())
-    except (OSError, ValueError):
+        doc = load_json(read_limited(template))
+    except (ReadError, ValueError):
         return {}
     return resource_paths(doc)
 

@@ -1,0 +1,84 @@
+"""Reading a file named by the user or by an input, safely: regular files only, and never more than a size limit.
+
+Every input file (templates, cloud assembly manifests, metadata and asset manifests) and every option file
+(configuration, ``--parameters-file``, ``--baseline``) is read through :func:`read_limited`. A FIFO, a device
+(``/dev/zero``, also through a symbolic link), a socket or a directory is refused before a byte is read, and so is a
+file larger than the limit — checked on the open file, and again while reading (a file that grows is cut off).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+#: Default largest input file, in bytes (``--max-file-size``): far above the 1 MB CloudFormation accepts from S3.
+MAX_FILE_SIZE = 32 * 1024 * 1024
+#: Largest option file (configuration, parameters, baseline), in bytes.
+MAX_OPTION_FILE_SIZE = 8 * 1024 * 1024
+
+
+class ReadError(Exception):
+    """A file that cannot be read; ``message`` is one line without the file name."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def describe_size(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def read_limited(path: Path | str, limit: int = MAX_FILE_SIZE) -> bytes:
+    """The bytes of the regular file ``path``; :class:`ReadError` for anything else or anything over ``limit``."""
+    try:
+        before = os.stat(path)
+    except (OSError, ValueError) as exc:
+        raise ReadError(f"cannot read: {_reason(exc)}") from None
+    if not stat.S_ISREG(before.st_mode):
+        raise ReadError(f"not a regular file ({_kind(before.st_mode)}); not read")
+    if before.st_size > limit:
+        raise ReadError(f"larger than {describe_size(limit)} ({describe_size(before.st_size)}); not read")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ReadError(f"cannot read: {_reason(exc)}") from None
+    try:
+        info = os.fstat(fd)  # what was opened, not what was looked at (a swapped link)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(f"not a regular file ({_kind(info.st_mode)}); not read")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise ReadError(f"larger than {describe_size(limit)}; not read")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ReadError(f"cannot read: {_reason(exc)}") from None
+    finally:
+        os.close(fd)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
