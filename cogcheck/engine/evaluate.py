@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cogcheck.cfn.values import Unknown, to_text
-from cogcheck.engine.expr import EvalContext, Verdict, evaluate, select
+from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, select, selector
 from cogcheck.engine.paths import Match, Selection, format_property, parse_property
 from cogcheck.engine.predicates.base import PREDICATES, World
 from cogcheck.engine.rules import Check, Rule
@@ -56,49 +56,81 @@ def render(message: str, ctx: EvalContext, details: Mapping[str, Any], prop: str
     return " ".join(_PLACEHOLDER.sub(replace, message).split())
 
 
+@dataclass(frozen=True)
+class _CompiledCheck:
+    rule: Rule
+    check: Check
+    when: Compiled
+    for_each: tuple[Callable[[EvalContext], Selection], ...]
+
+
+#: id(rule) → (the rule, its compiled checks); the rule is kept so that its id is never reused while cached
+_COMPILED: dict[int, tuple[Rule, tuple[_CompiledCheck, ...]]] = {}
+#: id(rule list) → (the list, its rules' compiled checks in order): the plan of the last few rule sets run
+_PLANS: dict[int, tuple[Sequence[Rule], tuple[Rule, ...], list[_CompiledCheck]]] = {}
+
+
+def compiled(rule: Rule) -> tuple[_CompiledCheck, ...]:
+    """The checks of ``rule`` compiled to functions of the context, once per rule object."""
+    entry = _COMPILED.get(id(rule))
+    if entry is None or entry[0] is not rule:
+        checks = tuple(
+            _CompiledCheck(rule, check, compile_expr(check.when), tuple(selector(path) for path in check.for_each))
+            for check in rule.checks
+        )
+        entry = _COMPILED[id(rule)] = (rule, checks)
+    return entry[1]
+
+
+def _plan(rules: Sequence[Rule]) -> list[_CompiledCheck]:
+    """Every compiled check of ``rules`` in order (a rule list may be a list changed in place: compared by items)."""
+    entry = _PLANS.get(id(rules))
+    if entry is None or entry[0] is not rules or len(entry[1]) != len(rules) or any(
+        a is not b for a, b in zip(entry[1], rules, strict=True)
+    ):
+        if len(_PLANS) > 16:
+            _PLANS.clear()
+        entry = _PLANS[id(rules)] = (rules, tuple(rules), [c for rule in rules for c in compiled(rule)])
+    return entry[2]
+
+
 def evaluate_rules(
     rules: Sequence[Rule], view: ClientView, world: World, severity: Mapping[str, str] | None = None
 ) -> list[Hit]:
     hits: list[Hit] = []
-    cache: dict[str, Selection] = {}  # every check reads the same view: select each absolute path once
+    cache: dict[str, Any] = {}  # every check reads the same view: select each absolute path once
 
     def call_predicate(name: str, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
         return PREDICATES[name](world, args, ctx)
 
-    for rule in rules:
-        for check in rule.checks:
-            override = (severity or {}).get(rule.id)
-            hits.extend(_evaluate_check(rule, check, view, call_predicate, cache, override))
-    return hits
-
-
-def _evaluate_check(
-    rule: Rule,
-    check: Check,
-    view: ClientView,
-    call_predicate: Callable[[str, Mapping[str, Any], EvalContext], Verdict],
-    cache: dict[str, Selection],
-    override: str | None,
-) -> list[Hit]:
-    details: dict[str, Any] = {}
-    items: list[Match | None]
-    if check.for_each:
-        items = []
-        for path in check.for_each:
-            items.extend(select(path, EvalContext(view.data, None, call_predicate, cache=cache)).matches)
-    else:
-        items = [None]
-    hits = []
-    for item in items:
-        details.clear()
-        ctx = EvalContext(view.data, item, call_predicate, details, cache)
-        if evaluate(check.when, ctx) is not True:
+    ctx = EvalContext(view.data, None, call_predicate, {}, cache)
+    for compiled_check in _plan(rules):
+        when = compiled_check.when
+        if not compiled_check.for_each:
+            if ctx.details:
+                ctx.details = {}
+            if when(ctx) is True:
+                hits.append(_hit(compiled_check, ctx, severity))
             continue
-        if item is not None:
-            prop_path = item.path
-        else:
-            prop_path = parse_property(render(check.property, ctx, details, "")) if check.property else ()
-        prop = format_property(prop_path)
-        level = override or check.severity or rule.severity
-        hits.append(Hit(rule, level, prop_path, render(check.message, ctx, details, prop)))
+        items: list[Match] = []
+        for select_in in compiled_check.for_each:
+            items.extend(select_in(ctx).matches)
+        for item in items:
+            ctx.item = item
+            if ctx.details:
+                ctx.details = {}
+            if when(ctx) is True:
+                hits.append(_hit(compiled_check, ctx, severity))
+        ctx.item = None
     return hits
+
+
+def _hit(compiled_check: _CompiledCheck, ctx: EvalContext, severity: Mapping[str, str] | None) -> Hit:
+    rule, check, details = compiled_check.rule, compiled_check.check, ctx.details
+    if ctx.item is not None:
+        prop_path = ctx.item.path
+    else:
+        prop_path = parse_property(render(check.property, ctx, details, "")) if check.property else ()
+    prop = format_property(prop_path)
+    level = (severity or {}).get(rule.id) or check.severity or rule.severity
+    return Hit(rule, level, prop_path, render(check.message, ctx, details, prop))

@@ -6,6 +6,10 @@ are JSONPaths into the client view (``@`` is the current item of ``for_each``); 
 
 A comparison on an *absent* value is ``False``: absent values are replaced by their effective defaults under
 ``$.effective``, and rules that care about absence say so with ``present`` / ``absent``.
+
+Conditions are compiled once per rule set: each operator is a *compiler* that turns its arguments into a function
+of the context (:func:`compile_expr`), so checking a client costs a few calls per check, not a walk of the
+expression tree. A new operator is one compiler and its argument shape in :data:`OPERATORS`.
 """
 
 from __future__ import annotations
@@ -29,30 +33,96 @@ class EvalContext:
     item: Match | None
     predicate: Callable[[str, Mapping[str, Any], EvalContext], Verdict]
     details: dict[str, Any] = field(default_factory=dict)
-    #: selections of absolute paths, shared by every check on the same view (the view does not change)
-    cache: dict[str, Selection] | None = None
+    #: selections (and values) of absolute paths, shared by every check on the same view (the view does not change)
+    cache: dict[str, Any] | None = None
+
+
+Compiled = Callable[[EvalContext], Verdict]
 
 
 def is_path(operand: Any) -> bool:
     return isinstance(operand, str) and operand[:1] in ("$", "@")
 
 
+def selector(text: str) -> Callable[[EvalContext], Selection]:
+    """What the JSONPath ``text`` selects in a context; an absolute path is selected once per view (``ctx.cache``)."""
+    path = compile_path(text)
+    if path.relative:
+
+        def relative(ctx: EvalContext) -> Selection:
+            return path.select(ctx.root, ctx.item)
+
+        return relative
+
+    def absolute(ctx: EvalContext) -> Selection:
+        cache = ctx.cache
+        if cache is None:
+            return path.select(ctx.root, None)
+        selection: Selection | None = cache.get(text)
+        if selection is None:
+            selection = cache[text] = path.select(ctx.root, None)
+        return selection
+
+    return absolute
+
+
 def select(operand: str, ctx: EvalContext) -> Selection:
-    cache = ctx.cache
-    if cache is None or operand[0] != "$":
-        return compile_path(operand).select(ctx.root, ctx.item)
-    selection = cache.get(operand)
-    if selection is None:
-        selection = cache[operand] = compile_path(operand).select(ctx.root, None)
-    return selection
+    return selector(operand)(ctx)
 
 
-def _values(operand: Any, ctx: EvalContext) -> tuple[list[Any], Unknown | None]:
-    """Values an operand stands for; a literal stands for itself."""
-    if is_path(operand):
-        selection = select(operand, ctx)
-        return [m.value for m in selection.matches], selection.unknown
-    return [operand], None
+Values = tuple[list[Any], Unknown | None]
+
+
+_NOTHING: Values = ([], None)
+
+
+def _follow(value: Any, names: tuple[str, ...]) -> Values:
+    """The values a path of names selects from ``value`` (what :func:`cogcheck.engine.paths._fields` selects)."""
+    for name in names:
+        if isinstance(value, Unknown):
+            return [], value
+        if not isinstance(value, dict) or name not in value:
+            return _NOTHING
+        value = value[name]
+    return [value], None
+
+
+def _operand(operand: Any) -> Callable[[EvalContext], Values]:
+    """The values an operand stands for (and whether some cannot be known); a literal stands for itself.
+
+    The lists returned are shared (a view's values are selected once): callers never change them.
+    """
+    if not is_path(operand):
+        constant: Values = ([operand], None)
+        return lambda _ctx: constant
+    path = compile_path(operand)
+    names = path.fields
+    if names is not None and path.relative:
+
+        def relative_values(ctx: EvalContext) -> Values:
+            return _follow(ctx.item.value if ctx.item is not None else ctx.root, names)
+
+        return relative_values
+    if names is not None:
+        key = "=" + operand  # beside the selections in the view's cache: no JSONPath starts with "="
+
+        def absolute_values(ctx: EvalContext) -> Values:
+            cache = ctx.cache
+            if cache is None:
+                return _follow(ctx.root, names)
+            found: Values | None = cache.get(key)
+            if found is None:
+                found = cache[key] = _follow(ctx.root, names)
+            return found
+
+        return absolute_values
+    select_in = selector(operand)
+
+    def values(ctx: EvalContext) -> Values:
+        selection = select_in(ctx)
+        return selection.values(), selection.unknown
+
+    return values
 
 
 def _same(left: Any, right: Any) -> bool:
@@ -72,199 +142,302 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-# Each operator: (args, ctx) -> Verdict
+# Each operator is a compiler: its arguments, as written in the rule → a function of the context that answers.
 
 
-def op_present(arg: Any, ctx: EvalContext) -> Verdict:
-    values, unknown = _values(arg, ctx)
-    return True if values else (None if unknown else False)
+def _compare_each(operand: Any, test: Callable[[Any], Verdict]) -> Compiled:
+    """True when the test holds for some value; unknown values (or an unknown path) make a False answer None."""
+    values_of = _operand(operand)
+
+    def run(ctx: EvalContext) -> Verdict:
+        values, unknown = values_of(ctx)
+        answer: Verdict = False
+        for value in values:
+            result = None if isinstance(value, Unknown) else test(value)
+            if result is True:
+                return True
+            if result is None:
+                answer = None
+        return None if unknown is not None else answer
+
+    return run
 
 
-def op_absent(arg: Any, ctx: EvalContext) -> Verdict:
-    result = op_present(arg, ctx)
-    return None if result is None else not result
+def _negate(compiled: Compiled) -> Compiled:
+    def run(ctx: EvalContext) -> Verdict:
+        result = compiled(ctx)
+        return None if result is None else not result
+
+    return run
 
 
-def _compare_each(arg: Any, ctx: EvalContext, test: Callable[[Any], Verdict]) -> Verdict:
-    values, unknown = _values(arg, ctx)
-    results = [None if isinstance(v, Unknown) else test(v) for v in values]
-    return _any(results, unknown is not None)
+def op_present(arg: Any) -> Compiled:
+    values_of = _operand(arg)
+
+    def run(ctx: EvalContext) -> Verdict:
+        values, unknown = values_of(ctx)
+        return True if values else (None if unknown else False)
+
+    return run
 
 
-def op_equals(args: list[Any], ctx: EvalContext) -> Verdict:
-    target = args[1]
-    return _compare_each(args[0], ctx, lambda v: _same(v, target))
+def op_absent(arg: Any) -> Compiled:
+    return _negate(op_present(arg))
 
 
-def op_in(args: list[Any], ctx: EvalContext) -> Verdict:
-    choices = args[1]
-    return _compare_each(args[0], ctx, lambda v: any(_same(v, c) for c in choices))
+def _equal_to(target: Any) -> Callable[[Any], bool]:
+    if isinstance(target, bool):
+        return lambda value: value is target
+    return lambda value: not isinstance(value, bool) and bool(value == target)
 
 
-def op_not_in(args: list[Any], ctx: EvalContext) -> Verdict:
+def op_equals(args: list[Any]) -> Compiled:
+    return _compare_each(args[0], _equal_to(args[1]))
+
+
+def op_in(args: list[Any]) -> Compiled:
+    choices = [_equal_to(c) for c in args[1]]
+    return _compare_each(args[0], lambda v: any(same(v) for same in choices))
+
+
+def op_not_in(args: list[Any]) -> Compiled:
     """The value is present, known, and none of the choices."""
-    choices = args[1]
-    return _compare_each(args[0], ctx, lambda v: not any(_same(v, c) for c in choices))
+    choices = [_equal_to(c) for c in args[1]]
+    return _compare_each(args[0], lambda v: not any(same(v) for same in choices))
 
 
-def _list_operand(arg: Any, ctx: EvalContext) -> list[Any] | Unknown | None:
-    values, unknown = _values(arg, ctx)
-    if unknown:
-        return unknown
-    if not values:
-        return None
-    value = values[0]
-    return value if isinstance(value, list | Unknown) else [value]
+def _list_operand(operand: Any) -> Callable[[EvalContext], list[Any] | Unknown | None]:
+    values_of = _operand(operand)
+
+    def run(ctx: EvalContext) -> list[Any] | Unknown | None:
+        values, unknown = values_of(ctx)
+        if unknown:
+            return unknown
+        if not values:
+            return None
+        value = values[0]
+        return value if isinstance(value, list | Unknown) else [value]
+
+    return run
 
 
-def _wanted(operand: Any, ctx: EvalContext) -> tuple[list[Any], bool]:
+def _wanted(operand: Any) -> Callable[[EvalContext], tuple[list[Any], bool]]:
     """Items looked for: a literal (or list of literals), or the values a JSONPath selects (lists flattened).
 
     The flag says some of them cannot be known (an unknown value, or nothing at the path).
     """
     if not is_path(operand):
-        return (operand if isinstance(operand, list) else [operand]), False
-    values, unknown = _values(operand, ctx)
-    flat = [item for value in values for item in (value if isinstance(value, list) else [value])]
-    known = [item for item in flat if not isinstance(item, Unknown)]
-    return known, unknown is not None or not values or len(known) != len(flat)
+        constant = (operand if isinstance(operand, list) else [operand]), False
+        return lambda _ctx: constant
+    values_of = _operand(operand)
+
+    def run(ctx: EvalContext) -> tuple[list[Any], bool]:
+        values, unknown = values_of(ctx)
+        flat = [item for value in values for item in (value if isinstance(value, list) else [value])]
+        known = [item for item in flat if not isinstance(item, Unknown)]
+        return known, unknown is not None or not values or len(known) != len(flat)
+
+    return run
 
 
-def op_contains(args: list[Any], ctx: EvalContext) -> Verdict:
+def op_contains(args: list[Any]) -> Compiled:
     """The list holds the item (or, given a list of items or a JSONPath, any of them)."""
-    items = _list_operand(args[0], ctx)
-    if items is None:
-        return False
-    if isinstance(items, Unknown):
-        return None
-    wanted, wanted_unknown = _wanted(args[1], ctx)
-    if any(_same(item, w) for item in items for w in wanted):
-        return True
-    return None if wanted_unknown or any(isinstance(item, Unknown) for item in items) else False
+    items_of, wanted_of = _list_operand(args[0]), _wanted(args[1])
 
-
-def op_lacks(args: list[Any], ctx: EvalContext) -> Verdict:
-    """The list is known not to hold the item (absent lists hold nothing)."""
-    result = op_contains(args, ctx)
-    return None if result is None else not result
-
-
-def op_not_subset(args: list[Any], ctx: EvalContext) -> Verdict:
-    """Some item of the list is outside the allowed set."""
-    items = _list_operand(args[0], ctx)
-    allowed = args[1]
-    if items is None:
-        return False
-    if isinstance(items, Unknown):
-        return None
-    if any(not isinstance(i, Unknown) and not any(_same(i, a) for a in allowed) for i in items):
-        return True
-    return None if any(isinstance(item, Unknown) for item in items) else False
-
-
-def _number(operand: Any, ctx: EvalContext) -> int | float | Unknown | None:
-    values, unknown = _values(operand, ctx)
-    if unknown:
-        return unknown
-    if not values:
-        return None
-    value = values[0]
-    if isinstance(value, Unknown):
-        return value
-    number = to_number(value)
-    return number if number is not None else Unknown("not a number")
-
-
-def op_outside(args: list[Any], ctx: EvalContext) -> Verdict:
-    value, low, high = _number(args[0], ctx), _number(args[1], ctx), _number(args[2], ctx)
-    if value is None:
-        return False
-    if isinstance(value, Unknown) or not isinstance(low, int | float) or not isinstance(high, int | float):
-        return None
-    return not low <= value <= high
-
-
-def _comparison(test: Callable[[float, float], bool]) -> Callable[[list[Any], EvalContext], Verdict]:
-    def op(args: list[Any], ctx: EvalContext) -> Verdict:
-        left, right = _number(args[0], ctx), _number(args[1], ctx)
-        if left is None or right is None:
+    def run(ctx: EvalContext) -> Verdict:
+        items = items_of(ctx)
+        if items is None:
             return False
-        if isinstance(left, Unknown) or isinstance(right, Unknown):
+        if isinstance(items, Unknown):
             return None
-        return test(left, right)
+        wanted, wanted_unknown = wanted_of(ctx)
+        if any(_same(item, w) for item in items for w in wanted):
+            return True
+        return None if wanted_unknown or any(isinstance(item, Unknown) for item in items) else False
+
+    return run
+
+
+def op_lacks(args: list[Any]) -> Compiled:
+    """The list is known not to hold the item (absent lists hold nothing)."""
+    return _negate(op_contains(args))
+
+
+def op_not_subset(args: list[Any]) -> Compiled:
+    """Some item of the list is outside the allowed set."""
+    items_of = _list_operand(args[0])
+    allowed = [_equal_to(a) for a in args[1]]
+
+    def run(ctx: EvalContext) -> Verdict:
+        items = items_of(ctx)
+        if items is None:
+            return False
+        if isinstance(items, Unknown):
+            return None
+        if any(not isinstance(i, Unknown) and not any(same(i) for same in allowed) for i in items):
+            return True
+        return None if any(isinstance(item, Unknown) for item in items) else False
+
+    return run
+
+
+def _number(operand: Any) -> Callable[[EvalContext], int | float | Unknown | None]:
+    values_of = _operand(operand)
+
+    def run(ctx: EvalContext) -> int | float | Unknown | None:
+        values, unknown = values_of(ctx)
+        if unknown:
+            return unknown
+        if not values:
+            return None
+        value = values[0]
+        if isinstance(value, Unknown):
+            return value
+        number = to_number(value)
+        return number if number is not None else Unknown("not a number")
+
+    return run
+
+
+def op_outside(args: list[Any]) -> Compiled:
+    value_of, low_of, high_of = _number(args[0]), _number(args[1]), _number(args[2])
+
+    def run(ctx: EvalContext) -> Verdict:
+        value, low, high = value_of(ctx), low_of(ctx), high_of(ctx)
+        if value is None:
+            return False
+        if isinstance(value, Unknown) or not isinstance(low, int | float) or not isinstance(high, int | float):
+            return None
+        return not low <= value <= high
+
+    return run
+
+
+def _comparison(test: Callable[[float, float], bool]) -> Callable[[list[Any]], Compiled]:
+    def op(args: list[Any]) -> Compiled:
+        left_of, right_of = _number(args[0]), _number(args[1])
+
+        def run(ctx: EvalContext) -> Verdict:
+            left, right = left_of(ctx), right_of(ctx)
+            if left is None or right is None:
+                return False
+            if isinstance(left, Unknown) or isinstance(right, Unknown):
+                return None
+            return test(left, right)
+
+        return run
 
     return op
 
 
-def op_matches(args: list[Any], ctx: EvalContext) -> Verdict:
-    pattern = _regex(args[1])
-    return _compare_each(args[0], ctx, lambda v: isinstance(v, str) and pattern.search(v) is not None)
+def op_matches(args: list[Any]) -> Compiled:
+    search = _regex(args[1]).search
+    return _compare_each(args[0], lambda v: isinstance(v, str) and search(v) is not None)
 
 
 def _length(value: Any) -> int | None:
     return len(value) if isinstance(value, list | str) else None
 
 
-def op_longer_than(args: list[Any], ctx: EvalContext) -> Verdict:
+def op_longer_than(args: list[Any]) -> Compiled:
     limit = args[1]
-    return _compare_each(args[0], ctx, lambda v: (n := _length(v)) is not None and n > limit)
+    return _compare_each(args[0], lambda v: (n := _length(v)) is not None and n > limit)
 
 
-def op_shorter_than(args: list[Any], ctx: EvalContext) -> Verdict:
+def op_shorter_than(args: list[Any]) -> Compiled:
     limit = args[1]
-    return _compare_each(args[0], ctx, lambda v: (n := _length(v)) is not None and n < limit)
+    return _compare_each(args[0], lambda v: (n := _length(v)) is not None and n < limit)
 
 
-def op_key_not_in(args: list[Any], ctx: EvalContext) -> Verdict:
+def op_key_not_in(args: list[Any]) -> Compiled:
     """The selected value sits under a mapping key outside the allowed names (``@`` of ``for_each: [$.M.*]``).
 
     The key is known even when the value under it is not.
     """
-    selection = select(args[0], ctx)
-    allowed = args[1]
-    results: list[Verdict] = [
-        bool(m.path) and isinstance(m.path[-1], str) and m.path[-1] not in allowed for m in selection.matches
-    ]
-    return _any(results, selection.unknown is not None)
+    select_in, allowed = selector(args[0]), args[1]
+
+    def run(ctx: EvalContext) -> Verdict:
+        selection = select_in(ctx)
+        results: list[Verdict] = [
+            bool(m.path) and isinstance(m.path[-1], str) and m.path[-1] not in allowed for m in selection.matches
+        ]
+        return _any(results, selection.unknown is not None)
+
+    return run
 
 
-def op_not_integer(arg: Any, ctx: EvalContext) -> Verdict:
-    return _compare_each(arg, ctx, lambda v: not is_integer(v))
+def op_not_integer(arg: Any) -> Compiled:
+    return _compare_each(arg, lambda v: not is_integer(v))
 
 
-def op_is_type(args: list[Any], ctx: EvalContext) -> Verdict:
-    kinds = {"string": str, "list": list, "mapping": dict, "number": int | float, "boolean": bool}
-    kind = kinds[args[1]]
+_KINDS: dict[str, Any] = {"string": str, "list": list, "mapping": dict, "number": int | float, "boolean": bool}
+
+
+def op_is_type(args: list[Any]) -> Compiled:
+    kind, number = _KINDS[args[1]], args[1] == "number"
+
     def test(value: Any) -> bool:
-        return isinstance(value, kind) and not (args[1] == "number" and isinstance(value, bool))
+        return isinstance(value, kind) and not (number and isinstance(value, bool))
 
-    return _compare_each(args[0], ctx, test)
-
-
-def op_all(args: list[Expr], ctx: EvalContext) -> Verdict:
-    results = [evaluate(a, ctx) for a in args]
-    if False in results:
-        return False
-    return None if None in results else True
+    return _compare_each(args[0], test)
 
 
-def op_any(args: list[Expr], ctx: EvalContext) -> Verdict:
-    return _any([evaluate(a, ctx) for a in args])
+def op_all(args: list[Expr]) -> Compiled:
+    parts = [compile_expr(a) for a in args]
+    if not any(predicates_in(a) for a in args):  # no side effects: stop at the first False
+
+        def pure(ctx: EvalContext) -> Verdict:
+            answer: Verdict = True
+            for part in parts:
+                result = part(ctx)
+                if result is False:
+                    return False
+                if result is None:
+                    answer = None
+            return answer
+
+        return pure
+
+    def run(ctx: EvalContext) -> Verdict:  # every predicate runs: the details it leaves may be in the message
+        results = [part(ctx) for part in parts]
+        if False in results:
+            return False
+        return None if None in results else True
+
+    return run
 
 
-def op_not(arg: Expr, ctx: EvalContext) -> Verdict:
-    result = evaluate(arg, ctx)
-    return None if result is None else not result
+def op_any(args: list[Expr]) -> Compiled:
+    parts = [compile_expr(a) for a in args]
+    if not any(predicates_in(a) for a in args):
+
+        def pure(ctx: EvalContext) -> Verdict:
+            answer: Verdict = False
+            for part in parts:
+                result = part(ctx)
+                if result is True:
+                    return True
+                if result is None:
+                    answer = None
+            return answer
+
+        return pure
+
+    return lambda ctx: _any([part(ctx) for part in parts])
 
 
-def op_predicate(arg: Any, ctx: EvalContext) -> Verdict:
-    if isinstance(arg, str):
-        return ctx.predicate(arg, {}, ctx)
-    return ctx.predicate(arg["name"], arg.get("args", {}), ctx)
+def op_not(arg: Expr) -> Compiled:
+    return _negate(compile_expr(arg))
 
 
-#: operator name → (function, argument shape) where shape is "path", "pair", "triple", "exprs", "expr", "any"
-OPERATORS: dict[str, tuple[Callable[[Any, EvalContext], Verdict], str]] = {
+def op_predicate(arg: Any) -> Compiled:
+    name, args = (arg, {}) if isinstance(arg, str) else (arg["name"], arg.get("args", {}))
+    return lambda ctx: ctx.predicate(name, args, ctx)
+
+
+#: operator name → (compiler, argument shape) where shape is "path", "pair", "triple", "exprs", "expr", "any".
+#: A compiler turns the operator's arguments into a function of the context; it runs once per rule set.
+OPERATORS: dict[str, tuple[Callable[[Any], Compiled], str]] = {
     "present": (op_present, "path"),
     "absent": (op_absent, "path"),
     "equals": (op_equals, "pair"),
@@ -289,10 +462,16 @@ OPERATORS: dict[str, tuple[Callable[[Any, EvalContext], Verdict], str]] = {
 }
 
 
-def evaluate(expr: Expr, ctx: EvalContext) -> Verdict:
+def compile_expr(expr: Expr) -> Compiled:
+    """A function of the context that answers ``expr`` (validated by :func:`validate`)."""
     ((name, args),) = expr.items()
-    function, _shape = OPERATORS[name]
-    return function(args, ctx)
+    compiler, _shape = OPERATORS[name]
+    return compiler(args)
+
+
+def evaluate(expr: Expr, ctx: EvalContext) -> Verdict:
+    """Compile and answer ``expr`` once (rules compile their conditions once: :mod:`cogcheck.engine.evaluate`)."""
+    return compile_expr(expr)(ctx)
 
 
 def validate(expr: Any, where: str, predicates: set[str]) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from cogcheck.cfn.values import Unknown
@@ -30,6 +30,13 @@ class Match:
 class Selection:
     matches: list[Match] = field(default_factory=list)
     unknown: Unknown | None = None
+    _values: list[Any] | None = field(default=None, repr=False, compare=False)
+
+    def values(self) -> list[Any]:
+        """The selected values (computed once: a selection of an absolute path serves every check of a view)."""
+        if self._values is None:
+            self._values = [m.value for m in self.matches]
+        return self._values
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,28 @@ class CompiledPath:
         start = current if self.relative and current is not None else Match(root, ())
         if self.steps is None:
             return _generic(self.generic, start)
+        if self.fields is not None:
+            return _fields(start, self.fields)
         return _walk(start, self.steps)
+
+    @cached_property
+    def fields(self) -> tuple[str, ...] | None:
+        """The names of a path made only of ``.name`` steps (the common case, walked without a frontier)."""
+        if self.steps is None or any(kind != "field" for kind, _arg in self.steps):
+            return None
+        return tuple(arg for _kind, arg in self.steps)
+
+
+def _fields(start: Match, names: tuple[str, ...]) -> Selection:
+    """:func:`_walk` for a path of names only: one value followed down, or nothing, or the unknown met."""
+    value = start.value
+    for name in names:
+        if isinstance(value, Unknown):
+            return Selection([], value)
+        if not isinstance(value, dict) or name not in value:
+            return Selection()
+        value = value[name]
+    return Selection([Match(value, start.path + names)])
 
 
 def _walk(start: Match, steps: tuple[Step, ...]) -> Selection:
