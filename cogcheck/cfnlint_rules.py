@@ -38,12 +38,10 @@ from cogcheck.cfn.parse import PathT, Position, TemplateError, _locate_yaml, as_
 from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.engine.rules import SEVERITIES, Rule, load_rules
 from cogcheck.findings import Finding
+from cogcheck.report.ruledocs import DOCS_URL
 from cogcheck.scan.pipeline import ScanOptions, check_template, drop_ignored_by_path
 
 LOGGER = logging.getLogger(__name__)
-
-#: Where a rule's documentation is published (``cogcheck rule ID`` prints the same text).
-DOCS_URL = "https://github.com/cogcheck/cogcheck/blob/main/docs/rules.md#{anchor}"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,10 @@ class ResourceContext(Protocol):
         """More about the resource for machine-readable reports (``Finding.extra``), e.g. the full construct path."""
         ...
 
+    def acknowledgement(self, logical_id: str, rule_id: str) -> tuple[str, str] | None:
+        """(reason, where) when the input itself acknowledges the rule for this resource (CDK's ``Validations``)."""
+        ...
+
 
 class TemplateLink(Protocol):
     """What a nested stack's template borrows from its parent (:class:`cogcheck.inputs.cdk.nested.ParentLink`)."""

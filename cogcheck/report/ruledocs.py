@@ -8,6 +8,9 @@ from typing import Any
 
 from cogcheck.engine.rules import Rule
 
+#: Where a rule's documentation is published (``cogcheck rule ID`` prints the same text).
+DOCS_URL = "https://github.com/cogcheck/cogcheck/blob/main/docs/rules.md#{anchor}"
+
 
 def _para(text: str) -> str:
     return "\n".join(textwrap.fill(p, 100) for p in str(text).strip().split("\n\n"))

@@ -42,8 +42,11 @@ def render(result: ScanResult, colour: bool = False) -> str:
     )
     text = plural(counts["findings"], "finding") + (f" ({levels})" if levels else "")
     text += f" in {plural(counts['clients'], 'client')} of {plural(counts['templates'], 'template')}"
-    if counts.get("suppressed"):
-        text += f"; {counts['suppressed']} suppressed in the template"
+    acknowledged = sum(1 for _finding, why in result.suppressed if why.source == "cdk")
+    if counts.get("suppressed", 0) - acknowledged:
+        text += f"; {counts['suppressed'] - acknowledged} suppressed in the template"
+    if acknowledged:
+        text += f"; {acknowledged} acknowledged in CDK"
     if counts.get("baselined"):
         text += f"; {counts['baselined']} in the baseline"
     if result.errors:

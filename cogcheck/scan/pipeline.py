@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,8 @@ class ScanOptions:
     jobs: int = 1  # worker processes over templates (cogcheck.scan.parallel); the output does not depend on it
     stdin: tuple[str, bytes] | None = None  # the path "-": (the name to show, e.g. --stdin-filename; the bytes read)
     max_file_size: int = MAX_FILE_SIZE  # larger input files are errors, never read
+    #: honour CDK acknowledgements recorded in an assembly (off in the synth-time plugin, where CDK applies them)
+    cdk_acknowledgements: bool = True
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""
@@ -63,25 +65,34 @@ class ScanResult:
 
 def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
     """Scan files and directories; every input is scanned even when others fail."""
-    from cogcheck.scan.parallel import ordered_map
-
     options = options or ScanOptions()
-    result = ScanResult()
     how = Discovery(
         source_root=options.source_root,
         exclude=options.exclude,
         config_base=options.config_base,
         max_size=options.max_file_size,
     )
+    named = [p for p in paths if p != "-"]
+
+    def items() -> Iterator[TemplateInput | InputError | Notice]:
+        if len(named) < len(paths):  # "-": standard input, read by the caller
+            yield _stdin_input(options)
+            if not named:
+                return
+        yield from discover(named, options.source_root, how)
+
+    return scan_items(items(), options)
+
+
+def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: ScanOptions) -> ScanResult:
+    """Scan inputs already found (e.g. the stacks CDK hands its validation plugins); errors stay in the result."""
+    from cogcheck.scan.parallel import ordered_map
+
+    result = ScanResult()
 
     def tasks() -> Iterator[tuple[tuple[TemplateInput, bytes], int]]:
         """Templates to parse, each read once; a file without a client never leaves discovery (unless named)."""
-        named = [p for p in paths if p != "-"]
-        if len(named) < len(paths):  # "-": standard input, read by the caller
-            yield (_stdin_input(options), options.stdin[1] if options.stdin else b""), 0
-            if not named:
-                return
-        for item in discover(named, options.source_root, how):
+        for item in items:
             if isinstance(item, InputError):
                 result.errors.append(item)
             elif isinstance(item, Notice):
@@ -120,7 +131,8 @@ def _stdin_input(options: ScanOptions) -> TemplateInput:
 
     name = options.stdin[0] if options.stdin is not None else "-"
     identity = project_path(Path(name), options.config_base, Path.cwd()) if name != "-" else "-"
-    return TemplateInput(name, Path(name), explicit=True, project_path=identity)
+    data = options.stdin[1] if options.stdin else b""
+    return TemplateInput(name, Path(name), explicit=True, project_path=identity, data=data)
 
 
 def check_parameters(options: ScanOptions, result: ScanResult) -> None:
@@ -251,6 +263,11 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
 
     findings, suppressed, suppress_notices = apply_suppressions(template, findings, rules, CLIENT_TYPE)
     result.suppressed.extend(suppressed)
+    if options.cdk_acknowledgements and item.context is not None:
+        from cogcheck.scan.suppress import apply_acknowledgements
+
+        findings, acknowledged = apply_acknowledgements(findings, item.context)
+        result.suppressed.extend(acknowledged)
     notices = notices + suppress_notices
     result.findings.extend(findings)
     result.notices.extend(notices)

@@ -18,6 +18,10 @@ Two spellings are honoured, on a resource and at template level (top-level ``Met
 
 A resource's suppressions are tried before the template's, cogcheck's before cfn-lint's; the first match wins.
 Suppressed findings are not dropped: they are returned beside the active ones so that reports can show them.
+
+A CDK stack also honours CDK's own acknowledgements recorded in the assembly
+(``Validations.of(scope).acknowledge(Acknowledgment(id="cogcheck::COG-E001", reason=...))``, see
+:func:`apply_acknowledgements`), so ``cogcheck scan cdk.out`` agrees with the synth-time plugin (:mod:`cogcheck.cdk`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 from cogcheck.cfn.parse import Template
 from cogcheck.engine.rules import Rule, id_matches
 from cogcheck.findings import Finding, Notice
+from cogcheck.inputs.types import ResourceContext
 
 #: What an ``id`` may look like: a cogcheck rule id or prefix, or a cfn-lint id or prefix of the plugin's ranges.
 _ID_SHAPE = re.compile(r"^(COG(-([ES](\d{1,3})?)?)?|[EWI](9(\d{1,3})?)?)$", re.IGNORECASE)
@@ -39,8 +44,8 @@ _ID_SHAPE = re.compile(r"^(COG(-([ES](\d{1,3})?)?)?|[EWI](9(\d{1,3})?)?)$", re.I
 class Suppression:
     """Why a finding is not reported as active."""
 
-    source: str  # "cogcheck" (Metadata.cogcheck.ignore) | "cfn-lint" (Metadata.cfn-lint.config.ignore_checks)
-    scope: str  # "resource" | "template"
+    source: str  # "cogcheck" (Metadata.cogcheck.ignore) | "cfn-lint" (Metadata.cfn-lint.config.ignore_checks) | "cdk"
+    scope: str  # "resource" | "template" | "construct" (a CDK acknowledgement, at a construct or one of its parents)
     id: str  # the id or prefix as written
     reason: str  # the justification; empty for cfn-lint, which takes none
 
@@ -146,3 +151,23 @@ def apply_suppressions(
             suppressed.append((finding, match))
     return active, suppressed, notices
 
+
+
+def apply_acknowledgements(
+    findings: Sequence[Finding], context: ResourceContext
+) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
+    """Split ``findings`` into (active, acknowledged in CDK): an ``aws:cdk:acknowledged-rules`` entry for
+    ``cogcheck::RULE`` at the resource's construct path or a parent of it, as CDK applies it to the plugin's report.
+    CDK takes any reason, an empty one too, so the scan does as well (the synth and the scan must agree)."""
+    active: list[Finding] = []
+    acknowledged: list[tuple[Finding, Suppression]] = []
+    for finding in findings:
+        found = context.acknowledgement(finding.resource, finding.rule_id)
+        if found is None:
+            active.append(finding)
+            continue
+        reason, where = found
+        text = " ".join(reason.split()) or "no reason given"
+        why = f"{text} (acknowledged at {where})" if where else text
+        acknowledged.append((finding, Suppression("cdk", "construct", f"cogcheck::{finding.rule_id}", why)))
+    return active, acknowledged

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -91,21 +91,37 @@ def _load_json(path: Path, display: str, what: str, max_size: int = MAX_FILE_SIZ
 
 
 def read_assembly(
-    directory: Path, display: str, seen: set[Path], source_root: Path | None = None, max_size: int = MAX_FILE_SIZE
+    directory: Path,
+    display: str,
+    seen: set[Path],
+    source_root: Path | None = None,
+    max_size: int = MAX_FILE_SIZE,
+    stacks: Collection[Path] | None = None,
 ) -> Iterator[Item]:
-    """Every template of the assembly in ``directory`` (``display`` is how the user named it)."""
+    """Every template of the assembly in ``directory`` (``display`` is how the user named it).
+
+    ``stacks``: only the stack artifacts whose template is one of these (resolved) paths, with their nested stacks,
+    e.g. the stacks CDK hands a validation plugin.
+    """
     root = source_root
     if root is None:
         absolute = directory.absolute()
         root = find_git_root(absolute) or absolute.parent
-    yield from _Reader(FrameFilter(root), seen, max_size).manifest(directory, display, 0)
+    yield from _Reader(FrameFilter(root), seen, max_size, stacks).manifest(directory, display, 0)
 
 
 class _Reader:
-    def __init__(self, frames: FrameFilter, seen: set[Path], max_size: int = MAX_FILE_SIZE) -> None:
+    def __init__(
+        self,
+        frames: FrameFilter,
+        seen: set[Path],
+        max_size: int = MAX_FILE_SIZE,
+        stacks: Collection[Path] | None = None,
+    ) -> None:
         self.frames = frames
         self.seen = seen
         self.max_size = max_size
+        self.stacks = None if stacks is None else set(stacks)
         self.directories: set[Path] = set()
 
     def manifest(self, directory: Path, display: str, depth: int) -> Iterator[Item]:
@@ -179,6 +195,8 @@ class _Reader:
                 else "has no templateFile"
             )
             yield InputError(manifest_display, None, f"stack {artifact_id}: {why}")
+            return
+        if self.stacks is not None and template.resolve() not in self.stacks:
             return
         template_display = _join(display, str(name))
         stack_display = str(artifact.get("displayName") or artifact_id)

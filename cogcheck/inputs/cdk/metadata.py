@@ -26,6 +26,12 @@ LOGICAL_ID = "aws:cdk:logicalId"
 CREATION_STACK = "aws:cdk:creationStack"
 PROPERTY_ASSIGNMENT = "aws:cdk:propertyAssignment"
 TEMPLATE_FILE = "aws:cdk:templateFile"
+#: ``Validations.of(scope).acknowledge(Acknowledgment(id="cogcheck::COG-E001", reason=...))`` records
+#: ``{"cogcheck::COG-E001": reason}`` under this type at the scope's path (aws-cdk-lib 2.27x). Only scopes inside a
+#: stack reach the assembly: an acknowledgement on the App or a Stage is in no stack's metadata.
+ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
+#: The CDK validation plugin's name (:mod:`cogcheck.cdk`), which CDK makes the namespace of acknowledgement ids.
+ACK_NAMESPACE = "cogcheck"
 
 #: ``Parent/Id.NestedStack/Id.NestedStackResource``: the resource of nested stack ``Parent/Id`` in its parent.
 NESTED_RESOURCE = re.compile(r"^(?P<stack>.*/(?P<id>[^/]+))\.NestedStack/(?P=id)\.NestedStackResource$")
@@ -164,6 +170,21 @@ class StackMetadata:
                 return str(entry["data"])
         return None
 
+    def acknowledgement(self, path: str, rule_id: str) -> tuple[str, str] | None:
+        """(reason, where) of the acknowledgement of ``cogcheck::RULE`` closest to construct ``path``, as CDK finds it:
+        the path itself, then each parent up to the stack (the id must match exactly; CDK's normalisation of spaces
+        to ``-`` is moot for rule ids)."""
+        wanted = f"{ACK_NAMESPACE}::{rule_id}"
+        scope = path.rstrip("/")
+        while scope:
+            for entry in self.entries.get(scope, []):
+                data = entry.get("data")
+                if entry.get("type") == ACKNOWLEDGED_RULES and isinstance(data, dict) and wanted in data:
+                    reason = data[wanted]
+                    return (reason if isinstance(reason, str) else ""), scope.strip("/")
+            scope = scope[: scope.rfind("/")] if "/" in scope else ""
+        return None
+
     def source(self, path: str, property_path: str) -> Source | None:
         entries = self.entries.get(path, [])
         top = re.split(r"[.\[]", property_path, maxsplit=1)[0] if property_path else ""
@@ -219,6 +240,11 @@ class StackContext:
         if path is None:
             return None, None
         return display_path(path), self.metadata.source(path, property_path)
+
+    def acknowledgement(self, logical_id: str, rule_id: str) -> tuple[str, str] | None:
+        """(reason, construct path where it was given) when ``cogcheck::RULE`` is acknowledged for the resource."""
+        path = self.construct_path(logical_id)
+        return self.metadata.acknowledgement(path, rule_id) if path else None
 
     def details(self, logical_id: str) -> dict[str, Any]:
         path = self.construct_path(logical_id)

@@ -1,0 +1,217 @@
+"""The CDK plugin's work without CDK (cogcheck.cdk.validation) on committed assemblies, and CDK acknowledgements
+honoured by `cogcheck scan cdk.out`. The real synth is in test_cdk_plugin.py."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cogcheck.cdk.validation import INPUT_ERROR, Settings, plain, validate
+from cogcheck.config.options import OptionError
+from cogcheck.scan.pipeline import ScanOptions, scan
+from tests.helpers import BAD_CLIENT as BAD
+from tests.helpers import FIXTURES
+
+ASSEMBLY = FIXTURES / "cdk" / "assemblies" / "clilike"
+AUTH = ASSEMBLY / "Auth.template.json"
+PROD = ASSEMBLY / "assembly-Prod" / "ProdApi2466CF1F.template.json"
+NESTED = "ProdApiNested18379C46.nested.template.json"
+
+
+@pytest.fixture
+def assembly(tmp_path: Path) -> Path:
+    """A copy of the committed assembly, somewhere with no configuration file above it."""
+    copy = tmp_path / "app" / "cdk.out"
+    shutil.copytree(ASSEMBLY, copy)
+    return copy
+
+
+def stacks(root: Path) -> list[str]:
+    """The template paths CDK hands a plugin registered on the App: top-level stacks, stages included, absolute."""
+    return [str(root / "Auth.template.json"), str(root / "assembly-Prod" / "ProdApi2466CF1F.template.json")]
+
+
+def identities(violations: list) -> set[tuple[str, str, str]]:  # type: ignore[type-arg]
+    return {(v.rule_name, Path(r.template_path).name, r.logical_id) for v in violations for r in v.resources}
+
+
+def test_same_findings_as_scanning_the_assembly_nested_stacks_included(
+    assembly: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(assembly.parent)
+    outcome = validate(stacks(assembly), Settings())
+    offline = scan(["cdk.out"], ScanOptions())
+    assert not outcome.result.errors and outcome.result.clients == offline.clients == 9
+    assert identities(outcome.violations) == {(f.rule_id, Path(f.file).name, f.resource) for f in offline.findings}
+    assert any(Path(r.template_path).name == NESTED for v in outcome.violations for r in v.resources)
+    # Files are named as `cogcheck scan cdk.out` names them, so fingerprints and per-path ignores agree.
+    assert {f.fingerprint for f in outcome.result.findings} == {f.fingerprint for f in offline.findings}
+    assert all(Path(r.template_path).is_absolute() for v in outcome.violations for r in v.resources)
+
+
+def test_one_violation_per_rule_and_severity_with_cdk_levels(assembly: Path) -> None:
+    outcome = validate(stacks(assembly), Settings())
+    keys = [(v.rule_name, v.severity) for v in outcome.violations]
+    assert len(keys) == len(set(keys))
+    assert {v.severity for v in outcome.violations} == {"error", "warning", "info"}  # note → info
+    e003 = next(v for v in outcome.violations if v.rule_name == "COG-E003")
+    assert e003.severity == "error" and e003.description.startswith("COG-E003: ")
+    assert e003.fix and "RefreshTokenValidity" in e003.fix  # the rule's use_instead
+    (batch,) = [r for r in e003.resources if r.logical_id == "Batch"]
+    assert batch.locations == ("Properties.RefreshTokenValidity",)
+    assert any("9000 days" in message for message in e003.metadata.values())
+    assert e003.metadata["docs"].endswith("#cog-e003")
+    assert not outcome.success
+    # A resource faulted at several properties by one rule is listed once, with each location.
+    for violation in outcome.violations:
+        ids = [(r.template_path, r.logical_id) for r in violation.resources]
+        assert len(ids) == len(set(ids))
+
+
+def test_rule_with_per_case_severity_keeps_it(assembly: Path) -> None:
+    """COG-E027 warns when the provider may exist first: that case stays a warning, as in every channel."""
+    outcome = validate(stacks(assembly), Settings(select=("COG-E027",)))
+    assert [(v.rule_name, v.severity) for v in outcome.violations] == [("COG-E027", "warning")]
+    assert outcome.success
+
+
+def test_warnings_and_notes_do_not_fail_and_options_apply(assembly: Path) -> None:
+    only_security = validate(stacks(assembly), Settings(select=("COG-S",)))
+    assert only_security.violations and only_security.success
+    levels = ("COG-E001=warning", "COG-E002=warning", "COG-E003=note", "COG-E004=warning", "COG-E023=warning")
+    downgraded = validate(stacks(assembly), Settings(select=("COG-E",), severity=levels))
+    assert {v.rule_name: v.severity for v in downgraded.violations}["COG-E003"] == "info"
+    assert downgraded.success
+    ignored = validate(stacks(assembly), Settings(ignore=("COG-E003",)))
+    assert "COG-E003" not in {v.rule_name for v in ignored.violations}
+
+
+def test_stage_plugin_sees_only_its_stacks(assembly: Path) -> None:
+    """A plugin added to a Stage gets that stage's templates only; their nested stacks come along."""
+    outcome = validate([str(assembly / "assembly-Prod" / "ProdApi2466CF1F.template.json")], Settings())
+    files = {Path(r.template_path).name for v in outcome.violations for r in v.resources}
+    assert files == {"ProdApi2466CF1F.template.json", NESTED}
+
+
+def test_configuration_found_from_cdk_out_upwards(assembly: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    (assembly.parent / ".cogcheck.yaml").write_text("select: [COG-E]\nignore: [COG-E001]\n", encoding="utf-8")
+    names = {v.rule_name for v in validate(stacks(assembly), Settings()).violations}
+    assert names and all(n.startswith("COG-E") for n in names) and "COG-E001" not in names
+    (assembly.parent / ".cogcheck.yaml").write_text("select: [COG-X]\n", encoding="utf-8")
+    with pytest.raises(OptionError, match="COG-X"):
+        validate(stacks(assembly), Settings())
+
+
+def test_configuration_from_the_working_directory_when_cdk_out_is_elsewhere(
+    assembly: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`python app.py` without CDK_OUTDIR synthesizes into a temporary directory: the app's directory counts."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.cogcheck]\nselect = ["COG-E003"]\n', encoding="utf-8")
+    monkeypatch.chdir(project)
+    outcome = validate(stacks(assembly), Settings())
+    assert {v.rule_name for v in outcome.violations} == {"COG-E003"}
+    assert all(Path(r.template_path).is_absolute() for v in outcome.violations for r in v.resources)
+
+
+def test_unreadable_template_is_a_fatal_violation_and_the_rest_is_checked(assembly: Path) -> None:
+    nested = assembly / "assembly-Prod" / NESTED
+    nested.write_text('{"Resources": {"C": {"Type": "AWS::Cognito::UserPoolClient", ', encoding="utf-8")
+    outcome = validate(stacks(assembly), Settings())
+    errors = [v for v in outcome.violations if v.rule_name == INPUT_ERROR]
+    assert len(errors) == 1 and errors[0].severity == "fatal" and NESTED in errors[0].description
+    assert Path(errors[0].resources[0].template_path).name == NESTED
+    assert {"COG-E001", "COG-E023"} <= {v.rule_name for v in outcome.violations}
+    assert not outcome.success
+
+
+def test_template_outside_an_assembly_is_scanned_as_a_loose_template(tmp_path: Path) -> None:
+    template = tmp_path / "loose.yaml"
+    template.write_text(BAD, encoding="utf-8")
+    outcome = validate([str(template)], Settings(select=("COG-E001",)))
+    assert [(v.rule_name, Path(v.resources[0].template_path)) for v in outcome.violations] == [("COG-E001", template)]
+
+
+def test_template_metadata_suppression_applies_and_is_counted(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    suppressed = BAD.replace(
+        "    Type: AWS::Cognito::UserPoolClient\n",
+        "    Type: AWS::Cognito::UserPoolClient\n"
+        "    Metadata: {cogcheck: {ignore: [{id: COG-E001, reason: replaced in the next release}]}}\n",
+    )
+    template.write_text(suppressed, encoding="utf-8")
+    outcome = validate([str(template)], Settings(select=("COG-E001",)))
+    assert outcome.violations == [] and outcome.metadata["suppressed in template Metadata"] == "1"
+
+
+def test_input_text_is_neutralised_for_the_terminal() -> None:
+    assert plain("a\x1b[31mb\x07c\u202ed\n") == "a\ufffd[31mb\ufffdc\ufffdd\ufffd"
+    assert plain("Prod/Api/Pool/App https://example.com") == "Prod/Api/Pool/App https://example.com"
+
+
+def _acknowledge(assembly: Path, construct: str, rule_id: str, reason: str) -> None:
+    metadata_file = assembly / "Auth.metadata.json"
+    entries = json.loads(metadata_file.read_text(encoding="utf-8"))
+    entries.setdefault(construct, []).append(
+        {"type": "aws:cdk:acknowledged-rules", "data": {f"cogcheck::{rule_id}": reason}, "trace": ["at <anonymous>"]}
+    )
+    metadata_file.write_text(json.dumps(entries), encoding="utf-8")
+
+
+def test_scan_honours_cdk_acknowledgements_recorded_in_the_assembly(assembly: Path) -> None:
+    before = scan([str(assembly)], ScanOptions())
+    mobile = [f for f in before.findings if f.rule_id == "COG-E001" and f.construct_path == "Auth/Users/Mobile"]
+    assert mobile
+    _acknowledge(assembly, "/Auth/Users", "COG-E001", "legacy client, removed in Q3")  # a parent of the client
+    _acknowledge(assembly, "/Auth/Users/Web", "COG-S099", "an id no rule has")
+    after = scan([str(assembly)], ScanOptions())
+    assert not [f for f in after.findings if f.rule_id == "COG-E001" and f.construct_path == "Auth/Users/Mobile"]
+    (why,) = {why for finding, why in after.suppressed if finding.construct_path == "Auth/Users/Mobile"}
+    assert (why.source, why.id) == ("cdk", "cogcheck::COG-E001")
+    assert why.reason == "legacy client, removed in Q3 (acknowledged at Auth/Users)"
+    assert len(after.findings) == len(before.findings) - len(mobile)
+    # The plugin leaves acknowledgements to CDK, which records them in its report with their reasons.
+    plugin = validate(stacks(assembly), Settings(select=("COG-E001",)))
+    assert ("COG-E001", "Auth.template.json", mobile[0].resource) in identities(plugin.violations)
+
+
+def test_acknowledgement_needs_the_plugin_namespace_and_the_exact_id(assembly: Path) -> None:
+    for construct, ack in (("/Auth", "COG-E001"), ("/Auth", "Cogcheck::COG-E001"), ("/Auth", "cogcheck::COG-E")):
+        entries = json.loads((assembly / "Auth.metadata.json").read_text(encoding="utf-8"))
+        entries.setdefault(construct, []).append({"type": "aws:cdk:acknowledged-rules", "data": {ack: "why"}})
+        (assembly / "Auth.metadata.json").write_text(json.dumps(entries), encoding="utf-8")
+    result = scan([str(assembly)], ScanOptions())
+    assert any(f.rule_id == "COG-E001" and f.stack == "Auth" for f in result.findings)
+    assert not result.suppressed
+
+
+def test_text_summary_counts_acknowledgements_apart(assembly: Path) -> None:
+    _acknowledge(assembly, "/Auth", "COG-E001", "whole stack")
+    done = subprocess.run(
+        [sys.executable, "-m", "cogcheck", "scan", str(assembly), "--select", "COG-E001"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "acknowledged in CDK" in done.stdout.splitlines()[-1]
+
+
+def test_cogcheck_and_its_scan_never_import_cdk(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(BAD, encoding="utf-8")
+    code = (
+        "import sys; import cogcheck; from cogcheck.cli import main\n"
+        "sys.argv = ['cogcheck', 'scan', sys.argv[1]]\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n"
+        "    print(exit.code, sorted(m for m in ('aws_cdk', 'jsii', 'constructs') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "1 []"
