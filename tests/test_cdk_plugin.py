@@ -97,7 +97,7 @@ EXPECTED = {
 
 
 def test_deploy_errors_fail_the_synth_with_the_report(bad: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    done, out = bad
+    done, _ = bad
     assert done.returncode == 1, done.stderr[-3000:]
     assert "Validation failed" in done.stderr
     text = done.stderr
@@ -116,7 +116,9 @@ def test_json_report_in_cdk_out(bad: tuple[subprocess.CompletedProcess[str], Pat
     by_rule = {v["ruleName"]: v for v in report["violations"]}
     nested = by_rule["COG-E003"]["violatingConstructs"][0]["cloudFormationResource"]
     assert nested == {
-        "templatePath": f"assembly-Prod/{NESTED}", "logicalId": "Batch", "propertyPaths": ["Properties.RefreshTokenValidity"]
+        "templatePath": f"assembly-Prod/{NESTED}",
+        "logicalId": "Batch",
+        "propertyPaths": ["Properties.RefreshTokenValidity"],
     }
     assert "9000 days" in by_rule["COG-E003"]["ruleMetadata"]["Prod/Api/Clients/Batch RefreshTokenValidity"]
     assert report["metadata"]["templates"] == "3" and report["metadata"]["clients"] == "3"
