@@ -65,6 +65,7 @@ def _cdk_available() -> bool:
     return importlib.util.find_spec("aws_cdk") is not None and shutil.which("node") is not None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _cdk_available(), reason="aws-cdk-lib (pip install aws-cdk-lib constructs) and node needed")
 def test_synthesize_the_app_live_and_scan_it(tmp_path: Path) -> None:
     """The app synthesized now gives the findings of the committed fixture: same rules, constructs, source lines."""

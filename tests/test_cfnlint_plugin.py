@@ -224,6 +224,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     return Batch(fixtures, copies, {fmt: _finish(process) for fmt, process in processes.items()})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(PARSERS))
 def test_cfn_lint_reports_what_cogcheck_scan_reports(batch: Batch, fmt: str) -> None:
     skipped = refused(fmt, batch.outputs[fmt])
@@ -235,6 +236,7 @@ def test_cfn_lint_reports_what_cogcheck_scan_reports(batch: Batch, fmt: str) -> 
     assert got == want
 
 
+@pytest.mark.slow
 def test_sarif_describes_each_rule(batch: Batch) -> None:
     (run,) = json.loads(batch.outputs["sarif"])["runs"]
     described = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
@@ -274,6 +276,7 @@ def _deploy_errors(out: str) -> list[tuple[str, str, int]]:
     return sorted((Path(s.file).name, s.rule, s.line) for s in parse_parseable(out) if s.rule in ("E9101", "E9107"))
 
 
+@pytest.mark.slow
 def test_ways_of_enabling_it_and_cfn_lint_suppressions(tmp_path: Path) -> None:
     home, plain, with_rc, rules_dir = (tmp_path / name for name in ("home", "plain", "with-rc", "rules-dir"))
     for directory in (home, plain, with_rc, rules_dir):
@@ -349,6 +352,7 @@ def _lint_file(path: Path, **config: Any) -> list[Any]:
     return lint_file(path, ManualArgs(append_rules=[PLUGIN], include_checks=["I"], **config))  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_engine_runs_once_per_template_and_each_scenario_is_reported_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -171,9 +171,8 @@ def _git(*args: str, cwd: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is missing")
-@pytest.mark.skipif(
-    os.environ.get("COGCHECK_SKIP_NETWORK_TESTS") == "1", reason="installs the hook's dependencies from PyPI"
-)
+@pytest.mark.slow
+@pytest.mark.network  # installs the hook's dependencies from the registry
 def test_pre_commit_try_repo_fails_on_a_bad_template_and_passes_on_a_good_one(tmp_path: Path) -> None:
     pytest.importorskip("pre_commit")
     # A committed copy of this checkout (try-repo clones it: uncommitted new files would be missed).

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -86,6 +87,7 @@ def _key(finding: Finding) -> tuple[str, str]:
     return (finding.rule_id, finding.property)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_intrinsics_never_add_findings(case: tuple[dict[str, Any], dict[str, Any], dict[str, tuple[str, Any]]]) -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +141,40 @@ def test_index_nodes_of_older_jsonpath_ng_are_understood() -> None:
     new_index.__dict__.clear()
     new_index.indices = (2,)
     assert expression_parts(jp.Child(jp.Fields("L"), new_index)) == ("L", 2)
+
+
+_LOWEST_CHECK = """
+import sys
+import jsonpath_ng
+from jsonpath_ng import ext
+from cogcheck.engine.paths import compile_path, jsonpath_ng_steps, simple_steps
+assert jsonpath_ng.__file__.startswith(sys.argv[1]), jsonpath_ng.__file__
+for path in sys.argv[2:]:
+    steps = simple_steps(path)
+    assert steps is None or steps == jsonpath_ng_steps(ext.parse(path)), path
+root = {"a.b": [{"v": 1, "n": "x"}, {"v": 2, "n": "y"}]}
+found = compile_path("$['a.b'][?(@.v == 2)].n").select(root).matches
+assert [(m.value, m.path) for m in found] == [("y", ("a.b", 1, "n"))], found
+print("ok", jsonpath_ng.__version__ if hasattr(jsonpath_ng, "__version__") else "")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_the_lowest_jsonpath_ng_the_dependency_range_allows(tmp_path: Path) -> None:
+    """Install the lower bound of ``jsonpath-ng>=`` from pyproject.toml and run the path code against it."""
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    (lowest,) = (m.group(1) for d in dependencies if (m := re.fullmatch(r"jsonpath-ng>=([\d.]+).*", d)))
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--target", str(target), f"jsonpath-ng=={lowest}"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert install.returncode == 0, install.stderr[-500:]
+    paths = ["$.A[0].B[*]", "$.A.*", "$.effective.oauth_flows[*]", "$.T.X[2]"]
+    done = subprocess.run(
+        [sys.executable, "-c", _LOWEST_CHECK, str(target), *paths],
+        env={"PYTHONPATH": f"{target}{os.pathsep}{ROOT}", "PATH": os.environ.get("PATH", "")},
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
