@@ -205,10 +205,10 @@ def test_text_summary_counts_acknowledgements_apart(assembly: Path) -> None:
     assert "acknowledged in CDK" in done.stdout.splitlines()[-1]
 
 
-def test_cogcheck_and_its_scan_never_import_cdk(tmp_path: Path) -> None:
+def test_cogcheck_its_scan_and_the_plugins_work_never_import_cdk(tmp_path: Path) -> None:
     (tmp_path / "t.yaml").write_text(BAD, encoding="utf-8")
     code = (
-        "import sys; import cogcheck; from cogcheck.cli import main\n"
+        "import sys; import cogcheck, cogcheck.cdk, cogcheck.cdk.validation; from cogcheck.cli import main\n"
         "sys.argv = ['cogcheck', 'scan', sys.argv[1]]\n"
         "try:\n    main()\nexcept SystemExit as exit:\n"
         "    print(exit.code, sorted(m for m in ('aws_cdk', 'jsii', 'constructs') if m in sys.modules))\n"
