@@ -128,7 +128,7 @@ def test_other_artifact_types_are_ignored_and_files_outside_the_manifest_too(tmp
 def test_construct_paths_stack_names_and_full_paths_in_json() -> None:
     result = run(ASSEMBLIES / "clilike")
     web = only(result, "COG-S019", "Auth/Users/Web")
-    assert web.extra == {"construct_path_full": "Auth/Users/Web/Resource"}
+    assert web.extra == {"construct_path_full": "Auth/Users/Web/Resource", "client_role": "public"}
     legacy = only(result, "COG-E002", "Auth/Legacy")
     assert legacy.stack == "Auth" and legacy.resource == "Legacy"
     assert legacy.as_json()["construct_path_full"] == "Auth/Legacy"

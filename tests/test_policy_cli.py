@@ -163,8 +163,14 @@ def test_s006_note_above_30_days_warning_above_365(tmp_path: Path) -> None:
     assert refresh(366) == ["warning"]
 
 
-def test_s015_warning_depends_on_the_pools_triggers(tmp_path: Path) -> None:
-    assert severities(tmp_path, SECRET, "COG-S015") == ["warning"]
+def test_s015_warning_only_on_machine_clients(tmp_path: Path) -> None:
+    """A user-facing client gets a note (whatever the pool's triggers); a machine client a warning."""
+    assert severities(tmp_path, SECRET, "COG-S015") == ["note"]
+    machine = SECRET + (
+        "      AllowedOAuthFlowsUserPoolClient: true\n      AllowedOAuthFlows: [client_credentials]\n"
+        "      AllowedOAuthScopes: [api/read]\n"
+    )
+    assert severities(tmp_path, machine, "COG-S015") == ["warning"]
     triggers = SECRET.replace(
         "  Pool: {Type: AWS::Cognito::UserPool}",
         "  Pool: {Type: AWS::Cognito::UserPool, Properties: {LambdaConfig: {CreateAuthChallenge: arn:x}}}",

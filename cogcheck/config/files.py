@@ -16,6 +16,8 @@ Keys (kebab-case; snake_case accepted)::
     refresh-token-note-days = 30            # COG-S006: note above this refresh-token lifetime
     refresh-token-warning-days = 365        # COG-S006: warning above this
     token-note-minutes = 60                 # COG-S007: note above this access/ID-token lifetime
+    known-values = {explicit-auth-flows = ["ALLOW_NEW_FLOW"]}   # values AWS added after cogcheck's data
+                                            # (sets: see cogcheck.model.known.ENUMERATIONS)
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
 
 _LIST_KEYS = {"select", "ignore", "exclude"}
-_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores"} | set(POLICY_KEYS)
+_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "known-values"} | set(POLICY_KEYS)
 
 
 @dataclass
@@ -142,7 +144,28 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
         elif name == "fail-on":
             if value not in ("error", "warning", "note", "never"):
                 raise OptionError(f"{where}: fail-on must be error, warning, note or never")
+        elif name == "known-values":
+            value = _known_values(value, where)
         elif name in POLICY_KEYS:
             value = policy_value(POLICY_KEYS[name], value, f"{where}: {key}")
         values[name] = value
     return values
+
+
+def _known_values(value: Any, where: str) -> dict[str, list[str]]:
+    """``known-values``: enumeration name → values to accept besides cogcheck's own (AWS added them later)."""
+    from cogcheck.model.known import ENUMERATIONS
+
+    if not isinstance(value, dict):
+        raise OptionError(f"{where}: known-values must map {', '.join(ENUMERATIONS)} to lists of values")
+    result: dict[str, list[str]] = {}
+    for key, values in value.items():
+        name = str(key).replace("_", "-")
+        if name not in ENUMERATIONS:
+            raise OptionError(f"{where}: known-values has unknown set {key!r} (known: {', '.join(ENUMERATIONS)})")
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise OptionError(f"{where}: known-values.{key} must be a list of non-empty strings")
+        result[name] = list(values)
+    return result

@@ -34,6 +34,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
     "refresh-token-note-days": PolicyKey("refresh_token_note_seconds", 86400, minimum=1),
     "refresh-token-warning-days": PolicyKey("refresh_token_warning_seconds", 86400, minimum=1),
     "token-note-minutes": PolicyKey("token_note_seconds", 60, minimum=1),
+    "known-values": PolicyKey("known_values"),
 }
 
 

@@ -139,7 +139,8 @@ def _any(results: list[Verdict], unknown: bool = False) -> Verdict:
 
 @cache
 def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    """Patterns are the service's: ``\\w``, ``\\s``, ``\\d`` are ASCII, as in Cognito's (Java) regex dialect."""
+    return re.compile(pattern, re.ASCII)
 
 
 # Each operator is a compiler: its arguments, as written in the rule → a function of the context that answers.

@@ -271,7 +271,8 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     import yaml
 
     import cogcheck.engine.predicates.policy
-    import cogcheck.engine.predicates.resources  # noqa: F401  (registers the COG-E predicates)
+    import cogcheck.engine.predicates.resources
+    import cogcheck.engine.predicates.values  # noqa: F401  (registers the COG-E predicates)
     from cogcheck.engine.predicates.base import PREDICATES
 
     directory = directory or rules_dir()

@@ -6,6 +6,7 @@ apply to *absent* properties, never to unknown ones.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +144,79 @@ def _oauth_settings(props: dict[str, Any]) -> Any:
     return known
 
 
+#: ExplicitAuthFlows through which no user signs in to this client (refreshing, M2M tokens, token exchange).
+NON_SIGN_IN_FLOWS = frozenset(
+    {"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CLIENT_TOKEN_AUTH", "ALLOW_TOKEN_EXCHANGE_DELEGATION",
+     "ALLOW_TOKEN_EXCHANGE_IMPERSONATION"}
+)
+USER_OAUTH_FLOWS = ("code", "implicit")
+
+#: The roles a client can have (docs/rules.md "Client roles"); rules about users signing in apply to USER_ROLES.
+ROLES = ("machine", "server", "public", "native", "none")
+USER_ROLES = ("server", "public", "native")
+
+
+def _has_secret(props: dict[str, Any]) -> Any:
+    """A client secret: generated (``GenerateSecret``) or given (``ClientSecret``, which the API accepts)."""
+    generate = _flag(props, "GenerateSecret", False)
+    if generate is True:
+        return True
+    given = props.get("ClientSecret")
+    if given is not None and not isinstance(given, Unknown):
+        return True
+    if isinstance(given, Unknown):
+        return given
+    return generate
+
+
+def client_role(effective: Mapping[str, Any], explicit_flows_set: bool) -> Any:
+    """What kind of client this is, from its settings (an :class:`Unknown` when a setting it needs is unknown).
+
+    * ``machine``: machine-to-machine — ``client_credentials`` is its only OAuth flow and it chose no flow a user
+      signs in with (``ExplicitAuthFlows`` absent, or only refresh/client-token/token-exchange flows), or
+      ``ALLOW_CLIENT_TOKEN_AUTH`` is its only flow and it has no code/implicit grant.
+    * ``server``: users sign in (a code/implicit grant or a sign-in flow such as SRP) and it has a secret:
+      a confidential server-side app.
+    * ``native``: users sign in, no secret, and a callback URL with a custom scheme (``myapp://``): a mobile or
+      desktop app.
+    * ``public``: users sign in, no secret: a browser app (SPA) or a mobile app using the SDK.
+    * ``none``: no flow signs a user in and it is not a client-credentials client (e.g. only
+      ``ALLOW_REFRESH_TOKEN_AUTH`` and OAuth off).
+    """
+    oauth_on, oauth_flows = effective["oauth_enabled"], effective["oauth_flows"]
+    flows = effective["explicit_auth_flows"]
+    for value in (oauth_on, oauth_flows, flows):
+        if isinstance(value, Unknown):
+            return value
+    oauth_flows = [f for f in oauth_flows if f is not None] if oauth_on is True else []
+    if any(isinstance(f, Unknown) for f in [*oauth_flows, *flows]):
+        return Unknown("an OAuth or auth flow is unknown")
+    user_oauth = any(f in USER_OAUTH_FLOWS for f in oauth_flows)
+    sign_in_flows = [f for f in flows if f not in NON_SIGN_IN_FLOWS]
+    machine_oauth = "client_credentials" in oauth_flows and not user_oauth
+    if machine_oauth and (not explicit_flows_set or not sign_in_flows):
+        return "machine"
+    if flows == ["ALLOW_CLIENT_TOKEN_AUTH"] and not user_oauth:
+        return "machine"
+    if not user_oauth and not sign_in_flows:
+        return "none"
+    secret = effective["has_secret"]
+    if isinstance(secret, Unknown):
+        return secret
+    if secret:
+        return "server"
+    callbacks = effective["callback_urls"]
+    if isinstance(callbacks, Unknown):
+        return callbacks if user_oauth else "public"
+    schemes = {url.split(":", 1)[0].lower() for url in callbacks if isinstance(url, str) and ":" in url}
+    return "native" if user_oauth and schemes - {"http", "https"} else "public"
+
+
+def role_name(role: Any) -> str:
+    """The role as reported (``client_role`` in JSON): ``unknown`` when a setting it depends on is unknown."""
+    return role if isinstance(role, str) else "unknown"
+
+
 def effective_values(props: dict[str, Any]) -> dict[str, Any]:
     rotation = props.get("RefreshTokenRotation")
     if isinstance(rotation, dict):
@@ -170,6 +244,7 @@ def effective_values(props: dict[str, Any]) -> dict[str, Any]:
         "refresh_token_rotation": feature,
         "supported_identity_providers": _list(props, "SupportedIdentityProviders"),
         "oauth_settings": _oauth_settings(props),
+        "has_secret": _has_secret(props),
     }
 
 
@@ -178,7 +253,7 @@ TOKEN_VALIDITY_KEYS = ("seconds", "value", "text", "derivation", "explicit")
 
 #: every key of ``$.effective`` → the keys under it when it is a mapping (rules are checked against this at load)
 EFFECTIVE_KEYS: dict[str, tuple[str, ...]] = {
-    key: TOKEN_VALIDITY_KEYS if key in TOKENS else () for key in effective_values({})
+    key: TOKEN_VALIDITY_KEYS if key in TOKENS else () for key in [*effective_values({}), "role"]
 }
 
 
@@ -186,6 +261,8 @@ def build_view(
     logical_id: str, props: dict[str, Any], origins: dict[PathT, PathT], policy: Policy | None = None
 ) -> ClientView:
     data = dict(props)
-    data["effective"] = effective_values(props)
+    effective = effective_values(props)
+    effective["role"] = client_role(effective, "ExplicitAuthFlows" in props)
+    data["effective"] = effective
     data["policy"] = (policy or Policy()).for_rules()
     return ClientView(logical_id, data, origins)

@@ -38,6 +38,13 @@ class Policy:
     refresh_token_note_seconds: int = setting(30 * 86400, for_rules=True, doc="COG-S006: a note above this")
     refresh_token_warning_seconds: int = setting(365 * 86400, for_rules=True, doc="COG-S006: a warning above this")
     token_note_seconds: int = setting(3600, for_rules=True, doc="COG-S007: a note above this (access and ID tokens)")
+    known_values: tuple[tuple[str, tuple[str, ...]], ...] = setting(
+        (), doc="values AWS added after cogcheck's data, per enumeration (cogcheck.model.known.ENUMERATIONS)"
+    )
+
+    def known(self, enumeration: str) -> tuple[str, ...]:
+        """The values ``known_values`` adds to one enumeration."""
+        return next((values for name, values in self.known_values if name == enumeration), ())
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Policy:
@@ -79,6 +86,13 @@ def coerce(name: str, kind: Any, value: Any) -> Any:
         return value
     if kind is str and isinstance(value, str):
         return value
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) is tuple and args and typing.get_origin(args[0]) is tuple:  # name → strings
+        if isinstance(value, Mapping):
+            value = list(value.items())
+        if isinstance(value, list | tuple) and all(isinstance(p, list | tuple) and len(p) == 2 for p in value):
+            return tuple(sorted((str(k), coerce(name, tuple[str, ...], v)) for k, v in value))
+        raise ValueError(f"policy setting {name!r} must map names to lists of strings, not {value!r}")
     if typing.get_origin(kind) is tuple:
         items = [value] if isinstance(value, str) else value
         if isinstance(items, list | tuple) and all(isinstance(item, str) for item in items):

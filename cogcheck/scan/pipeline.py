@@ -281,7 +281,7 @@ def check_template(
     from cogcheck.cfn.scenarios import plan_scenarios
     from cogcheck.engine.evaluate import evaluate_rules
     from cogcheck.engine.predicates.base import World
-    from cogcheck.model.client import build_view
+    from cogcheck.model.client import build_view, role_name
 
     resolve = options.resolve
     if item is not None and item.parameters:
@@ -298,6 +298,7 @@ def check_template(
             notices.append(Notice(template.file, logical_id, plan.note))
         hits: dict[tuple[str, str, str, tuple[Any, ...]], list[Scenario]] = {}
         first: dict[tuple[str, str, str, tuple[Any, ...]], tuple[Hit, dict[Any, Any]]] = {}
+        roles: dict[tuple[str, str, str, tuple[Any, ...]], set[str]] = {}  # the client's role in each scenario
         evaluated: list[Scenario] = []
         for scenario, resolver in plan.scenarios:
             origins: dict[Any, Any] = {}
@@ -314,17 +315,19 @@ def check_template(
                 key = (hit.rule.id, hit.severity, hit.message, hit.property)
                 hits.setdefault(key, []).append(scenario)
                 first.setdefault(key, (hit, origins))
+                roles.setdefault(key, set()).add(role_name(view.data["effective"]["role"]))
         per_rule: dict[str, int] = {}
-        dropped: dict[str, tuple[Hit, dict[Any, Any]]] = {}
+        dropped: dict[str, tuple[Hit, dict[Any, Any], str]] = {}
         for key, scenarios in hits.items():
             hit, origins = first[key]
+            role = "/".join(sorted(roles[key]))  # one role, or e.g. "public/server" when scenarios disagree
             for described in reduce_scenarios(scenarios, evaluated):
                 per_rule[hit.rule.id] = per_rule.get(hit.rule.id, 0) + 1
                 if per_rule[hit.rule.id] <= MAX_FINDINGS_PER_RULE:
-                    findings.append(_finding(template, logical_id, hit, origins, described, item))
+                    findings.append(_finding(template, logical_id, hit, origins, described, item, role))
                 else:
-                    dropped.setdefault(hit.rule.id, (hit, origins))
-        for rule_id, (hit, origins) in sorted(dropped.items()):
+                    dropped.setdefault(hit.rule.id, (hit, origins, role))
+        for rule_id, (hit, origins, role) in sorted(dropped.items()):
             more = per_rule[rule_id] - MAX_FINDINGS_PER_RULE
             summary = replace(
                 hit,
@@ -332,7 +335,7 @@ def check_template(
                 message=f"{more} more {rule_id} finding{'s' if more != 1 else ''} on this client not listed "
                 f"(at most {MAX_FINDINGS_PER_RULE} per rule and client)",
             )
-            findings.append(_finding(template, logical_id, summary, origins, None, item))
+            findings.append(_finding(template, logical_id, summary, origins, None, item, role))
     return findings, notices, clients
 
 
@@ -343,6 +346,7 @@ def _finding(
     origins: dict[Any, Any],
     scenario: Scenario | None,
     item: TemplateInput | None,
+    role: str | None = None,
 ) -> Finding:
     path = hit.property
     while path and path not in origins:
@@ -357,6 +361,8 @@ def _finding(
     if context is not None:
         construct_path, source = context.describe(logical_id, format_property(hit.property))
         extra = dict(context.details(logical_id))
+    if role is not None:
+        extra["client_role"] = role  # additive JSON key: machine | server | public | native | none | unknown
     return Finding(
         rule_id=hit.rule.id,
         severity=hit.severity,

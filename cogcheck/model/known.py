@@ -1,0 +1,174 @@
+"""The values cogcheck knows for each enumerated property, and how it tells a mistake from a value AWS added later.
+
+Unknown is not wrong: AWS adds auth flows, OAuth flows and properties every few months, faster than any hard-coded
+list. A value is classified as
+
+* ``known``      — listed here (or added by the user: ``known-values`` in the configuration);
+* ``malformed``  — it cannot be a value of this enumeration at all (not a string, or outside the shape every value
+  of the enumeration has, e.g. upper-case snake case for auth flows): an error;
+* ``near-miss``  — a known value with different case or separators, a known value with or without a prefix the
+  enumeration uses (``USER_SRP_AUTH`` for ``ALLOW_USER_SRP_AUTH``), a known alias (``authorization_code`` for
+  ``code``), or at most one edit away from a known value (a typo): an error that says "did you mean";
+* ``unrecognised`` — well formed and not close to a known value: a *warning* naming :data:`KNOWN_VALUES_DATE`,
+  since AWS may have added it after that date.
+
+The lists come from the Cognito API model (botocore ``cognito-idp`` ``CreateUserPoolClient``) and the CloudFormation
+resource schema (``cogcheck/data/aws-cognito-userpoolclient.json``), plus values AWS documents that neither lists
+yet (``ALLOW_CLIENT_TOKEN_AUTH``, API reference of ``GetClientToken``). ``tests/test_drift.py`` fails when the
+newest model or schema lists a value this module would call an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The day these lists were last compared with the Cognito API model (botocore 1.44.8) and the CloudFormation
+#: resource schema (cfn-lint 1.58.0). Warnings about unrecognised values name it.
+KNOWN_VALUES_DATE = "2026-12-01"
+
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    """One enumerated property: its known values, the shape every value has, and hints for near misses."""
+
+    name: str  # the configuration key under ``known-values``
+    label: str  # what the value is called in messages
+    values: tuple[str, ...]
+    shape: re.Pattern[str]
+    shape_text: str
+    prefixes: tuple[str, ...] = ()  # a known value with or without one of these is a near miss
+    aliases: Mapping[str, str] = field(default_factory=dict)  # common wrong names → the known value meant
+
+    def all_values(self, extra: Iterable[str] = ()) -> tuple[str, ...]:
+        return self.values + tuple(value for value in extra if value not in self.values)
+
+
+ENUMERATIONS: dict[str, Enumeration] = {
+    enum.name: enum
+    for enum in (
+        Enumeration(
+            "explicit-auth-flows",
+            "auth flow",
+            (
+                # the API model's ExplicitAuthFlowsType (botocore 1.44.8)
+                "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
+                "ALLOW_USER_AUTH", "ALLOW_TOKEN_EXCHANGE_DELEGATION", "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
+                # the API reference of GetClientToken (and AWS's CloudFormation example for it)
+                "ALLOW_CLIENT_TOKEN_AUTH",
+            ),
+            re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", re.ASCII),
+            "upper-case words joined by underscores",
+            prefixes=("ALLOW_",),
+        ),
+        Enumeration(
+            "oauth-flows",
+            "OAuth flow",
+            ("code", "implicit", "client_credentials"),
+            re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", re.ASCII),
+            "lower-case words joined by underscores",
+            aliases={"authorization_code": "code", "token": "implicit"},
+        ),
+        Enumeration(
+            "token-validity-units",
+            "token validity unit",
+            ("seconds", "minutes", "hours", "days"),
+            re.compile(r"[a-z]+", re.ASCII),
+            "a lower-case word",
+        ),
+        Enumeration(
+            "prevent-user-existence-errors",
+            "PreventUserExistenceErrors value",
+            ("ENABLED", "LEGACY"),
+            re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", re.ASCII),
+            "upper-case words joined by underscores",
+        ),
+        Enumeration(
+            "refresh-token-rotation",
+            "RefreshTokenRotation.Feature value",
+            ("ENABLED", "DISABLED"),
+            re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", re.ASCII),
+            "upper-case words joined by underscores",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a value relates to an enumeration (see the module docstring)."""
+
+    kind: str  # known | malformed | near-miss | unrecognised
+    reason: str = ""
+    suggestion: str | None = None
+
+
+def _normal(text: str) -> str:
+    return _SEPARATORS.sub("_", text.strip()).upper()
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one insertion, deletion, substitution or swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def near_miss(enum: Enumeration, value: str, known: tuple[str, ...]) -> str | None:
+    """The known value ``value`` is a slip for, if it surely is one."""
+    if value in enum.aliases and enum.aliases[value] in known:
+        return enum.aliases[value]
+    normal = _normal(value)
+    for candidate in known:
+        if _normal(candidate) == normal:
+            return candidate  # case or separators
+    for prefix in enum.prefixes:
+        for candidate in known:
+            if normal == _normal(prefix + candidate) or _normal(prefix) + normal == _normal(candidate):
+                return candidate
+    if len(normal) >= 6:
+        close = [candidate for candidate in known if _one_edit(_normal(candidate), normal)]
+        if len(close) == 1:
+            return close[0]
+    return None
+
+
+def closest(value: str, known: tuple[str, ...]) -> str | None:
+    """The known value most like ``value`` (a hint in a warning, never a verdict)."""
+    matches = difflib.get_close_matches(_normal(value), [_normal(k) for k in known], n=1, cutoff=0.75)
+    if not matches:
+        return None
+    return next(k for k in known if _normal(k) == matches[0])
+
+
+def classify(enum: Enumeration, value: Any, extra: Iterable[str] = ()) -> Verdict:
+    """Classify one value (already resolved: no intrinsics, not Unknown) against ``enum``."""
+    known = enum.all_values(extra)
+    if isinstance(value, bool) or not isinstance(value, str):
+        kind = "a boolean" if isinstance(value, bool) else "a number" if isinstance(value, int | float) else (
+            "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "not a string")
+        return Verdict("malformed", f"it is {kind}, not a string.")
+    if value in known:
+        return Verdict("known")
+    meant = near_miss(enum, value, known)
+    if meant is not None:
+        return Verdict("near-miss", f"did you mean {meant}?", meant)
+    if not enum.shape.fullmatch(value):
+        return Verdict("malformed", f"every {enum.label} is {enum.shape_text}.")
+    hint = closest(value, known)
+    return Verdict("unrecognised", f"the closest known value is {hint}" if hint else "", hint)
+
+
+def known_values_text(enum: Enumeration, extra: Iterable[str] = ()) -> str:
+    return ", ".join(enum.all_values(extra))

@@ -1,0 +1,108 @@
+"""Unknown is not wrong: enumerated values are errors only when they cannot be right (known.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cogcheck.config.files import load_config
+from cogcheck.config.options import OptionError, build_policy
+from cogcheck.model.known import ENUMERATIONS, KNOWN_VALUES_DATE, classify
+from tests.helpers import scan_paths
+
+FLOWS = ENUMERATIONS["explicit-auth-flows"]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "meant"),
+    [
+        ("ALLOW_USER_SRP_AUTH", "known", None),
+        ("ALLOW_CLIENT_TOKEN_AUTH", "known", None),
+        ("ALLOW_TOKEN_EXCHANGE_DELEGATION", "known", None),
+        ("allow_user_srp_auth", "near-miss", "ALLOW_USER_SRP_AUTH"),
+        ("ALLOW-USER-SRP-AUTH", "near-miss", "ALLOW_USER_SRP_AUTH"),
+        ("USER_SRP_AUTH", "near-miss", "ALLOW_USER_SRP_AUTH"),
+        ("ALLOW_REFRESH_TOKEN_AUHT", "near-miss", "ALLOW_REFRESH_TOKEN_AUTH"),
+        ("ALLOW_USER_PASWORD_AUTH", "near-miss", "ALLOW_USER_PASSWORD_AUTH"),
+        ("Allow user SRP", "malformed", None),
+        (True, "malformed", None),
+        (3, "malformed", None),
+        ("ALLOW_PASSKEY_AUTH", "unrecognised", None),
+        ("ALLOW_SRP_AUTH", "unrecognised", None),
+    ],
+)
+def test_explicit_auth_flows(value: object, kind: str, meant: str | None) -> None:
+    verdict = classify(FLOWS, value)
+    assert verdict.kind == kind
+    if meant:
+        assert verdict.suggestion == meant and meant in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "kind"),
+    [
+        ("oauth-flows", "authorization_code", "near-miss"),
+        ("oauth-flows", "Code", "near-miss"),
+        ("oauth-flows", "client-credentials", "near-miss"),
+        ("oauth-flows", "device_code", "unrecognised"),
+        ("oauth-flows", "urn:ietf:params:oauth:grant-type:jwt-bearer", "malformed"),
+        ("token-validity-units", "Minutes", "near-miss"),
+        ("token-validity-units", "minute", "near-miss"),
+        ("token-validity-units", "weeks", "unrecognised"),
+        ("prevent-user-existence-errors", "enabled", "near-miss"),
+        ("prevent-user-existence-errors", "STRICT", "unrecognised"),
+        ("refresh-token-rotation", "Enabled", "near-miss"),
+    ],
+)
+def test_other_enumerations(name: str, value: str, kind: str) -> None:
+    assert classify(ENUMERATIONS[name], value).kind == kind
+
+
+def test_configured_values_are_known() -> None:
+    assert classify(FLOWS, "ALLOW_PASSKEY_AUTH", ["ALLOW_PASSKEY_AUTH"]).kind == "known"
+    # a slip of a configured value is a near miss of it
+    assert classify(FLOWS, "allow_passkey_auth", ["ALLOW_PASSKEY_AUTH"]).suggestion == "ALLOW_PASSKEY_AUTH"
+
+
+def _template(tmp_path: Path, flows: str) -> Path:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n  Pool: {Type: AWS::Cognito::UserPool}\n  C:\n    Type: AWS::Cognito::UserPoolClient\n"
+        f"    Properties: {{UserPoolId: !Ref Pool, ExplicitAuthFlows: [{flows}]}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_unrecognised_flow_is_a_warning_naming_the_date(tmp_path: Path) -> None:
+    result = scan_paths(_template(tmp_path, "ALLOW_PASSKEY_AUTH, ALLOW_REFRESH_TOKEN_AUTH"))
+    found = [f for f in result.findings if f.rule_id == "COG-E019"]
+    assert [f.severity for f in found] == ["warning"]
+    assert KNOWN_VALUES_DATE in found[0].message and "known-values" in found[0].message
+
+
+def test_near_miss_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
+    result = scan_paths(_template(tmp_path, "allow_user_srp_auth, ALLOW_REFRESH_TOKEN_AUTH"))
+    found = [f for f in result.findings if f.rule_id == "COG-E019"]
+    assert [f.severity for f in found] == ["error"]
+    assert "did you mean ALLOW_USER_SRP_AUTH" in found[0].message
+
+
+def test_known_values_from_configuration(tmp_path: Path) -> None:
+    config = tmp_path / ".cogcheck.yaml"
+    config.write_text("known-values:\n  explicit-auth-flows: [ALLOW_PASSKEY_AUTH]\n", encoding="utf-8")
+    policy = build_policy(load_config(config))
+    result = scan_paths(_template(tmp_path, "ALLOW_PASSKEY_AUTH, ALLOW_REFRESH_TOKEN_AUTH"), policy=policy)
+    assert not [f for f in result.findings if f.rule_id == "COG-E019"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["known-values: [ALLOW_X]\n", "known-values: {auth-flows: [ALLOW_X]}\n", "known-values: {oauth-flows: [1]}\n"],
+)
+def test_bad_known_values_are_usage_errors(tmp_path: Path, text: str) -> None:
+    config = tmp_path / ".cogcheck.yaml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(OptionError):
+        load_config(config)
