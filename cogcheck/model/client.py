@@ -192,7 +192,7 @@ def client_role(effective: Mapping[str, Any], explicit_flows_set: bool) -> Any:
     if any(isinstance(f, Unknown) for f in [*oauth_flows, *flows]):
         return Unknown("an OAuth or auth flow is unknown")
     user_oauth = any(f in USER_OAUTH_FLOWS for f in oauth_flows)
-    sign_in_flows = [f for f in flows if f not in NON_SIGN_IN_FLOWS]
+    sign_in_flows = [f for f in flows if isinstance(f, str) and f not in NON_SIGN_IN_FLOWS]
     machine_oauth = "client_credentials" in oauth_flows and not user_oauth
     if machine_oauth and (not explicit_flows_set or not sign_in_flows):
         return "machine"
