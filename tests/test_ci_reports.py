@@ -148,8 +148,36 @@ def test_markdown_caps_the_findings_table(tmp_path: Path) -> None:
     many = ScanResult(findings=[finding(resource=f"C{i:03d}") for i in range(12)])
     text = markdown.render(many, root=tmp_path, cwd=tmp_path, max_rows=10)
     assert sum(1 for line in text.splitlines() if line.startswith("| error")) == 10
-    assert "… and 2 more (see the SARIF or JSON report)." in text
+    assert "… and 2 more findings not shown, to stay within GitHub's comment size (see the SARIF or JSON report)." in text
 
+
+def test_markdown_stays_under_githubs_comment_limit_most_severe_first(tmp_path: Path) -> None:
+    levels = ["note", "warning", "error"] * 200
+    long = "x" * 5000  # a long value echoed from a template
+    many = ScanResult(findings=[
+        finding(resource=f"C{i:03d}", severity=level, message=f"m{i} {long}") for i, level in enumerate(levels)
+    ])
+    text = markdown.render(many, root=tmp_path, cwd=tmp_path)
+    assert len(text) < 65_536 and len(text.encode()) <= markdown.MAX_CHARS
+    shown = [line.split(" | ")[0] for line in text.splitlines() if line.startswith(("| error", "| warning", "| note"))]
+    assert shown and shown == sorted(shown, key=["| error", "| warning", "| note"].index)  # most severe first
+    assert shown[0] == "| error" and len(shown) < 600
+    assert f"… and {600 - len(shown)} more findings not shown" in text
+    assert "not shown" not in markdown.render(ScanResult(findings=many.findings[:3]), root=tmp_path, cwd=tmp_path)
+
+
+def test_github_annotations_are_capped_per_level_most_severe_first(tmp_path: Path) -> None:
+    many = ScanResult(
+        findings=[finding(resource=f"C{i:02d}", severity=level) for i in range(15) for level in ("note", "error")]
+        + [finding(resource="W", severity="warning")],
+        errors=[InputError("bad.json", 3, "not JSON")],
+    )
+    lines = github.render(many, root=tmp_path, cwd=tmp_path).splitlines()
+    commands = [line.split(" ", 1)[0] for line in lines if line.startswith("::")]
+    assert commands == ["::error"] * 10 + ["::warning"] + ["::notice"] * 10
+    assert "title=cogcheck%3A input error" in lines[0]  # an unreadable input first
+    assert lines[-1].startswith("cogcheck: 6 errors, 5 notes more not annotated (GitHub shows 10 annotations")
+    assert "--format markdown" in lines[-1] and "--format sarif" in lines[-1]
 
 @pytest.mark.parametrize("fmt", ["github", "markdown"])
 def test_cli_formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:

@@ -64,7 +64,7 @@ def test_fixture_corpus_is_valid_sarif_with_one_result_per_finding(corpus: tuple
     result, log = corpus
     assert log["version"] == "2.1.0" and log["$schema"] == sarif.SCHEMA
     (run,) = log["runs"]
-    assert len(run["results"]) == len(result.findings) + len(result.suppressed) > 100
+    assert len(run["results"]) == len(result.findings) > 100  # suppressed findings are left out by default
     rules = run["tool"]["driver"]["rules"]
     for entry in run["results"]:
         assert rules[entry["ruleIndex"]]["id"] == entry["ruleId"]
@@ -262,7 +262,8 @@ def test_unreadable_inputs_and_notices_are_tool_notifications(tmp_path: Path) ->
 def test_suppressed_findings_carry_in_source_suppressions() -> None:
     why = Suppression("cogcheck", "resource", "COG-E001", "legacy client, replaced in Q3")
     result = ScanResult(findings=[finding(resource="A")], suppressed=[(finding(resource="B"), why)])
-    results = render(result)["runs"][0]["results"]
+    assert [r["locations"][0]["logicalLocations"][0]["name"] for r in render(result)["runs"][0]["results"]] == ["A"]
+    results = render(result, include_suppressed=True)["runs"][0]["results"]
     assert "suppressions" not in results[0]
     assert results[1]["suppressions"] == [{"kind": "inSource", "justification": "legacy client, replaced in Q3"}]
 

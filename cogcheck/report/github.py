@@ -4,7 +4,13 @@
 escaped as the Actions toolkit does: ``%``, CR and LF in the message; also ``:`` and ``,`` in properties. Files are
 relative to the repository root, like the paths GitHub checks out; a finding traced to a CDK source line inside the
 repository is annotated there. Inputs that could not be read are ``::error`` annotations too; notices are plain log
-lines (GitHub shows only a few annotations of each level per step). A plain summary line closes the output.
+lines. A plain summary line closes the output.
+
+GitHub shows at most 10 error, 10 warning and 10 notice annotations per step (and 50 per job) and drops the rest
+without a word (actions/toolkit, docs/problem-matchers.md, "Limitations"). So the most severe come first (inputs that
+could not be read, then errors, warnings, notes, each in file order), at most :data:`MAX_PER_LEVEL` of each level, and
+one plain line then says how many more there are and where they are: the job summary (``--format markdown``) and
+code scanning (``--format sarif``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from cogcheck.report.summary import plural, summary
 from cogcheck.scan.pipeline import ScanResult
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+LEVELS = ("error", "warning", "note")
+MAX_PER_LEVEL = 10  # annotations GitHub shows per level and step
 
 
 def escape_data(text: str) -> str:
@@ -52,13 +60,25 @@ def render(
     root: Path | str | None = None,
     cwd: Path | str | None = None,
     source_root: Path | str | None = None,
+    max_per_level: int = MAX_PER_LEVEL,
 ) -> str:
-    """``root``, ``cwd`` and ``source_root`` as for :func:`cogcheck.report.sarif.render`."""
+    """``root``, ``cwd`` and ``source_root`` as for :func:`cogcheck.report.sarif.render`; ``max_per_level``: the
+    annotations written per level (GitHub's limit per step), the others only counted."""
     locator = Locator.create(root, cwd, source_root)
-    lines = [annotation(finding, locator) for finding in result.findings]
+    by_level: dict[str, list[str]] = {level: [] for level in LEVELS}
     for error in result.errors:
         where = locator.path(error.file)
-        lines.append(command("error", error.message, file=where, line=error.line, title="cogcheck: input error"))
+        by_level["error"].append(
+            command("error", error.message, file=where, line=error.line, title="cogcheck: input error")
+        )
+    for finding in result.findings:
+        by_level.get(finding.severity, by_level["warning"]).append(annotation(finding, locator))
+    lines: list[str] = []
+    left: dict[str, int] = {}
+    for level in LEVELS:
+        lines += by_level[level][:max_per_level]
+        if len(by_level[level]) > max_per_level:
+            left[level] = len(by_level[level]) - max_per_level
     # plain lines carry template text too: one line each, so that nothing in them can start a workflow command
     lines += [f"cogcheck: note: {' '.join(str(notice).split())}" for notice in result.notices]
     counts = summary(result)
@@ -71,4 +91,10 @@ def render(
     if extras:
         text += "; " + ", ".join(extras)
     lines.append(text)
+    if left:
+        more = ", ".join(plural(n, level) for level, n in left.items())
+        lines.append(
+            f"cogcheck: {more} more not annotated (GitHub shows {max_per_level} annotations per level in a step); "
+            "all findings are in the job summary (--format markdown) and in code scanning (--format sarif)"
+        )
     return "\n".join(lines) + "\n"

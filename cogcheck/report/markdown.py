@@ -1,8 +1,12 @@
 """``--format markdown``: a summary fit for a GitHub job summary (``$GITHUB_STEP_SUMMARY``) or a PR comment.
 
-A headline, a table of counts by rule and severity, then the findings (at most :data:`MAX_ROWS`, so that a PR
-comment stays under GitHub's size limit), inputs that could not be read, and notices. Text from templates is escaped
-so that it cannot turn into Markdown or HTML.
+A headline, a table of counts by rule and severity, then the findings, most severe first, inputs that could not be
+read, and notices. Text from templates is escaped so that it cannot turn into Markdown or HTML.
+
+A GitHub comment holds at most 65,536 characters (a longer body is refused) and a job summary 1 MiB: the report is
+kept under :data:`MAX_CHARS` (counted in UTF-8 bytes, which are never fewer than characters) by listing fewer rows
+(at most :data:`MAX_ROWS` per table, fewer when needed, cells cut at :data:`MAX_CELL` characters), and each cut table
+says how many rows are not shown and where they are.
 """
 
 from __future__ import annotations
@@ -19,13 +23,19 @@ from cogcheck.scan.pipeline import ScanResult
 from cogcheck.scan.suppress import Suppression
 
 MAX_ROWS = 200
+MAX_CHARS = 65_000  # GitHub's comment limit is 65,536 characters: some room left for a caller's heading
+MAX_CELL = 600  # characters of one table cell or list item (a template can hold long values)
 LEVELS = ("error", "warning", "note")
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def escape(text: str) -> str:
     """Plain text for a table cell: one line, Markdown punctuation backslashed (GFM), pipes included."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _SPECIAL.sub(r"\\\1", _cut(" ".join(str(text).split())))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
 def code(text: str) -> str:
@@ -45,12 +55,35 @@ def render(
     link_base: str | None = None,
     show_suppressed: bool = False,
     max_rows: int = MAX_ROWS,
+    max_chars: int = MAX_CHARS,
 ) -> str:
     """``root``, ``cwd``, ``source_root`` as for :func:`cogcheck.report.sarif.render`.
 
     ``link_base``: a URL that repository paths are appended to (``https://github.com/OWNER/REPO/blob/SHA/``), to
-    link each location.
+    link each location. ``max_rows`` rows at most per table; fewer when the text would exceed ``max_chars`` bytes.
     """
+    text = _render(result, root, cwd, source_root, link_base, show_suppressed, max_rows)
+    if len(text.encode()) <= max_chars:
+        return text
+    low, high = 0, max_rows  # the most rows that fit: rendering is linear, so a binary search stays O(n log n)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(_render(result, root, cwd, source_root, link_base, show_suppressed, middle).encode()) <= max_chars:
+            low = middle
+        else:
+            high = middle - 1
+    return _render(result, root, cwd, source_root, link_base, show_suppressed, low)
+
+
+def _render(
+    result: ScanResult,
+    root: Path | str | None,
+    cwd: Path | str | None,
+    source_root: Path | str | None,
+    link_base: str | None,
+    show_suppressed: bool,
+    max_rows: int,
+) -> str:
     locator = Locator.create(root, cwd, source_root)
     lines = ["## cogcheck", "", _headline(result), ""]
     if result.findings:
@@ -62,10 +95,12 @@ def render(
         lines += _findings_table(list(result.suppressed), locator, link_base, max_rows)
     if result.errors:
         lines += ["", "### Inputs that could not be read", ""]
-        lines += [f"- {code(str(error))}" for error in result.errors]
+        lines += [f"- {code(_cut(str(error)))}" for error in result.errors[:max_rows]]
+        lines += _more(len(result.errors) - max_rows, "input errors", "the JSON report or the log")
     if result.notices:
         lines += ["", "### Notices", ""]
-        lines += [f"- {escape(str(notice))}" for notice in result.notices]
+        lines += [f"- {escape(str(notice))}" for notice in result.notices[:max_rows]]
+        lines += _more(len(result.notices) - max_rows, "notices", "the JSON report or the log")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -120,9 +155,15 @@ def _findings_table(
         if suppressed:
             cells.append(escape(why.justification) if why is not None else "")
         lines.append("| " + " | ".join(cells) + " |")
-    if len(rows) > max_rows:
-        lines += ["", f"… and {len(rows) - max_rows} more (see the SARIF or JSON report)."]
+    lines += _more(len(rows) - max_rows, "findings", "the SARIF or JSON report")
     return lines
+
+
+def _more(count: int, what: str, where: str) -> list[str]:
+    """The line that says what was cut (GitHub's size limit) and where to find it."""
+    if count <= 0:
+        return []
+    return ["", f"… and {count} more {what} not shown, to stay within GitHub's comment size (see {where})."]
 
 
 def _location(finding: Finding, locator: Locator, link_base: str | None) -> str:

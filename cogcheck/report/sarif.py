@@ -11,7 +11,11 @@ the level, the message and the first location, which must be a file in the repos
 * ``partialFingerprints`` come from :attr:`~cogcheck.findings.Finding.fingerprint`, which has no line numbers and
   uses the template's path in its project (:mod:`cogcheck.inputs.project`), so an alert keeps its identity when lines
   move and whichever directory the scan runs from;
-* findings suppressed in the template are kept, with ``suppressions`` (``inSource``) and the reason.
+* findings suppressed in the template are left out by default: GitHub code scanning ignores SARIF ``suppressions``
+  and would open an alert for each (github/codeql-action#1230); ``include_suppressed`` (``--sarif-include-suppressed``)
+  keeps them, with ``suppressions`` (``inSource``) and the reason, for viewers that honour them. They are counted in
+  the run's ``properties.suppressed`` either way, and listed with their reasons by ``--format json/markdown
+  --show-suppressed``.
 
 :func:`render` is a pure function of the scan result, the enabled rules and two directories;
 :func:`repository_root` finds the root the CLI passes.
@@ -115,19 +119,22 @@ def render(
     source_root: Path | str | None = None,
     severity: Mapping[str, str] | None = None,
     category: str = "cogcheck",
+    include_suppressed: bool = False,
 ) -> str:
     """The SARIF log of ``result``. ``rules``: the enabled rules (each listed, found or not).
 
     ``root`` is the repository root URIs are relative to (default: :func:`repository_root` of ``cwd``); ``cwd`` is
     what relative paths in findings are relative to (default: the current directory); ``source_root`` what CDK
     source lines are relative to (default: ``root``). ``severity``: the
-    ``--severity`` overrides, shown as the rules' configured levels.
+    ``--severity`` overrides, shown as the rules' configured levels. ``include_suppressed``: keep findings suppressed
+    in templates, marked with ``suppressions`` (GitHub ignores the mark, so they are left out by default).
     """
     locator = Locator.create(root, cwd, source_root)
     overrides = severity or {}
     index = {rule.id: position for position, rule in enumerate(rules)}
     pairs: list[tuple[Finding, Suppression | None]] = [(finding, None) for finding in result.findings]
-    pairs += [(finding, why) for finding, why in result.suppressed]
+    if include_suppressed:
+        pairs += [(finding, why) for finding, why in result.suppressed]
     pairs.sort(key=lambda pair: pair[0].sort_key())
     occurrences: Counter[str] = Counter()
     results = []
