@@ -11,17 +11,21 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional, ParamSpec
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec
 
 import click
 import typer
 
 from cogcheck import __version__
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 app = typer.Typer(
     name="cogcheck",
     help="Find what Cognito would reject, and what is insecure, in AWS::Cognito::UserPoolClient resources.",
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -35,6 +39,14 @@ class Format(StrEnum):
     sarif = "sarif"
     github = "github"
     markdown = "markdown"
+    junit = "junit"
+    gitlab = "gitlab"
+
+
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 class FailOn(StrEnum):
@@ -91,7 +103,9 @@ def _guarded(command: Callable[P, None]) -> Callable[P, None]:
 @app.command()
 @_guarded
 def scan(
-    paths: Annotated[Optional[list[str]], typer.Argument(help="Templates or directories (default: .).")] = None,
+    paths: Annotated[
+        Optional[list[str]], typer.Argument(help="Templates or directories (default: .); - reads standard input.")
+    ] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
     fail_on: Annotated[
@@ -102,12 +116,41 @@ def scan(
         Optional[Path], typer.Option("--config", help="Configuration file (default: found from the path upwards).")
     ] = None,
     select: Annotated[
-        Optional[list[str]], typer.Option("--select", help="Only these rule ids or prefixes (e.g. COG-E).")
+        Optional[list[str]],
+        typer.Option("--select", help="Only these rule ids or prefixes, comma-separated or repeated (COG-E, W92)."),
     ] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rule ids or prefixes.")] = None,
+    ignore: Annotated[
+        Optional[list[str]], typer.Option("--ignore", help="Skip these rule ids or prefixes (comma lists too).")
+    ] = None,
     severity: Annotated[
-        Optional[list[str]], typer.Option("--severity", help="Override a rule's severity: ID=error|warning|note.")
+        Optional[list[str]],
+        typer.Option("--severity", help="Override severities: ID=error|warning|note; ID may be a prefix (COG-S)."),
     ] = None,
+    exclude: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--exclude", metavar="GLOB",
+            help="Never read files or directories matching GLOB (repeatable; also `exclude` in the configuration).",
+        ),
+    ] = None,
+    stdin_filename: Annotated[
+        Optional[str],
+        typer.Option("--stdin-filename", metavar="PATH", help="With -: the path the standard input stands for."),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Text: only the findings; no notices, summary or progress lines.")
+    ] = False,
+    color: Annotated[
+        Color,
+        typer.Option("--color", help="Colour text output: auto (a terminal; NO_COLOR and FORCE_COLOR honoured)."),
+    ] = Color.auto,
+    sarif_include_suppressed: Annotated[
+        bool,
+        typer.Option(
+            "--sarif-include-suppressed",
+            help="SARIF: keep findings suppressed in templates, marked (GitHub ignores the mark, so off by default).",
+        ),
+    ] = False,
     parameter: Annotated[
         Optional[list[str]], typer.Option("--parameter", "-p", help="Template parameter value: KEY=VALUE.")
     ] = None,
@@ -169,8 +212,14 @@ def scan(
     from cogcheck.config.options import OptionError, build_scan_options
     from cogcheck.scan.pipeline import scan as run_scan
 
+    named = list(paths or ["."])
+    if stdin_filename is not None and "-" not in named:
+        _usage_error("--stdin-filename is for the path - (standard input)")
+    if named.count("-") > 1:
+        _usage_error("- (standard input) can be named once")
     try:
-        found = config_file or find_config(Path((paths or ["."])[0]))
+        start = Path(stdin_filename or ".") if named[0] == "-" else Path(named[0])
+        found = config_file or find_config(start)
         config = load_config(found) if found else None
         options = build_scan_options(
             config=config,
@@ -183,10 +232,13 @@ def scan(
             production=production,
             production_stacks=production_stacks or [],
             previous=previous,
-            scan_roots=list(paths or ["."]),
+            scan_roots=named,
+            excludes=exclude or [],
         )
     except OptionError as exc:
         _usage_error(str(exc))
+    if "-" in named:
+        options.stdin = (stdin_filename or "-", _read_stdin())
     if jobs is not None and jobs < 1:
         _usage_error(f"--jobs {jobs}: give 1 or more processes")
     from cogcheck.scan.parallel import usable_cpus
@@ -204,7 +256,7 @@ def scan(
             accepted = load_baseline(baseline) if baseline is not None else None
         except BaselineError as exc:
             _usage_error(str(exc))
-    result = run_scan(list(paths or ["."]), options)
+    result = run_scan(named, options)
     for error in result.errors:
         typer.echo(f"cogcheck: error: {error}", err=True)
     if write_baseline is not None:
@@ -212,23 +264,29 @@ def scan(
             write_baseline_file(write_baseline, result.findings)
         except BaselineError as exc:
             _usage_error(str(exc))
-        typer.echo(f"cogcheck: wrote {write_baseline} ({len(result.findings)} findings)", err=True)
+        if not quiet:
+            typer.echo(f"cogcheck: wrote {write_baseline} ({len(result.findings)} findings)", err=True)
         accepted = from_findings(result.findings)
     if accepted is not None:
         from cogcheck.scan.baseline import apply_baseline
 
         result = apply_baseline(result, accepted)
+    threshold = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
     if output_format is Format.json:
         from cogcheck.report import json as json_report
 
         report = json_report.render(result, show_suppressed=show_suppressed)
-    elif output_format in (Format.sarif, Format.github, Format.markdown):
-        report = _ci_report(output_format, result, options, show_suppressed)
-    else:
+    elif output_format is Format.junit:
+        from cogcheck.report import junit
+
+        report = junit.render(result, options.enabled_rules(), fail_on=threshold)
+    elif output_format is Format.text:
         from cogcheck.report import text as text_report
 
-        colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        report = text_report.render(result, colour=colour)
+        stream_is_tty = output is None and sys.stdout.isatty()
+        report = text_report.render(result, colour=use_colour(color, stream_is_tty, os.environ), quiet=quiet)
+    else:
+        report = _ci_report(output_format, result, options, show_suppressed, sarif_include_suppressed)
     if output is not None:
         try:
             output.write_text(report, encoding="utf-8")
@@ -236,23 +294,54 @@ def scan(
             _usage_error(f"cannot write {output}: {exc.strerror or exc}")
     else:
         sys.stdout.write(report)
-    threshold = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
     raise typer.Exit(exit_code(result, threshold))
 
 
-def _ci_report(output_format: Format, result: object, options: object, show_suppressed: bool) -> str:
-    """SARIF, workflow commands or Markdown: paths relative to the git root above the current directory."""
+#: Bytes read from standard input at most (``cogcheck scan -``); a template is limited to 1 MB by CloudFormation.
+MAX_STDIN = 64 * 1024 * 1024
+
+
+def _read_stdin() -> bytes:
+    data = sys.stdin.buffer.read(MAX_STDIN + 1)
+    if len(data) > MAX_STDIN:
+        _usage_error(f"standard input is larger than {MAX_STDIN // (1024 * 1024)} MiB; refusing")
+    return data
+
+
+def use_colour(choice: str, stream_is_tty: bool, environ: Mapping[str, str]) -> bool:
+    """``--color``: ``always`` / ``never`` as said; ``auto``: no when ``NO_COLOR`` is set and not empty
+    (no-color.org), yes when ``FORCE_COLOR`` is (force-color.org), else only on a terminal that is not ``dumb``."""
+    if choice == "always":
+        return True
+    if choice == "never" or environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return stream_is_tty and environ.get("TERM") != "dumb"
+
+
+def _ci_report(
+    output_format: Format, result: object, options: object, show_suppressed: bool, include_suppressed: bool = False
+) -> str:
+    """SARIF, workflow commands, GitLab or Markdown: paths relative to the git root above the current directory."""
     from cogcheck.scan.pipeline import ScanOptions, ScanResult
 
     assert isinstance(result, ScanResult) and isinstance(options, ScanOptions)
     if output_format is Format.sarif:
         from cogcheck.report import sarif
 
-        return sarif.render(result, options.enabled_rules(), source_root=options.source_root, severity=options.severity)
+        return sarif.render(
+            result, options.enabled_rules(), source_root=options.source_root, severity=options.severity,
+            include_suppressed=include_suppressed,
+        )
     if output_format is Format.github:
         from cogcheck.report import github
 
         return github.render(result, source_root=options.source_root)
+    if output_format is Format.gitlab:
+        from cogcheck.report import gitlab
+
+        return gitlab.render(result, source_root=options.source_root)
     from cogcheck.report import markdown
 
     link_base = None
@@ -298,16 +387,28 @@ def list_rules(
 
 
 @app.command("rule")
-def show_rule(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. COG-E001, or its name.")]) -> None:
-    """Show a rule's documentation."""
-    from cogcheck.engine.rules import load_rules
+def show_rule(
+    rule_id: Annotated[
+        str,
+        typer.Argument(help="A rule id (COG-E001), its cfn-lint id at any level (E9101, W9113), name, or a prefix."),
+    ],
+) -> None:
+    """Show a rule's documentation (a prefix lists the rules it selects, as --select does)."""
+    from cogcheck.engine.rules import id_matches, load_rules, rule_id_of
     from cogcheck.report.ruledocs import render_rule
 
-    for rule in load_rules():
-        if rule_id.upper() in (rule.id, rule.cfn_lint_id) or rule_id == rule.name:
+    rules = load_rules()
+    wanted = rule_id.strip()
+    exact = rule_id_of(wanted) or wanted.upper()
+    for rule in rules:
+        if exact == rule.id or wanted.lower() == rule.name:
             sys.stdout.write(render_rule(rule))
             return
-    _usage_error(f"unknown rule {rule_id!r} (see `cogcheck rules`)")
+    matching = [rule for rule in rules if id_matches(rule.id, wanted)] if wanted else []
+    if not matching:
+        _usage_error(f"unknown rule {rule_id!r} (see `cogcheck rules`)")
+    for rule in matching:
+        typer.echo(f"{rule.id}  {rule.name}  {rule.severity}  {rule.summary}")
 
 
 def main() -> None:

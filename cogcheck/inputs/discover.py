@@ -49,10 +49,13 @@ class Discovery:
 
         from cogcheck.inputs.globs import path_matches
 
-        return any(
-            path_matches(display, glob, base or Path.cwd()) or ("/" not in glob and fnmatch.fnmatch(path.name, glob))
-            for glob, base in self.exclude
-        )
+        for glob, base in self.exclude:
+            pattern = glob.removeprefix("./")
+            if path_matches(display, pattern, base or Path.cwd()):
+                return True
+            if "/" not in pattern and fnmatch.fnmatch(path.name, pattern):
+                return True
+        return False
 
 
 def discover(

@@ -11,7 +11,8 @@ _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "dim
 _RESET = "\033[0m"
 
 
-def render(result: ScanResult, colour: bool = False) -> str:
+def render(result: ScanResult, colour: bool = False, quiet: bool = False) -> str:
+    """``quiet``: the findings only, without notices and the summary line."""
     def paint(text: str, style: str) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
 
@@ -34,6 +35,8 @@ def render(result: ScanResult, colour: bool = False) -> str:
                 + paint(f"[{where}]", "dim")
             )
         lines.append("")
+    if quiet:
+        return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
     for notice in result.notices:
         lines.append(paint(f"note: {notice}", "dim"))
     counts = summary(result)
