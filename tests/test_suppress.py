@@ -115,12 +115,14 @@ def test_json_shows_suppressed_only_when_asked(tmp_path: Path) -> None:
     assert all(f["suppressed"] is False for f in shown["findings"] if f["resource"] == "Loud")
 
 
-def test_cli_exit_code_ignores_suppressed_and_sarif_shows_them(tmp_path: Path) -> None:
+def test_cli_exit_code_ignores_suppressed_and_sarif_shows_them_when_asked(tmp_path: Path) -> None:
     (tmp_path / "t.yaml").write_text(template({"Quiet": WITH_REASON}), encoding="utf-8")
     runner = CliRunner()
     args = ["scan", str(tmp_path / "t.yaml"), "--select", "COG-E001"]
     assert runner.invoke(app, args).exit_code == 0
-    outcome = runner.invoke(app, [*args, "--format", "sarif"])
+    default = assert_valid_sarif(runner.invoke(app, [*args, "--format", "sarif"]).stdout)
+    assert default["runs"][0]["results"] == []  # GitHub ignores suppressions: left out by default
+    outcome = runner.invoke(app, [*args, "--format", "sarif", "--sarif-include-suppressed"])
     log = assert_valid_sarif(outcome.stdout)
     (entry,) = log["runs"][0]["results"]
     assert entry["suppressions"][0]["kind"] == "inSource"
