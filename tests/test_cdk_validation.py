@@ -4,6 +4,7 @@ honoured by `cogcheck scan cdk.out`. The real synth is in test_cdk_plugin.py."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -193,6 +194,46 @@ def test_acknowledgement_needs_the_plugin_namespace_and_the_exact_id(assembly: P
     result = scan([str(assembly)], ScanOptions())
     assert any(f.rule_id == "COG-E001" and f.stack == "Auth" for f in result.findings)
     assert not result.suppressed
+
+
+def _report_acknowledging(assembly: Path, rule_id: str, logical_id: str, template: str, **changes: object) -> None:
+    """A validation-report.json as CDK writes it when it applied an acknowledgement on the App."""
+    suppressed = {
+        "ruleName": rule_id, "severity": "error", "acknowledgedId": f"cogcheck::{rule_id}", "reason": "app-wide",
+        "violatingConstructs": [{"cloudFormationResource": {"templatePath": template, "logicalId": logical_id}}],
+    }
+    report = {"pluginName": "cogcheck", "conclusion": "success", "violations": [], "suppressedViolations": [suppressed]}
+    report.update(changes)
+    document = {"version": "55.0.0", "title": "Validation Report", "pluginReports": [report]}
+    (assembly / "validation-report.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_scan_honours_acknowledgements_in_cdks_validation_report(assembly: Path) -> None:
+    """An acknowledgement on the App or a Stage is only in the report CDK writes; it counts for that rule, template
+    and logical id only, and not at all from another plugin's report or from a report older than the manifest."""
+    template = f"assembly-Prod/{NESTED}"
+
+    def errors() -> set[tuple[str, str]]:
+        return {(f.rule_id, f.resource) for f in scan([str(assembly)], ScanOptions()).findings if f.severity == "error"}
+
+    before = errors()
+    assert ("COG-E003", "Batch") in before
+    _report_acknowledging(assembly, "COG-E003", "Batch", template)
+    assert errors() == before - {("COG-E003", "Batch")}
+    ((finding, why),) = scan([str(assembly)], ScanOptions()).suppressed
+    assert (finding.rule_id, why.id, why.reason) == ("COG-E003", "cogcheck::COG-E003", "app-wide")
+    _report_acknowledging(assembly, "COG-E003", "Batch", template, pluginName="other")
+    assert errors() == before
+    _report_acknowledging(assembly, "COG-E003", "Federated", template)
+    assert errors() == before
+    _report_acknowledging(assembly, "COG-E003", "Batch", template)
+    old = (assembly / "manifest.json").stat().st_mtime - 60
+    os.utime(assembly / "validation-report.json", (old, old))
+    assert errors() == before
+    (assembly / "validation-report.json").write_text("{ broken", encoding="utf-8")
+    result = scan([str(assembly)], ScanOptions())
+    assert {(f.rule_id, f.resource) for f in result.findings if f.severity == "error"} == before
+    assert any(n.file.endswith("validation-report.json") for n in result.notices)
 
 
 def test_text_summary_counts_acknowledgements_apart(assembly: Path) -> None:

@@ -157,7 +157,8 @@ def apply_acknowledgements(
     findings: Sequence[Finding], context: ResourceContext
 ) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
     """Split ``findings`` into (active, acknowledged in CDK): an ``aws:cdk:acknowledged-rules`` entry for
-    ``cogcheck::RULE`` at the resource's construct path or a parent of it, as CDK applies it to the plugin's report.
+    ``cogcheck::RULE`` at the resource's construct path or a parent of it, as CDK applies it to the plugin's report,
+    or the acknowledgement CDK's validation report records for the resource (:mod:`cogcheck.inputs.cdk.acknowledged`).
     CDK takes any reason, an empty one too, so the scan does as well (the synth and the scan must agree)."""
     active: list[Finding] = []
     acknowledged: list[tuple[Finding, Suppression]] = []

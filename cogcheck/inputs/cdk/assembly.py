@@ -20,6 +20,7 @@ from typing import Any
 
 from cogcheck.cfn.parse import JsonError, load_json, mentions
 from cogcheck.findings import InputError, Notice
+from cogcheck.inputs.cdk.acknowledged import Acks, Table, read_report
 from cogcheck.inputs.cdk.metadata import (
     FrameFilter,
     StackContext,
@@ -123,6 +124,8 @@ class _Reader:
         self.max_size = max_size
         self.stacks = None if stacks is None else set(stacks)
         self.directories: set[Path] = set()
+        self.root: Path | None = None  # the outermost assembly directory, where CDK writes its validation report
+        self.reported: Table = {}
 
     def manifest(self, directory: Path, display: str, depth: int) -> Iterator[Item]:
         manifest_display = _join(display, "manifest.json")
@@ -144,6 +147,11 @@ class _Reader:
             yield InputError(manifest_display, None, "not a cloud assembly manifest (no artifacts)")
             return
         yield from _version_notices(data, manifest_display)
+        if depth == 0:
+            self.root = directory
+            self.reported, notice = read_report(directory, display, self.max_size)
+            if notice is not None:
+                yield notice
         assets = _AssetFiles(directory, display, artifacts, self.max_size)
         for artifact_id, artifact in artifacts.items():
             try:
@@ -245,7 +253,7 @@ class _Reader:
         if key in self.seen:
             return
         self.seen.add(key)
-        context = StackContext(metadata, stack_path, path, extra)
+        context = StackContext(metadata, stack_path, path, extra, self._reported(path))
         item = TemplateInput(display, path, stack_display, dict(parameters), context, link or None)
         try:
             data = item.data = read_limited(path, self.max_size)  # read once: the scan takes these bytes
@@ -307,6 +315,16 @@ class _Reader:
             if isinstance(name, str) and name:
                 return inside(assets.directory, name), name
         return None
+
+    def _reported(self, template: Path) -> Acks:
+        """The acknowledgements CDK's validation report records for ``template``."""
+        if not self.reported or self.root is None:
+            return {}
+        try:
+            name = template.resolve().relative_to(self.root.resolve()).as_posix()
+        except (OSError, ValueError, RuntimeError):
+            return {}
+        return self.reported.get(name, {})
 
 
 class _AssetFiles:

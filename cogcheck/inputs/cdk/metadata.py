@@ -28,7 +28,7 @@ PROPERTY_ASSIGNMENT = "aws:cdk:propertyAssignment"
 TEMPLATE_FILE = "aws:cdk:templateFile"
 #: ``Validations.of(scope).acknowledge(Acknowledgment(id="cogcheck::COG-E001", reason=...))`` records
 #: ``{"cogcheck::COG-E001": reason}`` under this type at the scope's path (aws-cdk-lib 2.27x). Only scopes inside a
-#: stack reach the assembly: an acknowledgement on the App or a Stage is in no stack's metadata.
+#: stack reach its metadata; for the App or a Stage see :mod:`cogcheck.inputs.cdk.acknowledged`.
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 #: The CDK validation plugin's name (:mod:`cogcheck.cdk`), which CDK makes the namespace of acknowledgement ids.
 ACK_NAMESPACE = "cogcheck"
@@ -218,11 +218,13 @@ class StackContext:
         stack: str,
         template: Path,
         extra: Mapping[str, Any] | None = None,
+        reported: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
     ) -> None:
         self.metadata = metadata
         self.stack = stack  # construct path of this template's stack
         self.template = template
         self.extra = dict(extra or {})
+        self.reported = reported or {}  # acknowledged in validation-report.json (cogcheck.inputs.cdk.acknowledged)
         self._cdk_paths: dict[str, str] | None = None
 
     def construct_path(self, logical_id: str) -> str | None:
@@ -242,9 +244,11 @@ class StackContext:
         return display_path(path), self.metadata.source(path, property_path)
 
     def acknowledgement(self, logical_id: str, rule_id: str) -> tuple[str, str] | None:
-        """(reason, construct path where it was given) when ``cogcheck::RULE`` is acknowledged for the resource."""
+        """(reason, construct path where it was given) when ``cogcheck::RULE`` is acknowledged for the resource: in the
+        stack's metadata, else (an acknowledgement on a Stage or the App) in CDK's validation report."""
         path = self.construct_path(logical_id)
-        return self.metadata.acknowledgement(path, rule_id) if path else None
+        found = self.metadata.acknowledgement(path, rule_id) if path else None
+        return found or self.reported.get(logical_id, {}).get(rule_id)
 
     def details(self, logical_id: str) -> dict[str, Any]:
         path = self.construct_path(logical_id)
