@@ -158,6 +158,14 @@ def scan(
         Optional[Path],
         typer.Option("--parameters-file", help="Parameter values (CloudFormation CLI JSON or a mapping)."),
     ] = None,
+    var: Annotated[
+        Optional[list[str]],
+        typer.Option("--var", metavar="NAME=VALUE", help="Terraform: a root module variable's value (repeatable)."),
+    ] = None,
+    var_file: Annotated[
+        Optional[list[Path]],
+        typer.Option("--var-file", metavar="FILE", help="Terraform: a .tfvars or .tfvars.json file (repeatable)."),
+    ] = None,
     region: Annotated[Optional[str], typer.Option("--region", help="Value of AWS::Region.")] = None,
     account_id: Annotated[Optional[str], typer.Option("--account-id", help="Value of AWS::AccountId.")] = None,
     partition: Annotated[Optional[str], typer.Option("--partition", help="Value of AWS::Partition.")] = None,
@@ -228,6 +236,8 @@ def scan(
             severity=severity or [],
             parameters=parameter or [],
             parameters_file=parameters_file,
+            terraform_vars=var or [],
+            terraform_var_files=var_file or [],
             pseudo={"AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": partition},
             production=production,
             production_stacks=production_stacks or [],

@@ -148,6 +148,31 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def parse_terraform_vars(values: Sequence[str], files: Sequence[Path]) -> dict[str, Any]:
+    """``--var-file`` files in order, then ``--var NAME=VALUE`` (a value starting with ``[`` or ``{`` is read as
+    HCL, as Terraform reads complex-typed variables; any other value is a string Terraform converts as needed)."""
+    from cogcheck.cfn.parse import TemplateError
+    from cogcheck.inputs.files import ReadError, read_limited
+    from cogcheck.inputs.terraform.evaluate import literal_value
+    from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES, parse_expression, parse_values
+
+    result: dict[str, Any] = {}
+    for file in files:
+        try:
+            result.update(parse_values(str(file), read_limited(file, MAX_FILE_BYTES)))
+        except ReadError as exc:
+            raise OptionError(f"cannot read --var-file {file}: {exc.message}") from None
+        except TemplateError as exc:
+            raise OptionError(f"--var-file {exc}") from None
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise OptionError(f"--var takes NAME=VALUE, not {value!r}")
+        result[name.strip()] = literal_value(parse_expression(text)) if text.lstrip()[:1] in "[{" and text.strip() \
+            else text
+    return result
+
+
 def build_scan_options(
     *,
     select: Sequence[str] = (),
@@ -155,6 +180,8 @@ def build_scan_options(
     severity: Sequence[str] = (),
     parameters: Sequence[str] = (),
     parameters_file: Path | None = None,
+    terraform_vars: Sequence[str] = (),
+    terraform_var_files: Sequence[Path] = (),
     pseudo: Mapping[str, str | None] | None = None,
     config: Any = None,
     production: bool = False,
@@ -195,6 +222,7 @@ def build_scan_options(
             **parse_severities(ids, split_list(severity)),
         },
         per_path_ignores=tuple(per_path),
+        terraform_vars=parse_terraform_vars(terraform_vars, terraform_var_files),
         config_base=config.base if config else None,
         policy=build_policy(config, production, production_stacks, previous, scan_roots),
         exclude=tuple(exclude),

@@ -99,6 +99,9 @@ def _discover(
         if not found:
             yield Notice(arg, None, f"no templates found (files ending in {', '.join(TEMPLATE_SUFFIXES)}, "
                          "or a cdk.out cloud assembly)")
+    elif path.is_file() and _is_terraform_file(path.name):
+        yield from _terraform([path.parent], os.path.dirname(os.path.normpath(arg)) or ".", path.parent, how,
+                              seen, explicit=True)
     elif path.name == "manifest.json":
         yield from _assembly(path.parent, os.path.normpath(os.path.dirname(arg) or "."), seen, source_root, how)
     else:
@@ -140,8 +143,40 @@ def _assembly(
     yield from read_assembly(directory, display, seen, source_root, how.max_size)
 
 
+def _is_terraform_file(name: str) -> bool:
+    from cogcheck.inputs.terraform.module import is_tf_file
+
+    return is_tf_file(name)
+
+
+def _terraform(
+    directories: list[Path], display: str, top: Path, how: Discovery, seen: set[Path], explicit: bool = False
+) -> Iterator[TemplateInput]:
+    """Terraform root modules among ``directories`` (see :mod:`cogcheck.inputs.terraform.discover`)."""
+    from cogcheck.inputs.terraform.discover import root_modules
+
+    roots = directories if explicit else root_modules(directories)
+    for directory in roots:
+        if not _first(directory, seen):
+            continue
+        shown = os.path.normpath(os.path.join(display, os.path.relpath(directory, top)))
+        yield TemplateInput(
+            shown, directory, explicit=explicit, kind="terraform", root=top.resolve(),
+            project_path=project_path(directory / "main.tf", how.config_base, top),
+        )
+
+
 def _walk(
     arg: str, top: Path, seen: set[Path], source_root: Path | None, how: Discovery
+) -> Iterator[TemplateInput | InputError | Notice]:
+    terraform: list[Path] = []
+    yield from _walk_templates(arg, top, seen, source_root, how, terraform)
+    if terraform:
+        yield from _terraform(terraform, arg, top, how, seen)
+
+
+def _walk_templates(
+    arg: str, top: Path, seen: set[Path], source_root: Path | None, how: Discovery, terraform: list[Path]
 ) -> Iterator[TemplateInput | InputError | Notice]:
     root = top.resolve()
     unreadable: list[OSError] = []
@@ -157,8 +192,10 @@ def _walk(
             if not d.startswith(".") and d not in SKIP_DIRS
             and not how.excluded(os.path.join(display, d), Path(directory, d))
         )
+        if any(_is_terraform_file(name) for name in filenames):
+            terraform.append(Path(directory))
         for name in sorted(filenames):
-            if not name.lower().endswith(TEMPLATE_SUFFIXES):
+            if not name.lower().endswith(TEMPLATE_SUFFIXES) or _is_terraform_file(name):
                 continue
             path = Path(directory, name)
             shown = os.path.normpath(os.path.join(display, name))

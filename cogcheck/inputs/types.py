@@ -50,3 +50,5 @@ class TemplateInput:
     explicit: bool = False  # named on the command line (not found by a walk): say so when it is not a template
     project_path: str | None = None  # a loose template's path in its project (cogcheck.inputs.project): its identity
     data: bytes | None = field(default=None, repr=False, compare=False)  # its bytes, when discovery read them
+    kind: str = "template"  # "terraform": a Terraform module directory (cogcheck.inputs.terraform)
+    root: Path | None = None  # Terraform: the scanned tree, which local module sources must stay inside

@@ -42,6 +42,7 @@ class ScanOptions:
     max_file_size: int = MAX_FILE_SIZE  # larger input files are errors, never read
     #: honour CDK acknowledgements recorded in an assembly (off in the synth-time plugin, where CDK applies them)
     cdk_acknowledgements: bool = True
+    terraform_vars: Mapping[str, Any] = field(default_factory=dict)  # --var / --var-file: the root modules' variables
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""
@@ -97,6 +98,9 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
                 result.errors.append(item)
             elif isinstance(item, Notice):
                 result.notices.append(item)  # e.g. an incomplete or newer cloud assembly
+            elif item.kind == "terraform":  # a module directory with a client: its files are read by the scan
+                options.enabled_rules()
+                yield (item, b""), 1
             else:
                 data = _read(item, result, options.max_file_size)
                 holds = data is not None and mentions(data, CLIENT_TYPE)
@@ -230,6 +234,11 @@ def _merge(result: ScanResult, part: ScanResult) -> None:
 
 def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, data: bytes | None = None) -> None:
     """Parse and check one template into ``result``; ``data``: its bytes when already read."""
+    if item.kind == "terraform":
+        from cogcheck.scan.terraform import scan_module
+
+        scan_module(item, options, result, check_template)
+        return
     if data is None:
         data = _read(item, result, options.max_file_size)
         if data is None:

@@ -1,0 +1,603 @@
+"""A Terraform configuration: a root module directory, its local modules, and every Cognito resource instance in it,
+written as CloudFormation-shaped resources keyed by their Terraform address.
+
+Bounded: at most :data:`MAX_MODULE_DEPTH` nested module calls, :data:`MAX_INSTANCES` resource and module instances
+in all, :data:`MAX_FILES` files per directory; local module sources are read only inside the scanned tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cogcheck.cfn.parse import TemplateError
+from cogcheck.cfn.values import Unknown
+from cogcheck.inputs.files import ReadError, read_limited
+from cogcheck.inputs.terraform import mapping
+from cogcheck.inputs.terraform.ast import Expr, Lit, Ref
+from cogcheck.inputs.terraform.evaluate import Link, Scope, literal_value, opaque
+from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES, Attribute, Block, parse_file
+
+MAX_MODULE_DEPTH = 16
+MAX_INSTANCES = 10_000
+MAX_FILES = 500
+TF_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
+META_ARGS = {"count", "for_each", "depends_on", "provider", "providers", "lifecycle", "source", "version"}
+
+
+def is_tf_file(name: str) -> bool:
+    return name.endswith(TF_SUFFIXES)
+
+
+@dataclass
+class TfResource:
+    """One resource instance: its CloudFormation shape and where its block and arguments are written."""
+
+    address: str
+    tf_type: str
+    resource: dict[str, Any]  # {"Type", "Properties", "DependsOn", "Metadata"}
+    file: str  # the file shown to the user
+    path: Path  # the file on disk
+    line: int
+    lines: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)  # CFN property path → (line, column)
+    construct_path: str | None = None  # CDK for Terraform: the construct's path
+
+
+@dataclass
+class Configuration:
+    resources: dict[str, TfResource] = field(default_factory=dict)
+    errors: list[tuple[str, int | None, str]] = field(default_factory=list)  # (file, line, message)
+    notices: list[tuple[str, str | None, str]] = field(default_factory=list)  # (file, resource, message)
+    instances: int = 0
+    paths: dict[str, Path] = field(default_factory=dict)  # file as shown → file on disk
+
+
+@dataclass
+class _Module:
+    """The declarations of one module directory."""
+
+    directory: Path
+    display: str
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attribute] = field(default_factory=dict)
+    resources: dict[tuple[str, str], Block] = field(default_factory=dict)
+    modules: dict[str, Block] = field(default_factory=dict)
+
+
+def module_files(directory: Path) -> list[str]:
+    """The Terraform files of one directory, sorted; a ``.tofu`` file hides the ``.tf`` file of the same name."""
+    try:
+        names = sorted(
+            entry.name for entry in os.scandir(directory)
+            if is_tf_file(entry.name) and entry.is_file(follow_symlinks=False)
+        )
+    except OSError:
+        return []
+    tofu = {name.replace(".tofu", ".tf") for name in names if ".tofu" in name}
+    return [name for name in names if name not in tofu]
+
+
+def _is_override(name: str) -> bool:
+    stem = name.split(".", 1)[0]
+    return stem == "override" or stem.endswith("_override")
+
+
+def read_module(directory: Path, display: str, config: Configuration) -> _Module:
+    module = _Module(directory, display)
+    names = module_files(directory)
+    if len(names) > MAX_FILES:
+        config.notices.append((display, None, f"more than {MAX_FILES} Terraform files: only the first are read"))
+        names = names[:MAX_FILES]
+    overrides: list[Block] = []
+    for name in names:
+        shown = os.path.normpath(os.path.join(display, name))
+        path = directory / name
+        config.paths[shown] = path
+        try:
+            data = read_limited(path, MAX_FILE_BYTES)
+            blocks = parse_file(shown, data)
+        except ReadError as exc:
+            config.errors.append((shown, None, exc.message))
+            continue
+        except TemplateError as exc:
+            config.errors.append((exc.file, exc.line, exc.message))
+            continue
+        for block in blocks:
+            if _is_override(name):
+                overrides.append(block)
+            else:
+                _declare(module, block)
+    for block in overrides:
+        _override(module, block)
+    return module
+
+
+def _declare(module: _Module, block: Block) -> None:
+    if block.kind == "variable" and block.labels:
+        module.variables[block.labels[0]] = block
+    elif block.kind == "locals":
+        module.locals.update(block.attributes)
+    elif block.kind == "resource" and len(block.labels) == 2:
+        module.resources.setdefault((block.labels[0], block.labels[1]), block)
+    elif block.kind == "module" and block.labels:
+        module.modules.setdefault(block.labels[0], block)
+
+
+def _override(module: _Module, block: Block) -> None:
+    """Terraform's override files: arguments replace arguments, nested blocks replace all blocks of their type."""
+    target: Block | None = None
+    if block.kind == "resource" and len(block.labels) == 2:
+        target = module.resources.get((block.labels[0], block.labels[1]))
+    elif block.kind == "module" and block.labels:
+        target = module.modules.get(block.labels[0])
+    elif block.kind == "variable" and block.labels:
+        target = module.variables.get(block.labels[0])
+    elif block.kind == "locals":
+        module.locals.update(block.attributes)
+        return
+    if target is None:
+        return
+    target.attributes.update(block.attributes)
+    kinds = {b.kind if b.kind != "dynamic" else f"dynamic:{b.labels[:1]}" for b in block.blocks}
+    target.blocks = [b for b in target.blocks if (b.kind if b.kind != "dynamic" else f"dynamic:{b.labels[:1]}")
+                     not in kinds] + block.blocks
+
+
+# ------------------------------------------------------------------------------------------------ instantiation
+
+
+@dataclass
+class _Instance:
+    module: _Module
+    prefix: str  # "" or "module.auth." or 'module.env["prod"].module.auth.'
+    scope: Scope
+    config: Configuration
+    root: Path  # local module sources must stay inside it
+    depth: int
+    stack: tuple[Path, ...]
+
+
+def load_configuration(
+    directory: Path, display: str, root: Path, values: dict[str, Any] | None = None
+) -> Configuration:
+    """Every Cognito resource of the root module in ``directory`` and of the local modules it calls."""
+    config = Configuration()
+    module = read_module(directory, display, config)
+    scope = Scope()
+    scope.variables = _variable_values(module, values or {}, scope, root_module=True)
+    scope.local_exprs = {name: attr.expr for name, attr in module.locals.items()}
+    _instantiate(_Instance(module, "", scope, config, root.resolve(), 0, (directory.resolve(),)))
+    return config
+
+
+def _variable_values(module: _Module, given: dict[str, Any], caller: Scope, root_module: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, block in module.variables.items():
+        default_attr = block.attributes.get("default")
+        default = literal_value(default_attr.expr) if default_attr is not None else Unknown(
+            f"var.{name} has no default and no value is given"
+            + (" (pass it with --var or --var-file)" if root_module else "")
+        )
+        value = given.get(name, default)
+        if value is None and default_attr is not None:
+            nullable = block.attributes.get("nullable")
+            if nullable is not None and literal_value(nullable.expr) is False:
+                value = default
+        values[name] = _typed(value, block)
+    return values
+
+
+def _typed(value: Any, block: Block) -> Any:
+    """Terraform converts ``"60"`` to a number and ``"true"`` to a bool when the variable's type says so."""
+    type_attr = block.attributes.get("type")
+    kind = type_attr.expr.root if type_attr is not None and isinstance(type_attr.expr, Ref) else None
+    if kind == "number" and isinstance(value, str):
+        from cogcheck.cfn.values import to_number
+
+        number = to_number(value)
+        return number if number is not None else value
+    if kind == "bool" and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+def _expansion(block: Block, scope: Scope) -> list[tuple[str, dict[str, Any]]] | Unknown:
+    """The instances of a resource or module block: (address suffix, scope changes); Unknown when not known."""
+    if "count" in block.attributes:
+        count = scope.eval(block.attributes["count"].expr)
+        if opaque(count):
+            return Unknown("count is not known")
+        from cogcheck.cfn.values import to_number
+
+        number = to_number(count)
+        if not isinstance(number, int) or number < 0:
+            return Unknown("count is not a whole number")
+        return [(f"[{i}]", {"count_index": i}) for i in range(min(number, MAX_INSTANCES))]
+    if "for_each" in block.attributes:
+        items = scope.eval(block.attributes["for_each"].expr)
+        if isinstance(items, dict):
+            return [(f"[{json.dumps(k, ensure_ascii=False)}]", {"each": (k, items[k])}) for k in sorted(items)]
+        if isinstance(items, list) and not any(opaque(v) for v in items):
+            keys = []
+            for item in items:
+                if not isinstance(item, str):
+                    return Unknown("for_each over a list that is not of strings")
+                if item not in keys:
+                    keys.append(item)
+            return [(f"[{json.dumps(k, ensure_ascii=False)}]", {"each": (k, k)}) for k in sorted(keys)]
+        return Unknown("for_each is not known")
+    return [("", {})]
+
+
+def _instantiate(inst: _Instance) -> None:
+    module = inst.module
+    inst.scope.resources = lambda rtype, name, steps, scope: _reference(inst, rtype, name, steps, scope)
+    ordered = sorted(module.resources.items(), key=lambda item: (item[0][0] == mapping.CLIENT, item[0]))
+    clients = [(key, block) for key, block in ordered if key[0] in mapping.TYPES and key[0] == mapping.CLIENT]
+    others = [(key, block) for key, block in ordered if key[0] in mapping.TYPES and key[0] != mapping.CLIENT]
+    for (rtype, name), block in others:
+        _resource_instances(inst, rtype, name, block)
+    for name, block in sorted(module.modules.items()):
+        _module_call(inst, name, block)
+    for (rtype, name), block in clients:
+        _resource_instances(inst, rtype, name, block)
+
+
+def _resource_instances(inst: _Instance, rtype: str, name: str, block: Block) -> None:
+    config = inst.config
+    expansion = _expansion(block, inst.scope)
+    base = f"{inst.prefix}{rtype}.{name}"
+    if isinstance(expansion, Unknown):
+        instances: list[tuple[str, dict[str, Any]]] = [("", {
+            "each": Unknown("each.* depends on the instance") if "for_each" in block.attributes else None,
+            "count_index": Unknown("count.index depends on the instance") if "count" in block.attributes else None,
+        })]
+        if rtype == mapping.CLIENT:
+            config.notices.append((block.file, base, f"{expansion.reason}: checked once, with the values that "
+                                   "depend on the instance unknown"))
+    else:
+        instances = expansion
+    for suffix, changes in instances:
+        config.instances += 1
+        if config.instances > MAX_INSTANCES:
+            if config.instances == MAX_INSTANCES + 1:
+                config.notices.append((block.file, None, f"more than {MAX_INSTANCES:,} resource and module "
+                                       "instances: the rest are not read"))
+            return
+        scope = inst.scope.child(**changes)
+        resource = build_resource(rtype, block, scope, inst.prefix, config)
+        address = base + suffix
+        resource.address = address
+        resource.path = config.paths.get(resource.file, resource.path)
+        config.resources[address] = resource
+
+
+def _module_call(inst: _Instance, name: str, block: Block) -> None:
+    config = inst.config
+    source_attr = block.attributes.get("source")
+    source = literal_value(source_attr.expr) if source_attr is not None else None
+    where = f"{inst.prefix}module.{name}"
+    if not isinstance(source, str):
+        config.notices.append((block.file, where, "module source is not a literal string: not read"))
+        return
+    if not source.startswith(("./", "../", ".\\", "..\\")):
+        if _reaches_clients_unknown(source):
+            config.notices.append((block.file, where, f"remote module {source!r} is not fetched: clients it may "
+                                   "create are not checked"))
+        return
+    target = (inst.module.directory / source).resolve()
+    try:
+        target.relative_to(inst.root)
+    except ValueError:
+        config.notices.append((block.file, where, f"local module {source!r} is outside the scanned paths: not read"))
+        return
+    if inst.depth + 1 > MAX_MODULE_DEPTH or target in inst.stack:
+        config.notices.append((block.file, where, "module calls nest too deeply or call themselves: not followed"))
+        return
+    if not target.is_dir():
+        config.notices.append((block.file, where, f"local module {source!r} is not found: not read"))
+        return
+    display = os.path.normpath(os.path.join(inst.module.display, source))
+    child_module = read_module(target, display, config)
+    expansion = _expansion(block, inst.scope)
+    if isinstance(expansion, Unknown):
+        instances: list[tuple[str, dict[str, Any]]] = [("", {
+            "each": Unknown("each.* depends on the module instance") if "for_each" in block.attributes else None,
+            "count_index": Unknown("count.index depends on the instance") if "count" in block.attributes else None,
+        })]
+    else:
+        instances = expansion
+    for suffix, changes in instances:
+        config.instances += 1
+        if config.instances > MAX_INSTANCES:
+            return
+        caller = inst.scope.child(**changes)
+        given = {
+            arg: caller.eval(attr.expr) for arg, attr in block.attributes.items() if arg not in META_ARGS
+        }
+        scope = Scope()
+        scope._steps = inst.scope._steps
+        scope.variables = _variable_values(child_module, given, scope, root_module=False)
+        scope.local_exprs = {n: a.expr for n, a in child_module.locals.items()}
+        _instantiate(_Instance(
+            child_module, f"{inst.prefix}module.{name}{suffix}.", scope, config, inst.root, inst.depth + 1,
+            (*inst.stack, target),
+        ))
+
+
+def _reaches_clients_unknown(source: str) -> bool:
+    """Whether to say that a remote module is not fetched (any remote module may create clients)."""
+    return True
+
+
+def _reference(inst: _Instance, rtype: str, name: str, steps: tuple[str | Expr, ...], scope: Scope) -> Any:
+    """``TYPE.NAME[…].attr`` in the module instance ``inst``."""
+    block = inst.module.resources.get((rtype, name))
+    if block is None:
+        return Unknown(f"{rtype}.{name} is not a resource of this module")
+    address = f"{inst.prefix}{rtype}.{name}"
+    rest = steps
+    if "count" in block.attributes or "for_each" in block.attributes:
+        if not rest or isinstance(rest[0], str):
+            return Unknown(f"all instances of {address}")
+        key = scope.eval(rest[0]) if isinstance(rest[0], Expr) else rest[0]
+        if opaque(key):
+            return Unknown(f"an instance of {address} that is not known")
+        address += f"[{json.dumps(key, ensure_ascii=False)}]" if isinstance(key, str) else f"[{key}]"
+        rest = rest[1:]
+    if rtype not in mapping.TYPES:
+        return Unknown(f"{rtype} is known after apply")
+    if not rest or not isinstance(rest[0], str):
+        return Unknown(f"{address} as a whole")
+    attribute = rest[0]
+    if rtype == mapping.SERVER and attribute == "scope_identifiers":
+        return _scope_identifiers(inst.config, address)
+    return Link(address, attribute) if len(rest) == 1 else Unknown(f"{address}.{attribute} is known after apply")
+
+
+def _scope_identifiers(config: Configuration, address: str) -> Any:
+    resource = config.resources.get(address)
+    if resource is None:
+        return Unknown(f"{address}.scope_identifiers")
+    props = resource.resource["Properties"]
+    identifier, scopes = props.get("Identifier"), props.get("Scopes", [])
+    if not isinstance(identifier, str) or not isinstance(scopes, list):
+        return Unknown(f"{address}.scope_identifiers")
+    names = [s.get("ScopeName") if isinstance(s, dict) else None for s in scopes]
+    if not all(isinstance(n, str) for n in names):
+        return Unknown(f"{address}.scope_identifiers")
+    return [f"{identifier}/{n}" for n in names]
+
+
+# ------------------------------------------------------------------------------------ CloudFormation shape
+
+
+def build_resource(rtype: str, block: Block, scope: Scope, prefix: str, config: Configuration) -> TfResource:
+    """One resource instance written as its CloudFormation equivalent."""
+    links: list[Link] = []
+    props: dict[str, Any] = {}
+    lines: dict[tuple[str, ...], tuple[int, int]] = {}
+
+    def value_of(attr: Attribute, block_scope: Scope) -> Any:
+        value = block_scope.eval(attr.expr)
+        _collect_links(value, links)
+        return _cfn_value(value)
+
+    if rtype in (mapping.CLIENT, "aws_cognito_managed_user_pool_client"):
+        for name, attr in block.attributes.items():
+            cfn = mapping.CLIENT_ARGS.get(name)
+            if cfn is None:
+                value_of(attr, scope)  # references still count as dependencies
+                continue
+            value = _shape(name, value_of(attr, scope))
+            if _absent(name, value):
+                continue
+            props[cfn] = value
+            lines[(cfn,)] = (attr.line, attr.column)
+        for tf_block, (cfn_block, attrs) in mapping.CLIENT_BLOCKS.items():
+            value, line = _single_block(block, tf_block, attrs, scope, links)
+            if value is not None:
+                props[cfn_block] = value
+                lines[(cfn_block,)] = line
+                for sub, sub_line in _block_lines(block, tf_block, attrs).items():
+                    lines[(cfn_block, sub)] = sub_line
+    else:
+        props = _generic(rtype, block, scope, links, lines)
+    resource: dict[str, Any] = {"Type": mapping.TYPES[rtype], "Properties": props}
+    depends = sorted({link.address for link in links} | set(_depends_on(block, prefix, config)))
+    if depends:
+        resource["DependsOn"] = depends
+    if block.comments:
+        resource["Metadata"] = {"cogcheck": {"ignore": [e for text in block.comments for e in _suppression(text)]}}
+    return TfResource("", rtype, resource, block.file, Path(block.file), block.line, lines)
+
+
+def _absent(name: str, value: Any) -> bool:
+    """``null`` is the same as leaving an argument out; so are the zero values the provider does not send."""
+    if value is None:
+        return True
+    return name in mapping.LEGACY_ZERO and (value == "" or value == [])
+
+
+def _shape(name: str, value: Any) -> Any:
+    """A set argument holding a collection (Terraform 0.11's ``["${var.list}"]``) is a type error to Terraform 0.12
+    and later, and was flattened before: either way its members are not what is written, so it reads as unknown."""
+    if name in mapping.SET_ARGS and isinstance(value, list) and any(isinstance(v, list | dict) for v in value):
+        return Unknown(f"{name} holds a collection inside the set")
+    return value
+
+
+def _collect_links(value: Any, links: list[Link]) -> None:
+    if isinstance(value, Link):
+        links.append(value)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_links(item, links)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_links(item, links)
+
+
+def _cfn_value(value: Any) -> Any:
+    """Links become ``Ref`` (the attribute CloudFormation's ``Ref`` gives) or ``Fn::GetAtt``."""
+    if isinstance(value, Link):
+        rtype = _type_of(value.address)
+        if value.attribute == mapping.REF_ATTRIBUTE.get(rtype):
+            return {"Ref": value.address}
+        return {"Fn::GetAtt": [value.address, mapping.camel(value.attribute)]}
+    if isinstance(value, list):
+        return [_cfn_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cfn_value(v) for k, v in value.items()}
+    return value
+
+
+def _type_of(address: str) -> str:
+    """``module.a.aws_cognito_user_pool.p[0]`` → ``aws_cognito_user_pool``."""
+    parts = address.split(".")
+    for index, part in enumerate(parts):
+        if part.startswith("aws_") and index + 1 < len(parts):
+            return part
+    return ""
+
+
+def _blocks_of(block: Block, kind: str, scope: Scope) -> list[tuple[Block, Scope]] | Unknown:
+    """Nested blocks of one kind, literal and ``dynamic`` (expanded when its ``for_each`` is known)."""
+    found: list[tuple[Block, Scope]] = [(b, scope) for b in block.nested(kind)]
+    for dynamic in block.nested("dynamic"):
+        if dynamic.labels[:1] != (kind,):
+            continue
+        items = scope.eval(dynamic.attributes["for_each"].expr) if "for_each" in dynamic.attributes else None
+        iterator = kind
+        if "iterator" in dynamic.attributes and isinstance(dynamic.attributes["iterator"].expr, Ref):
+            iterator = dynamic.attributes["iterator"].expr.root
+        content = next(iter(dynamic.nested("content")), None)
+        if content is None:
+            continue
+        if isinstance(items, dict):
+            pairs: list[tuple[Any, Any]] = [(k, items[k]) for k in sorted(items)]
+        elif isinstance(items, list):
+            pairs = list(enumerate(items))
+        else:
+            return Unknown(f"dynamic \"{kind}\" with a for_each that is not known")
+        for key, item in pairs:
+            inner = scope.child()
+            inner.iterators = {**scope.iterators, iterator: {"key": key, "value": item}}
+            found.append((content, inner))
+    return found
+
+
+def _single_block(
+    block: Block, kind: str, attrs: dict[str, str], scope: Scope, links: list[Link]
+) -> tuple[Any, tuple[int, int]]:
+    blocks = _blocks_of(block, kind, scope)
+    dynamic = next((d for d in block.nested("dynamic") if d.labels[:1] == (kind,)), None)
+    if isinstance(blocks, Unknown):
+        assert dynamic is not None
+        return blocks, (dynamic.line, 1)
+    if not blocks:
+        return None, (block.line, 1)
+    first, inner = blocks[0]
+    line = (dynamic.line if dynamic is not None and first not in block.blocks else first.line, 1)
+    value: dict[str, Any] = {}
+    for name, attr in first.attributes.items():
+        cfn = attrs.get(name)
+        raw = inner.eval(attr.expr)
+        _collect_links(raw, links)
+        if cfn is None or raw is None:
+            continue
+        value[cfn] = _cfn_value(raw)
+    return value, line
+
+
+def _block_lines(block: Block, kind: str, attrs: dict[str, str]) -> dict[str, tuple[int, int]]:
+    nested = block.nested(kind)
+    if not nested:
+        return {}
+    return {attrs[name]: (attr.line, attr.column) for name, attr in nested[0].attributes.items() if name in attrs}
+
+
+def _generic(
+    rtype: str, block: Block, scope: Scope, links: list[Link], lines: dict[tuple[str, ...], tuple[int, int]]
+) -> dict[str, Any]:
+    """Pools, resource servers, identity providers, domains: CamelCase names, nested blocks as mappings/lists."""
+    names = mapping.OTHER_ARGS.get(rtype, {})
+    props: dict[str, Any] = {}
+    for name, attr in block.attributes.items():
+        if name in META_ARGS:
+            continue
+        raw = scope.eval(attr.expr)
+        _collect_links(raw, links)
+        if raw is None:
+            continue
+        cfn = names.get(name, mapping.camel(name))
+        value = _cfn_value(raw)
+        head, _, sub = cfn.partition(".")
+        if sub:
+            props.setdefault(head, {})[sub] = value
+        else:
+            props[cfn] = value
+        lines[(head,)] = (attr.line, attr.column)
+    kinds = sorted({b.kind for b in block.blocks if b.kind not in ("dynamic", "lifecycle", "timeouts")}
+                   | {b.labels[0] for b in block.nested("dynamic") if b.labels})
+    for kind in kinds:
+        found = _blocks_of(block, kind, scope)
+        cfn = names.get(kind, mapping.camel(kind))
+        if isinstance(found, Unknown):
+            props[cfn] = found
+            continue
+        items = [_block_value(b, s, links) for b, s in found]
+        props[cfn] = items if kind in mapping.REPEATED_BLOCKS else (items[0] if items else {})
+    return props
+
+
+def _block_value(block: Block, scope: Scope, links: list[Link]) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for name, attr in block.attributes.items():
+        raw = scope.eval(attr.expr)
+        _collect_links(raw, links)
+        if raw is not None:
+            value[mapping.camel(name)] = _cfn_value(raw)
+    for kind in sorted({b.kind for b in block.blocks}):
+        found = _blocks_of(block, kind, scope)
+        if isinstance(found, Unknown):
+            value[mapping.camel(kind)] = found
+        else:
+            items = [_block_value(b, s, links) for b, s in found]
+            value[mapping.camel(kind)] = items[0] if len(items) == 1 else items
+    return value
+
+
+def _depends_on(block: Block, prefix: str, config: Configuration) -> Iterable[str]:
+    """Addresses ``depends_on`` names (every instance of a counted resource)."""
+    attr = block.attributes.get("depends_on")
+    if attr is None:
+        return []
+    from cogcheck.inputs.terraform.ast import Tuple
+
+    items = attr.expr.items if isinstance(attr.expr, Tuple) else ()
+    found: list[str] = []
+    for item in items:
+        if isinstance(item, Ref) and item.steps and isinstance(item.steps[0], str):
+            base = f"{prefix}{item.root}.{item.steps[0]}"
+            found += [a for a in config.resources if a == base or a.startswith(base + "[")]
+    return found
+
+
+def _suppression(text: str) -> list[dict[str, Any]]:
+    """``cogcheck:ignore COG-S004, COG-S005 reason: why`` → ``[{id, reason}, …]`` (a missing reason is reported)."""
+    body = text.removeprefix("cogcheck:ignore").strip()
+    ids, _, reason = body.partition("reason:")
+    names = [word for word in re.split(r"[\s,]+", ids.strip(" ,;:-")) if word] or [""]
+    return [{"id": name, **({"reason": reason.strip()} if reason.strip() else {})} for name in names]
+
+
+def literal_source(attr: Attribute | None) -> str | None:
+    if attr is None or not isinstance(attr.expr, Lit) or not isinstance(attr.expr.value, str):
+        return None
+    return attr.expr.value

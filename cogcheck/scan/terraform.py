@@ -1,0 +1,101 @@
+"""Scan Terraform inputs: a module directory (its local modules followed), a plan JSON, a CDK for Terraform stack.
+
+Each becomes templates (:mod:`cogcheck.inputs.terraform.template`) that the ordinary pipeline checks; findings then
+speak Terraform: ``resource`` is the address, ``property`` and messages use the provider's argument names, and the
+resource type is the Terraform type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cogcheck.findings import Finding, InputError, Notice
+from cogcheck.inputs.project import project_path
+from cogcheck.inputs.terraform.mapping import CLIENT, terraform_property, terraform_words
+from cogcheck.inputs.types import TemplateInput
+
+if TYPE_CHECKING:
+    from cogcheck.inputs.terraform.module import Configuration
+
+#: ``cogcheck.scan.pipeline``'s ScanOptions, ScanResult and check_template (passed in: the pipeline imports this)
+ScanOptions = Any
+ScanResult = Any
+
+CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
+
+
+def root_values(directory: Path, display: str, options: ScanOptions, result: ScanResult) -> dict[str, Any]:
+    """Values of the root module's variables: auto-loaded ``.tfvars`` files, then ``--var-file`` / ``--var``."""
+    from cogcheck.cfn.parse import TemplateError
+    from cogcheck.inputs.files import ReadError, read_limited
+    from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES, parse_values
+
+    values: dict[str, Any] = {}
+    names = []
+    try:
+        names = sorted(p.name for p in directory.iterdir() if p.is_file() and not p.is_symlink())
+    except OSError:
+        names = []
+    auto: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    auto += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    for name in auto:
+        shown = str(Path(display) / name)
+        try:
+            values.update(parse_values(shown, read_limited(directory / name, MAX_FILE_BYTES)))
+        except TemplateError as exc:
+            result.errors.append(InputError(exc.file, exc.line, exc.message))
+        except ReadError as exc:
+            result.errors.append(InputError(shown, None, exc.message))
+    values.update(options.terraform_vars)
+    return values
+
+
+def scan_module(item: TemplateInput, options: ScanOptions, result: ScanResult, check_template: Any) -> None:
+    from cogcheck.inputs.terraform.module import load_configuration
+
+    values = root_values(item.path, item.file, options, result)
+    config = load_configuration(item.path, item.file, item.root or item.path, values)
+    check_configuration(config, item, options, result, check_template)
+
+
+def check_configuration(
+    config: Configuration, item: TemplateInput, options: ScanOptions, result: ScanResult, check_template: Any
+) -> None:
+    """Findings for every client of a configuration, one template per file that declares clients."""
+    from cogcheck.inputs.terraform.template import templates_of
+    from cogcheck.scan.suppress import apply_suppressions
+
+    result.errors += [InputError(file, line, message) for file, line, message in config.errors]
+    result.notices += [Notice(file, resource, message) for file, resource, message in config.notices]
+    templates = templates_of(config)
+    if not templates:
+        return
+    rules = options.enabled_rules()
+    for built in templates:
+        result.templates += 1
+        identity = item.project_path if item.kind == "plan" else project_path(
+            built.path, options.config_base, item.root or item.path
+        )
+        each = dataclasses.replace(
+            item, file=built.template.file, path=built.path, context=built.context, project_path=identity,
+            parameters={},
+        )
+        findings, notices, clients = check_template(built.template, rules, options, each)
+        findings = [speak_terraform(f, config) for f in findings]
+        findings, suppressed, suppress_notices = apply_suppressions(built.template, findings, rules, CLIENT_TYPE)
+        result.findings += findings
+        result.suppressed += suppressed
+        result.notices += notices + suppress_notices
+        result.clients += clients
+
+
+def speak_terraform(finding: Finding, config: Configuration) -> Finding:
+    resource = config.resources.get(finding.resource)
+    return dataclasses.replace(
+        finding,
+        message=terraform_words(finding.message),
+        property=terraform_property(finding.property),
+        resource_type=resource.tf_type if resource is not None else CLIENT,
+    )
