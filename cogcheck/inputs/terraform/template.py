@@ -27,6 +27,9 @@ class TerraformContext:
         resource = self.resources.get(logical_id)
         return (resource.construct_path if resource is not None else None), None
 
+    def acknowledgement(self, logical_id: str, rule_id: str) -> tuple[str, str] | None:
+        return None  # Terraform's own suppressions are comments, read into the resource's Metadata
+
     def details(self, logical_id: str) -> Mapping[str, Any]:
         resource = self.resources.get(logical_id)
         details: dict[str, Any] = {"terraform_address": logical_id}
