@@ -48,7 +48,7 @@ def test_action_is_a_composite_action_with_the_documented_interface() -> None:
     assert action["outputs"]["exit-code"]["value"] == "${{ steps.scan.outputs.exit-code }}"
     runs = action["runs"]
     assert runs["using"] == "composite"
-    setup, install, scan = runs["steps"]
+    setup, install, scan, upload = runs["steps"]
     assert setup["uses"].startswith("actions/setup-python@")
     assert setup["with"]["python-version"] == "${{ inputs.python-version }}"
     assert 'pip install --disable-pip-version-check --quiet "${{ github.action_path }}"' in install["run"]
@@ -57,6 +57,11 @@ def test_action_is_a_composite_action_with_the_documented_interface() -> None:
         assert step["shell"] == "bash"
     # no expression is pasted into the scan script: inputs reach it through env only (no script injection)
     assert not EXPRESSION.search(scan["run"])
+    # the upload runs only when SARIF was written (not after a usage error), also after findings failed the step
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert "steps.scan.outputs.sarif-written == 'true'" in upload["if"] and "!cancelled()" in upload["if"]
+    assert "inputs.upload-sarif == 'true'" in upload["if"]
+    assert upload["with"]["sarif_file"] == "${{ steps.scan.outputs.sarif-file }}"
     assert {m.group(1).split(".")[1] for v in scan["env"].values() for m in EXPRESSION.finditer(v)} >= set(
         action["inputs"]
     ) - {"python-version"}
@@ -113,7 +118,7 @@ def test_action_scan_step_fails_on_findings_and_writes_sarif_and_summary(workspa
         workspace, {"paths": "infra\ninfra/nested", "args": "--select COG-E", "annotations": "true"}, tmp_path
     )
     assert completed.returncode == 1, completed.stderr
-    assert outputs == {"exit-code": "1", "sarif-file": "cogcheck.sarif"}
+    assert outputs == {"exit-code": "1", "sarif-file": "cogcheck.sarif", "sarif-written": "true"}
     log = assert_valid_sarif((workspace / "cogcheck.sarif").read_text(encoding="utf-8"))
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
     assert uris == {"infra/auth.yaml"}
@@ -142,9 +147,36 @@ def test_action_scan_step_passes_with_fail_on_never_and_with_a_baseline(workspac
 def test_action_scan_step_reports_a_bad_baseline_as_exit_2(workspace: Path, tmp_path: Path) -> None:
     (workspace / "broken.json").write_text("{", encoding="utf-8")
     completed, outputs, summary = run_scan_step(workspace, {"baseline": "broken.json"}, tmp_path)
-    assert completed.returncode == 2 and outputs["exit-code"] == "2"
+    assert completed.returncode == 2 and outputs["exit-code"] == "2" and outputs["sarif-written"] == "false"
     assert "is not JSON" in completed.stderr
     assert not (workspace / "cogcheck.sarif").exists() and summary == ""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is missing")
+def test_action_lists_keep_spaces_and_quotes_and_are_never_evaluated(workspace: Path, tmp_path: Path) -> None:
+    odd = workspace / "my infra" / "it's \"here\" $(touch pwned)"
+    odd.mkdir(parents=True)
+    (odd / "auth.yaml").write_text(BAD, encoding="utf-8")
+    (workspace / "legacy").mkdir()
+    (workspace / "legacy" / "broken.yaml").write_text("Resources: [AWS::Cognito::UserPoolClient\n", encoding="utf-8")
+    inputs = {
+        "paths": f"  {odd.relative_to(workspace)}  \n\nlegacy\n",
+        "args": "--select\nCOG-E001\n--parameter\nStage=my prod; $(touch pwned2)\n",
+        "exclude": "legacy/*\n",
+        "fail-on": "never",
+    }
+    completed, outputs, _ = run_scan_step(workspace, inputs, tmp_path)
+    assert completed.returncode == 0 and outputs["exit-code"] == "0", completed.stderr + completed.stdout
+    log = assert_valid_sarif((workspace / "cogcheck.sarif").read_text(encoding="utf-8"))
+    (result,) = log["runs"][0]["results"]
+    assert result["ruleId"] == "COG-E001"
+    assert "my%20infra" in result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    notices = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any("'Stage'" in n["message"]["text"] for n in notices)  # the parameter arrived whole, and undeclared
+    assert not list(workspace.rglob("pwned*")) and not list(Path.cwd().glob("pwned*"))
+    # a single line is still split on spaces, as before
+    completed, outputs, _ = run_scan_step(workspace, {"paths": "infra legacy", "exclude": "legacy"}, tmp_path)
+    assert outputs["exit-code"] == "1", completed.stderr
 
 
 # ------------------------------------------------------------------------------------------------------ pre-commit
