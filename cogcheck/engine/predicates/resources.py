@@ -304,3 +304,50 @@ def idp_mapped_attributes_not_writable(world: World, args: Mapping[str, Any], ct
     ctx.details["provider"] = provider
     ctx.details["missing"] = ", ".join(missing)
     return True
+
+
+# -------------------------------------------------------------------------------------------------- COG-E035
+
+
+def required_attributes(world: World, pool: str) -> list[str] | None:
+    """Names of the attributes the pool's ``Schema`` marks ``Required``; None when that cannot be known."""
+    schema = resource_value(world, pool, "Schema", [])
+    if not isinstance(schema, list):
+        return None
+    names: list[str] = []
+    for entry in schema:
+        if not isinstance(entry, dict):
+            return None
+        name, required = entry.get("Name"), entry.get("Required", False)
+        if isinstance(required, Unknown) or (isinstance(name, Unknown) and required is not False):
+            return None
+        if to_text(required) in ("true", "True") or required is True:
+            if not isinstance(name, str):
+                return None
+            names.append(name)
+    return names
+
+
+@predicate("required_attribute_not_writable", details=("pool", "missing"))
+def required_attribute_not_writable(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """``WriteAttributes`` is set and leaves out an attribute the client's pool (defined here) marks ``Required``."""
+    writable = world.view.data.get("WriteAttributes")
+    if writable is None:
+        return False  # absent: the client may write every standard attribute (required ones are standard)
+    if isinstance(writable, Unknown):
+        return None
+    writable = writable if isinstance(writable, list) else [writable]
+    pool = client_pool(world)
+    if pool is None or pool_is_opaque(world, pool):
+        return None
+    required = required_attributes(world, pool)
+    if required is None:
+        return None
+    missing = [name for name in required if name not in writable]
+    if not missing:
+        return False
+    if any(isinstance(item, Unknown) for item in writable):
+        return None
+    ctx.details["pool"] = pool
+    ctx.details["missing"] = ", ".join(missing)
+    return True
