@@ -384,14 +384,22 @@ def _json_problem(text: str) -> tuple[int, str] | None:
 
 
 def _too_deep(doc: Any) -> bool:
-    stack: list[tuple[Any, int]] = [(doc, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth >= MAX_DEPTH:
-                return True
-            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    """Whether a container of ``doc`` (as :func:`json.loads` builds it: plain dicts and lists) sits
+    :data:`MAX_DEPTH` levels down. One level at a time, containers only: a few C loops per level."""
+    level = [doc] if type(doc) is dict or type(doc) is list else []
+    depth = 0
+    while level:
+        if depth >= MAX_DEPTH:
+            return True
+        following: list[Any] = []
+        for node in level:
+            following += [c for c in (node.values() if type(node) is dict else node) if type(c) in _CONTAINERS]
+        level = following
+        depth += 1
     return False
+
+
+_CONTAINERS = (dict, list)
 
 
 class JsonError(ValueError):
