@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec, TextIO
 
 import click
 import typer
@@ -282,10 +282,18 @@ def scan(
 
         result = apply_baseline(result, accepted)
     threshold = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
+    report: str | Callable[[TextIO], None]  # JSON and SARIF are written a finding at a time
     if output_format is Format.json:
         from cogcheck.report import json as json_report
 
-        report = json_report.render(result, show_suppressed=show_suppressed)
+        report = functools.partial(json_report.write, result, show_suppressed=show_suppressed)
+    elif output_format is Format.sarif:
+        from cogcheck.report import sarif
+
+        report = functools.partial(
+            sarif.write, result, options.enabled_rules(), source_root=options.source_root, severity=options.severity,
+            include_suppressed=sarif_include_suppressed,
+        )
     elif output_format is Format.junit:
         from cogcheck.report import junit
 
@@ -299,11 +307,12 @@ def scan(
         report = _ci_report(output_format, result, options, show_suppressed, sarif_include_suppressed)
     if output is not None:
         try:
-            output.write_text(report, encoding="utf-8")
+            with output.open("w", encoding="utf-8") as handle:
+                _emit(report, handle)
         except OSError as exc:
             _usage_error(f"cannot write {output}: {exc.strerror or exc}")
     else:
-        sys.stdout.write(report)
+        _emit(report, sys.stdout)
     raise typer.Exit(exit_code(result, threshold))
 
 
@@ -328,6 +337,13 @@ def use_colour(choice: str, stream_is_tty: bool, environ: Mapping[str, str]) -> 
     if environ.get("FORCE_COLOR"):
         return True
     return stream_is_tty and environ.get("TERM") != "dumb"
+
+
+def _emit(report: str | Callable[[TextIO], None], out: TextIO) -> None:
+    if isinstance(report, str):
+        out.write(report)
+    else:
+        report(out)
 
 
 def _ci_report(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -45,9 +46,11 @@ class Finding:
             return self.stack
         return self.project_path if self.project_path is not None else self.file
 
-    @builtins.property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """sha256 of rule, :attr:`where`, resource, property and scenario — no lines, no working directory."""
+        """sha256 of rule, :attr:`where`, resource, property and scenario — no lines, no working directory.
+
+        Computed once per finding (reports ask for it several times)."""
         import hashlib
 
         identity = [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import io
+from collections.abc import Iterable
+from typing import Any, TextIO
 
+from cogcheck.report.stream import Lazy, dump
 from cogcheck.report.summary import summary
 from cogcheck.scan.pipeline import ScanResult
 
@@ -13,17 +15,25 @@ VERSION = 1
 
 def render(result: ScanResult, show_suppressed: bool = False) -> str:
     """``show_suppressed``: list suppressed findings too, each finding then saying ``suppressed`` and why."""
-    findings = [finding.as_json() for finding in result.findings]
+    out = io.StringIO()
+    write(result, out, show_suppressed)
+    return out.getvalue()
+
+
+def write(result: ScanResult, out: TextIO, show_suppressed: bool = False) -> None:
+    """:func:`render` written to ``out`` a finding at a time (big reports are never held whole in memory)."""
+    findings: Iterable[dict[str, Any]] = (finding.as_json() for finding in result.findings)
     if show_suppressed:
         findings = _with_suppressed(result)
     document = {
         "version": VERSION,
-        "findings": findings,
+        "findings": Lazy(findings),
         "errors": [error.as_json() for error in result.errors],
         "notices": [notice.as_json() for notice in result.notices],
         "summary": summary(result),
     }
-    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+    dump(document, out)
+    out.write("\n")
 
 
 def _with_suppressed(result: ScanResult) -> list[dict[str, Any]]:

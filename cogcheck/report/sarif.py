@@ -23,20 +23,22 @@ the level, the message and the first location, which must be a file in the repos
 
 from __future__ import annotations
 
-import json
+import functools
+import io
 import os
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from cogcheck import __version__
 from cogcheck.engine.rules import Rule
 from cogcheck.findings import Finding
 from cogcheck.report.ruledocs import render_rule, sections
+from cogcheck.report.stream import Lazy, dump
 from cogcheck.scan.pipeline import ScanResult
 from cogcheck.scan.suppress import Suppression
 
@@ -79,6 +81,7 @@ class Locator:
     cwd: PurePath
     source_root: PurePath | None = None
 
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
     def path(self, file: str, source: bool = False) -> str:
         """``file`` relative to the root with forward slashes (absolute when it is outside the root)."""
         path = PurePath(file)
@@ -90,7 +93,9 @@ class Locator:
             return absolute.as_posix()
         return relative if relative not in ("", ".") else absolute.name or "."
 
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - a few small locators per run; findings share files
     def artifact(self, file: str, source: bool = False) -> dict[str, Any]:
+        """The artifact location of ``file`` (shared by the results in it: never changed once made)."""
         path = self.path(file, source)
         if PurePath(path).is_absolute():
             return {"uri": Path(path).as_uri()}
@@ -129,6 +134,27 @@ def render(
     ``--severity`` overrides, shown as the rules' configured levels. ``include_suppressed``: keep findings suppressed
     in templates, marked with ``suppressions`` (GitHub ignores the mark, so they are left out by default).
     """
+    out = io.StringIO()
+    write(
+        result, rules, out, root=root, cwd=cwd, source_root=source_root, severity=severity, category=category,
+        include_suppressed=include_suppressed,
+    )
+    return out.getvalue()
+
+
+def write(
+    result: ScanResult,
+    rules: Sequence[Rule],
+    out: TextIO,
+    *,
+    root: Path | str | None = None,
+    cwd: Path | str | None = None,
+    source_root: Path | str | None = None,
+    severity: Mapping[str, str] | None = None,
+    category: str = "cogcheck",
+    include_suppressed: bool = False,
+) -> None:
+    """:func:`render` written to ``out`` a result at a time (big logs are never held whole in memory)."""
     locator = Locator.create(root, cwd, source_root)
     overrides = severity or {}
     index = {rule.id: position for position, rule in enumerate(rules)}
@@ -136,11 +162,13 @@ def render(
     if include_suppressed:
         pairs += [(finding, why) for finding, why in result.suppressed]
     pairs.sort(key=lambda pair: pair[0].sort_key())
-    occurrences: Counter[str] = Counter()
-    results = []
-    for finding, why in pairs:
-        occurrences[finding.fingerprint] += 1
-        results.append(_result(finding, why, index, locator, occurrences[finding.fingerprint]))
+
+    def results() -> Iterator[dict[str, Any]]:
+        occurrences: Counter[str] = Counter()
+        for finding, why in pairs:
+            occurrences[finding.fingerprint] += 1
+            yield _result(finding, why, index, locator, occurrences[finding.fingerprint])
+
     notifications = [_error_notification(error.file, error.line, error.message, locator) for error in result.errors]
     notifications += [_notice_notification(n.file, n.resource, n.message, locator) for n in result.notices]
     run: dict[str, Any] = {
@@ -164,7 +192,7 @@ def render(
             }
         ],
         "columnKind": "unicodeCodePoints",
-        "results": results,
+        "results": Lazy(results()),
         "properties": {
             "templates": result.templates,
             "clients": result.clients,
@@ -173,7 +201,8 @@ def render(
         },
     }
     log = {"$schema": SCHEMA, "version": VERSION, "runs": [run]}
-    return json.dumps(log, indent=2) + "\n"
+    dump(log, out)
+    out.write("\n")
 
 
 # ------------------------------------------------------------------------------------------------------------ rules
