@@ -166,6 +166,10 @@ def scan(
         Optional[list[Path]],
         typer.Option("--var-file", metavar="FILE", help="Terraform: a .tfvars or .tfvars.json file (repeatable)."),
     ] = None,
+    tf_root: Annotated[
+        Optional[Path],
+        typer.Option("--tf-root", metavar="DIR", help="Terraform plan JSON: its configuration, for .tf lines."),
+    ] = None,
     region: Annotated[Optional[str], typer.Option("--region", help="Value of AWS::Region.")] = None,
     account_id: Annotated[Optional[str], typer.Option("--account-id", help="Value of AWS::AccountId.")] = None,
     partition: Annotated[Optional[str], typer.Option("--partition", help="Value of AWS::Partition.")] = None,
@@ -254,6 +258,10 @@ def scan(
     from cogcheck.scan.parallel import usable_cpus
 
     options.jobs = jobs if jobs is not None else usable_cpus()
+    if tf_root is not None:
+        if not tf_root.is_dir():
+            _usage_error(f"--tf-root {tf_root}: not a directory")
+        options.terraform_root = tf_root
     if source_root is not None:
         if not source_root.is_dir():
             _usage_error(f"--source-root {source_root}: not a directory")

@@ -43,6 +43,7 @@ class ScanOptions:
     #: honour CDK acknowledgements recorded in an assembly (off in the synth-time plugin, where CDK applies them)
     cdk_acknowledgements: bool = True
     terraform_vars: Mapping[str, Any] = field(default_factory=dict)  # --var / --var-file: the root modules' variables
+    terraform_root: Path | None = None  # --tf-root: the configuration of scanned plan JSON files (their .tf lines)
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""
@@ -103,7 +104,7 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
                 yield (item, b""), 1
             else:
                 data = _read(item, result, options.max_file_size)
-                holds = data is not None and mentions(data, CLIENT_TYPE)
+                holds = data is not None and (mentions(data, CLIENT_TYPE) or _may_be_plan(item, data))
                 if data is not None and (holds or item.explicit):  # no client: no need to parse
                     if holds:
                         options.enabled_rules()  # loaded once, before any worker starts
@@ -232,6 +233,15 @@ def _merge(result: ScanResult, part: ScanResult) -> None:
     result.declared_parameters |= part.declared_parameters
 
 
+def _may_be_plan(item: TemplateInput, data: bytes) -> bool:
+    """A JSON file that may be a Terraform plan with a client (cogcheck.inputs.terraform.plan)."""
+    if not item.path.name.lower().endswith(".json"):
+        return False
+    from cogcheck.inputs.terraform.plan import may_be_plan
+
+    return may_be_plan(data)
+
+
 def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, data: bytes | None = None) -> None:
     """Parse and check one template into ``result``; ``data``: its bytes when already read."""
     if item.kind == "terraform":
@@ -244,6 +254,11 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
         if data is None:
             return
     holds = mentions(data, CLIENT_TYPE)  # widened past escapes and other encodings: no client hides from it
+    if not holds and _may_be_plan(item, data):
+        from cogcheck.scan.terraform import scan_plan
+
+        if scan_plan(item, data, options, result, check_template):
+            return
     if not holds and not item.explicit:
         return  # no client: no need to parse
     try:

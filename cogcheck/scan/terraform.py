@@ -8,6 +8,7 @@ resource type is the Terraform type.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,9 +76,8 @@ def check_configuration(
     rules = options.enabled_rules()
     for built in templates:
         result.templates += 1
-        identity = item.project_path if item.kind == "plan" else project_path(
-            built.path, options.config_base, item.root or item.path
-        )
+        identity = project_path(built.path, options.config_base, item.root or item.path.parent) \
+            if built.path != item.path else item.project_path
         each = dataclasses.replace(
             item, file=built.template.file, path=built.path, context=built.context, project_path=identity,
             parameters={},
@@ -99,3 +99,20 @@ def speak_terraform(finding: Finding, config: Configuration) -> Finding:
         property=terraform_property(finding.property),
         resource_type=resource.tf_type if resource is not None else CLIENT,
     )
+
+
+def scan_plan(item: TemplateInput, data: bytes, options: ScanOptions, result: ScanResult, check_template: Any) -> bool:
+    """Check a plan JSON; False when ``data`` is not a plan (it is then read as a template)."""
+    from cogcheck.inputs.terraform.module import module_files
+    from cogcheck.inputs.terraform.plan import load_plan, read_plan
+
+    doc = read_plan(data)
+    if doc is None:
+        return False
+    tf_root, display = options.terraform_root, str(options.terraform_root)
+    if tf_root is None and module_files(item.path.parent):
+        tf_root, display = item.path.parent, os.path.dirname(item.file) or "."  # saved beside its configuration
+    config = load_plan(item.file, item.path, data, doc, tf_root, display)
+    plan_item = dataclasses.replace(item, kind="plan", root=tf_root)
+    check_configuration(config, plan_item, options, result, check_template)
+    return True
