@@ -32,7 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cfnlint.rules import CloudFormationLintRule, RuleMatch
+try:
+    from cfnlint.rules import CloudFormationLintRule, RuleMatch
+except ImportError as exc:  # cfn-lint is an extra: `cogcheck scan` never needs it
+    raise ModuleNotFoundError(
+        "cogcheck.cfnlint_rules is a cfn-lint plugin and needs cfn-lint 1.x: pip install 'cogcheck[cfn-lint]' "
+        "(or pip install cfn-lint), then run: cfn-lint -a cogcheck.cfnlint_rules -- template.yaml",
+        name="cfnlint",
+    ) from exc
 
 from cogcheck.cfn.parse import PathT, Position, TemplateError, _locate_yaml, as_template, decode
 from cogcheck.cfn.resolve import ResolveOptions

@@ -13,7 +13,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec, TextIO
 
-import click
 import typer
 
 from cogcheck import __version__
@@ -83,6 +82,11 @@ def _main(
 
 
 P = ParamSpec("P")
+# click's own exceptions (usage errors) pass through. Typer ≥ 0.28 vendors click (typer._click) and does not install
+# it, so it is never imported by name: BadParameter → UsageError → ClickException in either layout.
+_ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
 
 
 def _guarded(command: Callable[P, None]) -> Callable[P, None]:
@@ -92,7 +96,7 @@ def _guarded(command: Callable[P, None]) -> Callable[P, None]:
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             command(*args, **kwargs)
-        except (typer.Exit, click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        except (typer.Exit, typer.Abort, _ClickException):
             raise
         except Exception as exc:
             _usage_error(_one_line(exc))

@@ -531,3 +531,32 @@ def test_plugin_reports_a_bad_configuration_once(tmp_path: Path) -> None:
     errors = [m for m in matches if m.rule.id == "E0002"]
     assert len(errors) == 1 and ".cogcheck.yaml" in errors[0].message and "COG-E001" in errors[0].message
     assert not [m for m in matches if OURS.match(m.rule.id)]
+
+
+def test_plugin_without_cfn_lint_says_what_to_install(tmp_path: Path) -> None:
+    """cfn-lint is an extra (`cogcheck[cfn-lint]`): importing the plugin without it is one clear message."""
+    probe = (
+        "import sys\n"
+        "sys.modules['cfnlint'] = None  # as if cfn-lint were not installed\n"
+        "sys.modules['cfnlint.rules'] = None\n"
+        "try:\n"
+        "    import cogcheck.cfnlint_rules\n"
+        "except ModuleNotFoundError as exc:\n"
+        "    print(exc.name, '|', exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=_env(tmp_path), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    name, message = done.stdout.split(" | ", 1)
+    assert name == "cfnlint"
+    assert "pip install 'cogcheck[cfn-lint]'" in message and "cfn-lint -a cogcheck.cfnlint_rules" in message
+
+
+def test_cfn_lint_is_an_extra_not_a_dependency() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.replace("_", "-").startswith("cfn-lint")]
+    assert any(d.startswith("cfn-lint") for d in project["optional-dependencies"]["cfn-lint"])
+    assert any(d.startswith("cfn-lint") for d in project["optional-dependencies"]["test"])  # CI still has it

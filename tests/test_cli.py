@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from cogcheck import __version__
 from cogcheck.cli import app
-from tests.helpers import BAD_CLIENT, GOOD_CLIENT
+from tests.helpers import BAD_CLIENT, GOOD_CLIENT, ROOT
 
 runner = CliRunner()
 
@@ -276,3 +276,17 @@ def test_text_summary_counts_suppressed_and_baselined(project: Path) -> None:
     assert run("scan", "templates", "--select", "COG-E001", "--write-baseline", "base.json", cwd=project)[0] == 0
     code, out, _ = run("scan", "templates", "--select", "COG-E001", "--baseline", "base.json", cwd=project)
     assert code == 0 and out.rstrip().endswith("; 1 in the baseline")
+
+
+def test_cogcheck_never_imports_click_by_name() -> None:
+    """typer 0.28 vendors click and does not install it: `import click` works here (import-linter brings it) but
+    breaks `pip install cogcheck` on a fresh machine."""
+    import ast
+
+    for path in (ROOT / "cogcheck").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not [n for n in names if n == "click" or n.startswith("click.")], path
