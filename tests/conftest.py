@@ -9,6 +9,9 @@ import pytest
 
 from tests.helpers import SHARED
 
+#: tests write no rule cache into the user's home (tests/test_rulecache.py turns it on in a temporary directory)
+os.environ["COGCHECK_CACHE_DIR"] = ""
+
 #: where pip and pre-commit fetch packages from (pip's own setting when given)
 REGISTRY = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple")
 

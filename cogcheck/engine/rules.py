@@ -275,12 +275,23 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     import cogcheck.engine.predicates.values  # noqa: F401  (registers the COG-E predicates)
     from cogcheck.engine.predicates.base import PREDICATES
 
+    shipped = directory is None
     directory = directory or rules_dir()
     if directory in _CACHE:
         return _CACHE[directory]
+    files = sorted(directory.glob("*.yaml"))
+    key = None
+    if shipped:  # parsed once per version of the rules (cogcheck.engine.rulecache)
+        from cogcheck.engine import rulecache
+
+        key = rulecache.cache_key(files)
+        cached = rulecache.load(key)
+        if isinstance(cached, tuple) and all(isinstance(rule, Rule) for rule in cached):
+            _CACHE[directory] = cached
+            return cached
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     rules = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in files:
         with path.open("rb") as handle:
             data = yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
         rule = parse_rule(data, path.name, PREDICATES)
@@ -292,4 +303,6 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
         raise RuleError(f"duplicate rule ids in {directory}")
     result = tuple(sorted(rules, key=lambda r: r.id))
     _CACHE[directory] = result
+    if key is not None:
+        rulecache.store(key, result)
     return result
