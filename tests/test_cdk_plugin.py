@@ -36,7 +36,7 @@ pytestmark = [
     pytest.mark.skipif(
         not _cdk_available(), reason="needs aws-cdk-lib and constructs (pip install 'cogcheck[cdk]') and Node.js"
     ),
-    *([pytest.mark.slow] if "slow" in (ROOT / "pyproject.toml").read_text(encoding="utf-8") else []),
+    pytest.mark.slow,
 ]
 
 
