@@ -340,3 +340,17 @@ resource "aws_cognito_user_pool_client" "web" {
     assert "COG-E001" not in [f["rule_id"] for f in json.loads(out)["findings"]]
     code, _out, err = run("scan", str(tmp_path / "tf"), "--var", "access")
     assert code == 2 and "NAME=VALUE" in err
+
+
+def test_cdktf_output_gives_construct_paths() -> None:
+    from tests.helpers import FIXTURES
+
+    result = scan_paths(FIXTURES / "terraform" / "cdktf.out")
+    assert not result.errors
+    e001 = [f for f in result.findings if f.rule_id == "COG-E001"]
+    assert [(f.resource, f.construct_path, f.property) for f in e001] == [
+        ("aws_cognito_user_pool_client.auth_web_4F2A1B3C", "auth/web/client", "access_token_validity")
+    ]
+    text = (FIXTURES / "terraform" / "cdktf.out" / "stacks" / "auth" / "cdk.tf.json").read_text().splitlines()
+    assert '"access_token_validity": 60' in text[e001[0].line - 1]
+    assert result.clients == 2

@@ -47,6 +47,7 @@ class Block:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)  # ``cogcheck:ignore …`` texts on or just above the block
+    construct_path: str | None = None  # CDK for Terraform: ``"//": {"metadata": {"path": …}}``
 
     def nested(self, kind: str) -> list[Block]:
         return [b for b in self.blocks if b.kind == kind]
@@ -192,6 +193,9 @@ def _json_block(
     for key, value in body.items():
         here = (*path, key)
         if key == "//":
+            metadata = value.get("metadata") if isinstance(value, dict) else None
+            if isinstance(metadata, dict) and isinstance(metadata.get("path"), str):
+                block.construct_path = metadata["path"]  # a CDK for Terraform construct
             texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
             block.comments += [
                 t.strip() for t in texts if isinstance(t, str) and t.strip().startswith("cogcheck:ignore")

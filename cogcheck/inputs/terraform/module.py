@@ -414,7 +414,7 @@ def build_resource(rtype: str, block: Block, scope: Scope, prefix: str, config: 
         resource["DependsOn"] = depends
     if block.comments:
         resource["Metadata"] = {"cogcheck": {"ignore": [e for text in block.comments for e in _suppression(text)]}}
-    return TfResource("", rtype, resource, block.file, Path(block.file), block.line, lines)
+    return TfResource("", rtype, resource, block.file, Path(block.file), block.line, lines, block.construct_path)
 
 
 def _absent(name: str, value: Any) -> bool:
