@@ -267,14 +267,3 @@ def test_sample_sarif_in_examples_is_valid_and_current_in_shape() -> None:
             uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             assert (ROOT / uri).is_file(), f"{sample}: {uri} does not exist; regenerate it"
         assert str(ROOT) not in json.dumps(log)
-
-
-def test_sample_sarif_is_what_the_examples_give_today() -> None:
-    """Same input, same bytes: regenerating the committed sample changes nothing (regenerate it when rules change)."""
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run(
-        [sys.executable, "-m", "cogcheck", "scan", "examples", "--format", "sarif", "--fail-on", "never"],
-        cwd=root, capture_output=True, text=True, check=True,
-    )
-    committed = (root / "examples" / "sarif" / "cogcheck.sarif").read_text(encoding="utf-8")
-    assert done.stdout == committed, "regenerate: cogcheck scan examples --format sarif --fail-on never --output ..."

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Rewrite every generated file of the repository from its source: ``python scripts/regenerate.py``.
+
+* ``docs/rules.md`` from ``rules/*.yaml`` (the same text as ``cogcheck rules --format markdown``);
+* ``examples/sarif/cogcheck.sarif``: what ``cogcheck scan examples --format sarif`` writes today.
+
+``--check`` writes nothing and exits 1 naming the stale files (``tests/test_generated.py`` runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND = "python scripts/regenerate.py"
+
+
+def _rules_reference() -> str:
+    from cogcheck.engine.rules import load_rules
+    from cogcheck.report.ruledocs import render_reference
+
+    return render_reference(load_rules(ROOT / "rules"))
+
+
+def _sample_sarif() -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "cogcheck", "scan", "examples", "--format", "sarif", "--fail-on", "never"],
+        cwd=ROOT, capture_output=True, text=True, check=False, env=_env(),
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"cogcheck scan examples failed (exit {done.returncode}): {done.stderr.strip()}")
+    return done.stdout
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
+
+
+#: every generated file → how to make its text
+GENERATED: dict[str, Callable[[], str]] = {
+    "docs/rules.md": _rules_reference,
+    "examples/sarif/cogcheck.sarif": _sample_sarif,
+}
+
+
+def stale() -> list[str]:
+    """The generated files whose committed text is not what the generator gives today."""
+    found = []
+    for name, make in GENERATED.items():
+        path = ROOT / name
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != make():
+            found.append(name)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a generated file is stale")
+    args = parser.parse_args(argv)
+    if args.check:
+        names = stale()
+        for name in names:
+            print(f"{name} is stale: run `{COMMAND}`")
+        return 1 if names else 0
+    for name, make in GENERATED.items():
+        path = ROOT / name
+        text = make()
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8", newline="\n")
+            print(f"wrote {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
