@@ -10,7 +10,8 @@ the id :meth:`cogcheck.engine.rules.Rule.cfn_lint_id_for` gives (COG-E013, a war
 or a warning, is ``I9206`` or ``W9206``), and a finding is reported by the class of its level. The levels a rule does
 not give by default exist too, for a ``severity`` override in the configuration: the plugin reads the same
 configuration as ``cogcheck scan`` (``.cogcheck.yaml`` or ``[tool.cogcheck]``, found from each template upwards):
-``select``, ``ignore``, ``severity``, ``per-path-ignores`` and the policy settings. A configuration that cannot be used
+``select``, ``ignore``, ``severity``, ``per-path-ignores`` and the policy settings; suppressions with a reason in the
+template's ``Metadata`` hold too. A configuration that cannot be used
 is reported by cfn-lint once per template as its E0002 rule error, naming the file and the key.
 
 There is one engine: each template is checked once by :func:`cogcheck.scan.pipeline.check_template` on cfn-lint's
@@ -45,8 +46,10 @@ from cogcheck.cfn.parse import PathT, Position, TemplateError, _locate_yaml, as_
 from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.engine.rules import SEVERITIES, Rule, load_rules
 from cogcheck.findings import Finding
+from cogcheck.model.client import CLIENT_TYPE
 from cogcheck.report.ruledocs import DOCS_URL
 from cogcheck.scan.pipeline import ScanOptions, check_template, drop_ignored_by_path
+from cogcheck.scan.suppress import apply_suppressions
 
 LOGGER = logging.getLogger(__name__)
 
@@ -283,8 +286,13 @@ def run_engine(cfn: Any) -> dict[str, list[Located]]:
         return by_rule
     options = scan_options(cfn.filename)
     options.resolve = ResolveOptions(_parameters(cfn), options.resolve.pseudo, options.resolve.max_scenarios)
-    findings, notices, _clients = check_template(template, options.enabled_rules(), options)
+    rules = options.enabled_rules()
+    findings, notices, _clients = check_template(template, rules, options)
     findings = drop_ignored_by_path(findings, options)
+    # suppressions with a reason in the template's Metadata hold here too, as in `cogcheck scan` (cfn-lint's own
+    # ignore_checks are honoured by cfn-lint and by this alike)
+    findings, _suppressed, more = apply_suppressions(template, findings, rules, CLIENT_TYPE)
+    notices = [*notices, *more]
     for notice in notices:
         LOGGER.info("cogcheck: %s", notice)
     for finding in sorted(findings, key=Finding.sort_key):

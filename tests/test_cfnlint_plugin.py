@@ -560,3 +560,17 @@ def test_cfn_lint_is_an_extra_not_a_dependency() -> None:
     assert not [d for d in project["dependencies"] if d.replace("_", "-").startswith("cfn-lint")]
     assert any(d.startswith("cfn-lint") for d in project["optional-dependencies"]["cfn-lint"])
     assert any(d.startswith("cfn-lint") for d in project["optional-dependencies"]["test"])  # CI still has it
+
+
+def test_plugin_honours_suppressions_with_a_reason(tmp_path: Path) -> None:
+    suppressed = TWO_CLIENTS.replace(
+        "  First:\n    Type: AWS::Cognito::UserPoolClient\n",
+        "  First:\n    Type: AWS::Cognito::UserPoolClient\n    Metadata:\n      cogcheck:\n        ignore:\n"
+        "          - {id: COG-E001, reason: legacy client}\n",
+    )
+    path = tmp_path / "t.yaml"
+    path.write_text(suppressed, encoding="utf-8")
+    got = sorted((m.rule.id, m.linenumber) for m in _lint_file(path) if OURS.match(m.rule.id))
+    want = sorted((cfn_lint_id(f), f.line) for f in scan_paths(path).findings)
+    assert got == want
+    assert len([line for rule, line in got if rule == "E9101"]) == 1  # Second's only (First's is suppressed)
