@@ -13,16 +13,23 @@ to parsing the YAML: the cache can make start-up faster, never different.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import cogcheck
+
+# The C modules themselves: ``pickle`` and ``hashlib`` cost more to import (about 5 ms) than this cache saves.
+try:
+    import _pickle as pickle
+except ImportError:  # pragma: no cover - another Python implementation
+    import pickle  # type: ignore[no-redef]
+try:
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
 
 PREFIX = "rules-"
 
@@ -39,7 +46,7 @@ def cache_dir() -> Path | None:
 
 
 def cache_key(files: Sequence[Path]) -> str:
-    digest = hashlib.sha256(f"{cogcheck.__version__}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}".encode())
+    digest = blake2b(f"{cogcheck.__version__}\0{sys.version}\0{PROTOCOL}".encode(), digest_size=20)
     package = Path(cogcheck.__file__).resolve().parent
     for module in sorted(package.rglob("*.py")):
         stat = module.stat()
@@ -47,7 +54,7 @@ def cache_key(files: Sequence[Path]) -> str:
     for path in files:
         digest.update(f"\0{path.name}\0".encode())
         digest.update(path.read_bytes())
-    return digest.hexdigest()[:40]
+    return digest.hexdigest()
 
 
 def load(key: str) -> Any | None:
@@ -77,10 +84,12 @@ def store(key: str, value: Any) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if directory.is_symlink():
             return
+        import tempfile
+
         fd, temporary = tempfile.mkstemp(prefix=".rules-", dir=directory)
         try:
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, handle, protocol=PROTOCOL)
             os.replace(temporary, directory / f"{PREFIX}{key}.pickle")
         except BaseException:
             os.unlink(temporary)
@@ -90,3 +99,6 @@ def store(key: str, value: Any) -> None:
                 old.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError):
         return
+
+
+PROTOCOL = 5
