@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cogcheck.findings import InputError, Notice
 from cogcheck.inputs.cdk.assembly import is_assembly, read_assembly
 from cogcheck.inputs.files import MAX_FILE_SIZE
-from cogcheck.inputs.project import project_path
+from cogcheck.inputs.project import ProjectPaths
 from cogcheck.inputs.types import ResourceContext, TemplateInput, TemplateLink
 
 __all__ = ["Discovery", "ResourceContext", "TemplateInput", "TemplateLink", "discover"]
@@ -39,6 +40,11 @@ class Discovery:
     exclude: tuple[tuple[str, Path | None], ...] = ()  # (glob, its base; None: the current directory)
     config_base: Path | None = None  # the configuration file's directory: a project root when there is no git
     max_size: int = MAX_FILE_SIZE  # larger files are errors, never read (cogcheck.inputs.files)
+
+    @cached_property
+    def projects(self) -> ProjectPaths:
+        """The project paths of this discovery's files (cogcheck.inputs.project), remembered per directory."""
+        return ProjectPaths(self.config_base)
 
     def excluded(self, display: str, path: Path) -> bool:
         """Whether ``path`` (shown as ``display``) matches an exclusion: a glob relative to its base, or to the path
@@ -121,7 +127,7 @@ def _file(
                     yield item
                 return
     if _first(path, seen):
-        identity = project_path(path, how.config_base, path.parent)
+        identity = how.projects.path(path, path.parent)
         yield TemplateInput(os.path.normpath(arg), path, explicit=True, project_path=identity)
 
 
@@ -162,7 +168,7 @@ def _terraform(
         shown = os.path.normpath(os.path.join(display, os.path.relpath(directory, top)))
         yield TemplateInput(
             shown, directory, explicit=explicit, kind="terraform", root=top.resolve(),
-            project_path=project_path(directory / "main.tf", how.config_base, top),
+            project_path=how.projects.path(directory / "main.tf", top),
         )
 
 
@@ -211,7 +217,7 @@ def _walk_templates(
                 if not _inside(path, root):
                     continue  # never follow a link out of the tree the user named
             if _first(path, seen):
-                yield TemplateInput(shown, path, project_path=project_path(path, how.config_base, top))
+                yield TemplateInput(shown, path, project_path=how.projects.path(path, top))
     yield from _unreadable(arg, top, unreadable)
 
 

@@ -18,15 +18,68 @@ import os
 from pathlib import Path, PurePath
 
 
+class ProjectPaths:
+    """Project paths of many files, with the answers per directory remembered (one per discovery: the file system
+    is looked at once per directory, not once per file and parent)."""
+
+    def __init__(self, config_base: Path | None = None) -> None:
+        self.config_base = str(_real(config_base)) if config_base is not None else None
+        self._real_dirs: dict[str, str] = {}
+        self._git: dict[str, str | None] = {}
+
+    def real(self, file: Path) -> str:
+        """The real path of ``file`` (symbolic links resolved, ``..`` as the file system reads it)."""
+        if os.path.islink(file):
+            return str(_real(file))
+        directory, name = os.path.split(os.path.join(os.getcwd(), os.fspath(file)))
+        real_dir = self._real_dirs.get(directory)
+        if real_dir is None:
+            real_dir = self._real_dirs[directory] = str(_real(Path(directory)))
+        return os.path.join(real_dir, name)
+
+    def git_root(self, directory: str) -> str | None:
+        """The nearest directory at or above ``directory`` (real, absolute) that holds a ``.git`` entry."""
+        chain: list[str] = []
+        current, root = directory, None
+        while True:
+            if current in self._git:
+                root = self._git[current]
+                break
+            chain.append(current)
+            if os.path.lexists(os.path.join(current, ".git")):
+                root = current
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        for visited in chain:
+            self._git[visited] = root
+        return root
+
+    def root(self, file: Path, fallback: Path | None = None) -> str:
+        real = self.real(file)
+        root = self.git_root(os.path.dirname(real))
+        if root is not None:
+            return root
+        for base in (self.config_base, str(_real(fallback)) if fallback is not None else None):
+            if base is not None and (real == base or real.startswith(base.rstrip(os.sep) + os.sep)):
+                return base
+        return os.path.dirname(real)
+
+    def path(self, file: Path, fallback: Path | None = None) -> str:
+        """``file`` relative to its project root, with forward slashes."""
+        real = self.real(file)
+        try:
+            return PurePath(os.path.relpath(real, self.root(file, fallback))).as_posix()
+        except ValueError:  # pragma: no cover - another drive on Windows
+            return PurePath(real).as_posix()
+
+
 def git_root(directory: Path) -> Path | None:
     """The nearest directory at or above ``directory`` (absolute) that holds a ``.git`` entry."""
-    for candidate in (directory, *directory.parents):
-        try:
-            if os.path.lexists(candidate / ".git"):
-                return candidate
-        except OSError:  # pragma: no cover - an unreadable directory: keep looking up
-            continue
-    return None
+    found = ProjectPaths().git_root(str(directory))
+    return Path(found) if found is not None else None
 
 
 def _real(path: Path) -> Path:
@@ -38,23 +91,9 @@ def _real(path: Path) -> Path:
 
 def project_root(file: Path, config_base: Path | None = None, fallback: Path | None = None) -> Path:
     """The project root of ``file`` (see the module's documentation)."""
-    real = _real(file)
-    root = git_root(real.parent)
-    if root is not None:
-        return root
-    for base in (config_base, fallback):
-        if base is not None:
-            resolved = _real(base)
-            if real == resolved or resolved in real.parents:
-                return resolved
-    return real.parent
+    return Path(ProjectPaths(config_base).root(file, fallback))
 
 
 def project_path(file: Path, config_base: Path | None = None, fallback: Path | None = None) -> str:
     """``file`` relative to its project root, with forward slashes."""
-    real = _real(file)
-    root = project_root(file, config_base, fallback)
-    try:
-        return PurePath(os.path.relpath(real, root)).as_posix()
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return real.as_posix()
+    return ProjectPaths(config_base).path(file, fallback)
