@@ -292,7 +292,7 @@ def scan(
     if accepted is not None:
         from cogcheck.scan.baseline import apply_baseline
 
-        result = apply_baseline(result, accepted)
+        result = apply_baseline(result, accepted, str(baseline) if baseline is not None else None)
     threshold = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
     report: str | Callable[[TextIO], None]  # JSON and SARIF are written a finding at a time
     if output_format is Format.json:

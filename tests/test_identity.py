@@ -142,3 +142,29 @@ def test_library_scan_sets_the_project_path(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.chdir(tmp_path / "x")
     findings = scan_paths("t.yaml").findings
     assert findings and {f.where for f in findings} == {"x/t.yaml"}
+
+
+def test_a_baseline_that_matches_nothing_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "client.yaml").write_text(CLIENT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "infra")
+    findings = scan_paths("client.yaml").findings
+    # what an earlier cogcheck wrote from infra/: the path as typed there, "client.yaml"
+    old = [
+        hashlib.sha256(json.dumps([f.rule_id, "client.yaml", f.resource, f.property, None]).encode()).hexdigest()[:32]
+        for f in findings
+    ]
+    baseline = tmp_path / "old.json"
+    baseline.write_text(json.dumps({"version": 1, "fingerprints": [{"fingerprint": fp} for fp in old]}), "utf-8")
+    outcome = runner.invoke(app, ["scan", "client.yaml", "--baseline", str(baseline), "--format", "json"])
+    report = json.loads(outcome.stdout)
+    (notice,) = [n for n in report["notices"] if n["file"] == str(baseline)]
+    assert f"{len(old)} of {len(old)} baseline entries matched no finding" in notice["message"]
+    assert "--write-baseline" in notice["message"]
+    new = tmp_path / "new.json"
+    runner.invoke(app, ["scan", "client.yaml", "--write-baseline", str(new)])
+    report = json.loads(runner.invoke(app, ["scan", "client.yaml", "--baseline", str(new), "--format", "json"]).stdout)
+    assert report["findings"] == [] and report["notices"] == []

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cogcheck.findings import Finding
+from cogcheck.findings import Finding, Notice
 from cogcheck.scan.pipeline import ScanResult
 
 VERSION = 1
@@ -119,8 +119,12 @@ def write_baseline_file(path: Path, findings: Iterable[Finding]) -> None:
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
 
 
-def apply_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:
-    """A copy of ``result`` whose ``findings`` are those not in ``baseline``; the others move to ``baselined``."""
+def apply_baseline(result: ScanResult, baseline: Baseline, source: str | None = None) -> ScanResult:
+    """A copy of ``result`` whose ``findings`` are those not in ``baseline``; the others move to ``baselined``.
+
+    ``source``: the baseline file's name; then entries that matched nothing are counted in a notice (fixed findings,
+    or a baseline written by an older cogcheck from another directory, whose paths were the working directory's).
+    """
     remaining = Counter(baseline.fingerprints)
     fresh: list[Finding] = []
     known: list[Finding] = list(result.baselined)
@@ -132,4 +136,14 @@ def apply_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:
         else:
             fresh.append(finding)
     known.sort(key=Finding.sort_key)
-    return replace(result, findings=fresh, baselined=known)
+    notices = list(result.notices)
+    unused = sum(remaining.values())
+    if source is not None and unused:
+        message = f"{unused} of {len(baseline)} baseline entries matched no finding (fixed since, or out of scope)"
+        if not known and fresh:
+            message += (
+                "; none matched: a baseline written by an earlier cogcheck (whose paths were relative to the "
+                "working directory) from another directory than the project root: write it again with --write-baseline"
+            )
+        notices.append(Notice(source, None, message))
+    return replace(result, findings=fresh, baselined=known, notices=notices)
