@@ -135,6 +135,8 @@ _MESSAGE_NAMES = {
     "AliasAttributes": "alias_attributes",
     "UserAttributeUpdateSettings": "user_attribute_update_settings",
     "AttributesRequireVerificationBeforeUpdate": "attributes_require_verification_before_update",
+    "UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate":
+        "user_attribute_update_settings.attributes_require_verification_before_update",
     "AttributeMapping": "attribute_mapping",
     "ProviderName": "provider_name",
     "Identifier": "identifier",

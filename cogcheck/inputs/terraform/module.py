@@ -427,9 +427,15 @@ def _absent(name: str, value: Any) -> bool:
 def _shape(name: str, value: Any) -> Any:
     """A set argument holding a collection (Terraform 0.11's ``["${var.list}"]``) is a type error to Terraform 0.12
     and later, and was flattened before: either way its members are not what is written, so it reads as unknown."""
-    if name in mapping.SET_ARGS and isinstance(value, list) and any(isinstance(v, list | dict) for v in value):
+    if name in mapping.SET_ARGS and isinstance(value, list) and any(
+        isinstance(v, list) or (isinstance(v, dict) and not _is_reference(v)) for v in value
+    ):
         return Unknown(f"{name} holds a collection inside the set")
     return value
+
+
+def _is_reference(value: dict[str, Any]) -> bool:
+    return len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt")
 
 
 def _collect_links(value: Any, links: list[Link]) -> None:
