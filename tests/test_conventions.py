@@ -136,6 +136,8 @@ def test_standard_input_with_a_file_name(here: Path, monkeypatch: pytest.MonkeyP
     assert report("-", "--stdin-filename", "app.yaml", input=BAD_CLIENT)["findings"][0]["fingerprint"] == (  # type: ignore[index]
         from_file[0]["fingerprint"]  # type: ignore[index]
     )
+    excluded = report("-", "--stdin-filename", "infra/app.yaml", "--exclude", "app.yaml", input=BAD_CLIENT)
+    assert excluded["findings"] == [] and "excluded" in json.dumps(excluded["notices"])
     plain = report("-", input=BAD_CLIENT)["findings"]
     assert plain and plain[0]["file"] == "-"  # type: ignore[index]
     assert run("scan", "bad.yaml", "--stdin-filename", "x.yaml")[0] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -78,7 +79,11 @@ def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
 
     def items() -> Iterator[TemplateInput | InputError | Notice]:
         if len(named) < len(paths):  # "-": standard input, read by the caller
-            yield _stdin_input(options)
+            name = options.stdin[0] if options.stdin is not None else "-"
+            if name != "-" and how.excluded(os.path.normpath(name), Path(name)):
+                yield Notice(name, None, "excluded by --exclude or the configuration's exclude: not read")
+            else:
+                yield _stdin_input(options)
             if not named:
                 return
         yield from discover(named, options.source_root, how)
