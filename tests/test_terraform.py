@@ -354,3 +354,32 @@ def test_cdktf_output_gives_construct_paths() -> None:
     text = (FIXTURES / "terraform" / "cdktf.out" / "stacks" / "auth" / "cdk.tf.json").read_text().splitlines()
     assert '"access_token_validity": 60' in text[e001[0].line - 1]
     assert result.clients == 2
+
+
+def test_newlines_inside_an_interpolation_keep_line_numbers(tmp_path: Path) -> None:
+    main = POOL + """
+resource "aws_cognito_user_pool_client" "web" {
+  name         = "web-${
+    aws_cognito_user_pool.pool.name
+  }"
+  user_pool_id = aws_cognito_user_pool.pool.id
+  access_token_validity = 48
+}
+"""
+    write(tmp_path, {"main.tf": main})
+    result = scan_paths(tmp_path)
+    assert not result.errors
+    assert found(result, "COG-E001") == [("COG-E001", "main.tf", 10, "aws_cognito_user_pool_client.web")]
+
+
+def test_the_terraform_corpus_scans_without_internal_errors() -> None:
+    import pytest
+
+    from tests.helpers import SHARED
+
+    corpus = SHARED / "corpus" / "terraform"
+    if not corpus.is_dir():
+        pytest.skip("../shared is absent")
+    result = scan_paths(corpus)
+    assert not [e for e in result.errors if "internal error" in e.message]
+    assert result.clients >= 100 and result.findings

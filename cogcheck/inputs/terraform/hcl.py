@@ -71,10 +71,67 @@ def parse_hcl(file: str, text: str) -> list[Block]:
     except RecursionError:
         raise TemplateError(file, "invalid HCL: nested too deeply") from None
     except Exception as exc:  # lark raises many kinds; any of them means "does not parse"
-        raise _hcl_error(file, exc) from None
+        joined = _join_interpolation_lines(text)
+        if joined == text:
+            raise _hcl_error(file, exc) from None
+        try:
+            doc = DocumentView.parse(joined)  # same lines: the newlines moved after the string
+        except Exception:
+            raise _hcl_error(file, exc) from None
     lines = text.splitlines()
     top = [_block(file, view.raw, lines) for view in doc.blocks()]
     return top
+
+
+def _join_interpolation_lines(text: str) -> str:
+    """HCL allows newlines inside ``${ … }`` of a quoted string; python-hcl2 8 does not. The same text with those
+    newlines moved right after the string's closing quote, so every other line keeps its number."""
+    out: list[str] = []
+    in_string = False
+    depth = 0  # braces open inside an interpolation
+    moved = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if not in_string:
+            if char == '"':
+                in_string = True
+            elif char == "#" or text.startswith("//", index):
+                end = text.find("\n", index)
+                end = len(text) if end < 0 else end
+                out.append(text[index:end])
+                index = end
+                continue
+            out.append(char)
+        elif depth == 0:
+            if char == "\\":
+                out.append(text[index:index + 2])
+                index += 2
+                continue
+            if text.startswith("${", index) and not text.startswith("$${", index - 1 if index else 0):
+                depth = 1
+                out.append("${")
+                index += 2
+                continue
+            out.append(char)
+            if char == '"':
+                in_string = False
+                out.append("\n" * moved)
+                moved = 0
+            elif char == "\n":
+                in_string = False  # an unterminated string: leave the rest alone
+        else:
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            if char == "\n":
+                out.append(" ")
+                moved += 1
+            else:
+                out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def _label(rule: Any) -> str:
