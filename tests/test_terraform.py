@@ -383,3 +383,25 @@ def test_the_terraform_corpus_scans_without_internal_errors() -> None:
     result = scan_paths(corpus)
     assert not [e for e in result.errors if "internal error" in e.message]
     assert result.clients >= 100 and result.findings
+
+
+def test_advice_is_given_the_terraform_way(tmp_path: Path) -> None:
+    main = POOL + """
+resource "aws_cognito_identity_provider" "google" {
+  user_pool_id  = aws_cognito_user_pool.pool.id
+  provider_name = "Google"
+  provider_type = "Google"
+  provider_details = { client_id = "x", client_secret = "y", authorize_scopes = "email" }
+}
+resource "aws_cognito_user_pool_client" "web" {
+  name                         = ""
+  user_pool_id                 = aws_cognito_user_pool.pool.id
+  supported_identity_providers = ["Google"]
+}
+"""
+    write(tmp_path, {"main.tf": main})
+    messages = {f.rule_id: f.message for f in scan_paths(tmp_path).findings}
+    assert "add depends_on = [aws_cognito_identity_provider.google]" in messages["COG-E027"]
+    assert "Terraform may create the client first" in messages["COG-E027"]
+    assert "(the provider requires a name)" in messages["COG-E025"]
+    assert not any("CloudFormation" in m or "!Ref" in m for m in messages.values())

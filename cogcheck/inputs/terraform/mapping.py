@@ -150,8 +150,24 @@ _WORDS = re.compile(
 )
 
 
+#: Advice written for CloudFormation, and what it is in Terraform.
+_PHRASES = [
+    (re.compile(r"write !Ref (\S+) instead of the name, or add DependsOn: (\S+)"),
+     r"refer to \1.provider_name instead of the name, or add depends_on = [\2]"),
+    (re.compile(r"which is not allowed in CloudFormation; omit the property"),
+     "which the provider rejects at plan time; omit the argument"),
+    (re.compile(r"\(leave the property out to let CloudFormation generate a name\)"), "(the provider requires a name)"),
+    (re.compile(r"CloudFormation and Cognito accept integers only \(a numeric string such as \"60\" is fine\)"),
+     'Terraform and Cognito accept whole numbers only (a numeric string such as "60" is converted)'),
+    (re.compile(r"CloudFormation may create the client first"), "Terraform may create the client first"),
+]
+
+
 def terraform_words(text: str) -> str:
-    """A message with CloudFormation property names replaced by the provider's argument names."""
+    """A message with CloudFormation property names replaced by the provider's argument names, and advice given
+    the Terraform way."""
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
     return _WORDS.sub(lambda m: _MESSAGE_NAMES[m.group(1)], text)
 
 
