@@ -139,7 +139,8 @@ Resources:
 def test_unparsable_input_does_not_stop_the_scan(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("Resources: {C: {Type: AWS::Cognito::UserPoolClient\n", encoding="utf-8")
     (tmp_path / "b.yaml").write_text(
-        "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {AuthSessionValidity: 99}\n",
+        "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n"
+        "    Properties: {UserPoolId: us-east-1_AbC123, AuthSessionValidity: 99}\n",
         encoding="utf-8",
     )
     from tests.helpers import scan_paths

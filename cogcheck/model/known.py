@@ -144,6 +144,19 @@ def near_miss(enum: Enumeration, value: str, known: tuple[str, ...]) -> str | No
     return None
 
 
+def near_miss_name(name: str, known: tuple[str, ...]) -> str | None:
+    """The known name ``name`` is a slip for: same letters in other case or separators, or one edit away."""
+    squeezed = re.sub(r"[\s_\-.]", "", name).lower()
+    for candidate in known:
+        if candidate.lower() == squeezed:
+            return candidate
+    if len(squeezed) >= 6:
+        close = [candidate for candidate in known if _one_edit(candidate.lower(), squeezed)]
+        if len(close) == 1:
+            return close[0]
+    return None
+
+
 def closest(value: str, known: tuple[str, ...]) -> str | None:
     """The known value most like ``value`` (a hint in a warning, never a verdict)."""
     matches = difflib.get_close_matches(_normal(value), [_normal(k) for k in known], n=1, cutoff=0.75)

@@ -1,0 +1,117 @@
+"""Predicates of the resource-schema rules (COG-E036 unknown properties, COG-E037 schema conformance).
+
+They read ``@``, a top-level property of the client (``for_each: ['$.*']``), and the pinned CloudFormation schema
+(:mod:`cogcheck.model.schema`). They register in :data:`cogcheck.engine.predicates.base.PREDICATES` on import
+(``load_rules`` imports this module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cogcheck.cfn.values import Unknown
+from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.engine.predicates.base import World, predicate
+from cogcheck.model.schema import (
+    API_ONLY_PROPERTIES,
+    classify_property,
+    client_schema,
+    known_properties,
+    problem,
+    property_node,
+    read_only,
+    schema_date,
+    unknown_keys,
+)
+
+#: keys of the client view that are not template properties
+_VIEW_KEYS = ("effective", "policy")
+
+
+def _property(ctx: EvalContext) -> tuple[str, Any] | None:
+    """(name, value) of the top-level property ``@`` stands for."""
+    item = ctx.item
+    if item is None or len(item.path) != 1 or str(item.path[0]) in _VIEW_KEYS:
+        return None
+    return str(item.path[0]), item.value
+
+
+def _unknown_names(name: str, value: Any) -> list[tuple[str, str, str, str | None]]:
+    """(where, key, kind, meant) for the property itself and the keys of closed objects under it."""
+    known = known_properties()
+    kind, meant = classify_property(name, known)
+    if kind != "known":
+        return [(name, name, kind, meant)]
+    if name in API_ONLY_PROPERTIES:
+        return [(name, name, "api-only", None)]
+    node = property_node(name)
+    found = []
+    for where, key in unknown_keys(name, node, value) if node else []:
+        parent = where.rsplit(".", 1)[0].replace("[]", "")
+        sub = client_schema()["definitions"].get(parent.rsplit(".", 1)[-1], {}).get("properties", {})
+        sub_kind, sub_meant = classify_property(key, tuple(sub))
+        found.append((where, key, sub_kind, sub_meant))
+    return found
+
+
+def _report(ctx: EvalContext, found: tuple[str, str, str, str | None]) -> None:
+    where, _key, kind, meant = found
+    ctx.details["name"] = where
+    ctx.details["date"] = schema_date()
+    if kind == "near-miss":
+        ctx.details["reason"] = (
+            f"did you mean {meant}? CloudFormation rejects the template, and the setting meant is lost"
+        )
+    elif kind == "malformed":
+        ctx.details["reason"] = "CloudFormation properties are PascalCase names, and no property is spelt like this"
+    elif kind == "api-only":
+        ctx.details["reason"] = "the Cognito API accepts it, but CloudFormation's schema does not list it"
+    else:
+        ctx.details["reason"] = "neither CloudFormation's schema nor the Cognito API lists it"
+
+
+@predicate("property_unknown_wrong", details=("name", "reason", "date"))
+def property_unknown_wrong(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """The property (``@``), or a key of a closed object under it, is a slip of a known name or cannot be one."""
+    prop = _property(ctx)
+    if prop is None:
+        return False
+    for found in _unknown_names(*prop):
+        if found[2] in ("near-miss", "malformed"):
+            _report(ctx, found)
+            return True
+    return False
+
+
+@predicate("property_unrecognised", details=("name", "reason", "date"))
+def property_unrecognised(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """The property (``@``), or a key of a closed object under it, is well formed but not in the pinned schema."""
+    prop = _property(ctx)
+    if prop is None:
+        return False
+    for found in _unknown_names(*prop):
+        if found[2] in ("unrecognised", "api-only"):
+            _report(ctx, found)
+            return True
+    return False
+
+
+@predicate("schema_violation", details=("where", "reason"))
+def schema_violation(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """The property (``@``) breaks the schema's type, length, item-count or pattern constraints (not the ones a
+    dedicated rule reports, not enumerations, not read-only properties)."""
+    prop = _property(ctx)
+    if prop is None:
+        return False
+    name, value = prop
+    node = property_node(name)
+    if node is None or name in read_only():
+        return False
+    if isinstance(value, Unknown):
+        return None
+    found = problem(name, node, value)
+    if found is None:
+        return False
+    ctx.details["where"], ctx.details["reason"] = found[0].replace("[]", "[…]"), found[1]
+    return True

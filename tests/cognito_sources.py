@@ -1,0 +1,85 @@
+"""Where the newest Cognito API model (botocore) and CloudFormation schema (cfn-lint) live, read as plain data.
+
+Neither package is imported for this: the files are found with ``importlib.util.find_spec`` (which does not run
+the packages) and read with ``json``. Used by ``tests/test_drift.py`` and ``scripts/refresh_cognito_data.py``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+TYPE = "AWS::Cognito::UserPoolClient"
+
+
+def _package_dir(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def cfn_lint_schema() -> tuple[dict[str, Any] | None, str]:
+    """The schema cfn-lint ships for the client and its schema date; tries the layouts of cfn-lint 1.x."""
+    base = _package_dir("cfnlint")
+    if base is None:
+        return None, ""
+    schemas = base / "data" / "schemas"
+    date = ""
+    version = schemas / "version.json"
+    if version.is_file():
+        date = str(json.loads(version.read_text(encoding="utf-8")).get("schema_date", ""))[:10]
+    providers = schemas / "providers"
+    digest = None
+    if (providers / "us-east-1.json").is_file():  # >= 1.5x: region → {type: hash}
+        digest = json.loads((providers / "us-east-1.json").read_text(encoding="utf-8")).get(TYPE)
+    elif (providers / "us_east_1.py").is_file():  # 1.4x-1.51: a Python dict literal of type → hash
+        found = re.search(rf'"{re.escape(TYPE)}":\s*"([0-9a-f]+)"', (providers / "us_east_1.py").read_text())
+        digest = found.group(1) if found else None
+    if digest and (schemas / "resources" / f"{digest}.json").is_file():
+        return json.loads((schemas / "resources" / f"{digest}.json").read_text(encoding="utf-8")), date
+    legacy = providers / "us_east_1" / "aws-cognito-userpoolclient.json"  # older 1.x: one file per type
+    if legacy.is_file():
+        return json.loads(legacy.read_text(encoding="utf-8")), date
+    return None, date
+
+
+def api_model() -> dict[str, Any] | None:
+    """The newest cognito-idp service model botocore ships."""
+    base = _package_dir("botocore")
+    if base is None:
+        return None
+    versions = sorted((base / "data" / "cognito-idp").glob("*/service-2.json*"))
+    if not versions:
+        return None
+    path = versions[-1]
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return json.loads(data)  # type: ignore[no-any-return]
+
+
+def api_request_shapes() -> tuple[list[str], dict[str, list[str]]]:
+    """CreateUserPoolClient's members, and the enumerations it uses (member path → values)."""
+    model = api_model()
+    if model is None:
+        return [], {}
+    shapes = model["shapes"]
+    request = shapes["CreateUserPoolClientRequest"]
+    enums: dict[str, list[str]] = {}
+
+    def walk(shape_name: str, where: str, depth: int = 0) -> None:
+        shape = shapes[shape_name]
+        if "enum" in shape:
+            enums[where] = list(shape["enum"])
+        if shape.get("type") == "list" and depth < 4:
+            walk(shape["member"]["shape"], where + "[]", depth + 1)
+        if shape.get("type") == "structure" and depth < 4:
+            for member, ref in shape["members"].items():
+                walk(ref["shape"], f"{where}.{member}", depth + 1)
+
+    for member, ref in request["members"].items():
+        walk(ref["shape"], member)
+    return list(request["members"]), enums

@@ -1,0 +1,106 @@
+"""Drift alarm: the newest Cognito API model (botocore) and the CloudFormation schema cfn-lint ships must not list a
+value cogcheck would not accept, nor a property cogcheck does not know. The day AWS adds a flow, CI says so:
+add the value to cogcheck/model/known.py (or refresh the pinned schema: scripts/refresh_cognito_data.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cogcheck.model.known import ENUMERATIONS, classify
+from cogcheck.model.schema import client_schema, known_properties
+from tests.cognito_sources import api_request_shapes, cfn_lint_schema
+
+#: where an enumeration sits (API member path, or CloudFormation schema path) → cogcheck's enumeration
+ENUM_PLACES = {
+    "ExplicitAuthFlows[]": "explicit-auth-flows",
+    "AllowedOAuthFlows[]": "oauth-flows",
+    "TokenValidityUnits.AccessToken": "token-validity-units",
+    "TokenValidityUnits.IdToken": "token-validity-units",
+    "TokenValidityUnits.RefreshToken": "token-validity-units",
+    "PreventUserExistenceErrors": "prevent-user-existence-errors",
+    "RefreshTokenRotation.Feature": "refresh-token-rotation",
+}
+
+
+def _unaccepted(enums: dict[str, list[str]], source: str) -> list[str]:
+    problems = []
+    for place, values in sorted(enums.items()):
+        name = ENUM_PLACES.get(place)
+        if name is None:
+            problems.append(f"{source} has an enumeration at {place} that cogcheck does not know: {values}")
+            continue
+        for value in values:
+            verdict = classify(ENUMERATIONS[name], value)
+            if verdict.kind != "known":
+                level = "an error" if verdict.kind in ("malformed", "near-miss") else "a warning"
+                problems.append(f"{source} lists {value!r} for {place}; cogcheck would report {level} ({name})")
+    return problems
+
+
+def schema_enums(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """CloudFormation schema path → enum values (``$ref`` to definitions followed)."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: Any, path: str, depth: int = 0) -> None:
+        if not isinstance(node, dict) or depth > 6:
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/definitions/"):
+            node = schema["definitions"].get(ref.rsplit("/", 1)[-1], {})
+        if "enum" in node:
+            found[path] = [str(v) for v in node["enum"]]
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], path + "[]", depth + 1)
+        for key, sub in (node.get("properties") or {}).items():
+            walk(sub, f"{path}.{key}" if path else key, depth + 1)
+
+    walk({"properties": schema.get("properties", {})}, "")
+    return found
+
+
+def _definition_keys(schema: dict[str, Any]) -> set[str]:
+    definitions = schema.get("definitions", {})
+    return {f"{name}.{key}" for name, node in definitions.items() for key in node.get("properties", {})}
+
+
+def test_the_api_model_lists_nothing_cogcheck_would_not_accept() -> None:
+    members, enums = api_request_shapes()
+    if not members:
+        pytest.skip("botocore is not installed (pip install -e '.[test]')")
+    problems = _unaccepted(enums, "the Cognito API model")
+    known = set(known_properties())
+    problems += [f"the Cognito API model has CreateUserPoolClient.{m}, a property cogcheck does not know"
+                 for m in members if m not in known]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cloudformation_schema_lists_nothing_cogcheck_would_not_accept() -> None:
+    schema, date = cfn_lint_schema()
+    if schema is None:
+        pytest.skip("cfn-lint's schema for AWS::Cognito::UserPoolClient was not found")
+    problems = _unaccepted(schema_enums(schema), f"cfn-lint's CloudFormation schema ({date})")
+    known = set(known_properties())
+    problems += [f"cfn-lint's CloudFormation schema ({date}) has {p}, a property cogcheck does not know"
+                 for p in schema.get("properties", {}) if p not in known]
+    pinned = _definition_keys(client_schema())
+    problems += [f"cfn-lint's CloudFormation schema ({date}) has {k}, a key cogcheck does not know"
+                 for k in sorted(_definition_keys(schema) - pinned)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_alarm_names_the_value() -> None:
+    """The check the alarm relies on fails, naming the value, for a value cogcheck does not know."""
+    problems = _unaccepted({"ExplicitAuthFlows[]": ["ALLOW_PASSKEY_AUTH", "ALLOW_USER_SRP_AUTH"]}, "a model")
+    assert problems == ["a model lists 'ALLOW_PASSKEY_AUTH' for ExplicitAuthFlows[]; cogcheck would report a "
+                        "warning (explicit-auth-flows)"]
+    slip = _unaccepted({"ExplicitAuthFlows[]": ["allow_user_srp_auth"]}, "m")
+    assert slip[0].endswith("an error (explicit-auth-flows)")
+    assert "does not know" in _unaccepted({"ClientType": ["REGULAR"]}, "m")[0]
+
+
+def test_the_pinned_schema_lists_every_enum_value_cogcheck_knows_about() -> None:
+    """Every enumeration of the pinned schema is one cogcheck classifies, and all its values are known."""
+    assert not _unaccepted(schema_enums(client_schema()), "the pinned schema")
