@@ -1,0 +1,249 @@
+"""Hostile inputs, timed: each trigger of issue 11 beside a sentinel template, run through the CLI in a child process.
+
+Run from a checkout: ``python bench/hostile.py`` (a minute or two). ``--src DIR`` runs another checkout's cogcheck
+(e.g. an older commit unpacked with ``git archive``) for a before/after table; ``--timeout S`` bounds each run
+(default 60 s; a run cut off is reported as ``timeout``). For each trigger: wall seconds, peak RSS (MiB, via
+:func:`os.wait4`), the exit code, whether a traceback was printed and whether the sentinel's finding was reported.
+Nothing here is a test: the tests check behaviour, this measures it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENT = "AWS::Cognito::UserPoolClient"
+SENTINEL = """Resources:
+  Pool: {Type: AWS::Cognito::UserPool}
+  Client:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref Pool
+      AccessTokenValidity: 25
+"""
+
+
+def client(properties: dict[str, Any], **sections: Any) -> dict[str, Any]:
+    props = {"UserPoolId": {"Ref": "Pool"}, **properties}
+    resources = {"Pool": {"Type": "AWS::Cognito::UserPool"}, "C": {"Type": CLIENT, "Properties": props}}
+    return {**sections, "Resources": resources}
+
+
+def write_json(directory: Path, name: str, doc: Any) -> list[str]:
+    (directory / name).write_text(json.dumps(doc), encoding="utf-8")
+    return [str(directory)]
+
+
+def scenarios_2_40(d: Path) -> list[str]:
+    conditions: dict[str, Any] = {f"C{i}": {"Fn::Equals": [{"Ref": "AWS::Region"}, f"r{i}"]} for i in range(40)}
+    conditions["Never"] = {"Fn::Equals": ["a", "b"]}
+    doc = client({f"ClientName{i}" if i else "ClientName": {"Fn::If": [f"C{i}", "a", "b"]} for i in range(40)},
+                 Conditions=conditions)
+    doc["Resources"]["C"]["Condition"] = "Never"
+    return write_json(d, "scenarios.json", doc)
+
+
+def allowed_values_100k(d: Path) -> list[str]:
+    params = {"P": {"Type": "String", "AllowedValues": [f"v{i}" for i in range(100_000)]}}
+    return write_json(d, "allowed.json", client({"ClientName": {"Ref": "P"}}, Parameters=params))
+
+
+def sub_backtracking(d: Path) -> list[str]:
+    return write_json(d, "sub.json", client({"ClientName": {"Fn::Sub": "${" * 200_000}}))
+
+
+def callback_urls_10k_json(d: Path) -> list[str]:
+    urls = [f"http://app{i}.example.org/cb" for i in range(10_000)]
+    props = {"AllowedOAuthFlows": ["code"], "AllowedOAuthFlowsUserPoolClient": True, "CallbackURLs": urls,
+             "AllowedOAuthScopes": ["openid"], "SupportedIdentityProviders": ["COGNITO"]}
+    return write_json(d, "callbacks.json", client(props))
+
+
+def callback_urls_10k_yaml(d: Path) -> list[str]:
+    urls = "".join(f"        - http://app{i}.example.org/cb\n" for i in range(10_000))
+    text = SENTINEL.replace("AccessTokenValidity: 25\n", "AllowedOAuthFlows: [code]\n      "
+                            "AllowedOAuthFlowsUserPoolClient: true\n      AllowedOAuthScopes: [openid]\n      "
+                            "SupportedIdentityProviders: [COGNITO]\n      CallbackURLs:\n" + urls)
+    (d / "callbacks.yaml").write_text(text, encoding="utf-8")
+    return [str(d)]
+
+
+def yaml_100k_keys(d: Path) -> list[str]:
+    lines = ["Resources:"] + [f"  Topic{i}: {{Type: AWS::SNS::Topic}}" for i in range(100_000)]
+    text = "\n".join(lines) + "\n" + SENTINEL.split("\n", 1)[1].replace("Client:", "ClientZ:")
+    (d / "keys.yaml").write_text(text, encoding="utf-8")
+    return [str(d)]
+
+
+def split_200k_urls(d: Path) -> list[str]:
+    text = ",".join(f"http://a{i}.example.org/cb" for i in range(200_000))
+    props = {"AllowedOAuthFlows": ["code"], "AllowedOAuthFlowsUserPoolClient": True,
+             "CallbackURLs": {"Fn::Split": [",", text]}, "AllowedOAuthScopes": ["openid"]}
+    return write_json(d, "split.json", client(props))
+
+
+def condition_chain_5000(d: Path) -> list[str]:
+    conditions: dict[str, Any] = {f"C{i}": {"Fn::Not": [{"Condition": f"C{i + 1}"}]} for i in range(5000)}
+    conditions["C5000"] = {"Fn::Equals": ["a", "a"]}
+    return write_json(d, "chain.json", client({"ClientName": {"Fn::If": ["C0", "a", "b"]}}, Conditions=conditions))
+
+
+def findinmap_cycle(d: Path) -> list[str]:
+    mappings = {"M": {"a": {"b": {"Fn::FindInMap": ["M", "a", "b"]}}}}
+    return write_json(d, "cycle.json", client({"ClientName": {"Fn::FindInMap": ["M", "a", "b"]}}, Mappings=mappings))
+
+
+def deep_join_300(d: Path) -> list[str]:
+    node: Any = "x"
+    for _ in range(300):
+        node = {"Fn::Join": ["", [node]]}
+    return write_json(d, "deep.json", client({"ClientName": node}))
+
+
+def big_integer(d: Path) -> list[str]:
+    text = json.dumps(client({"AccessTokenValidity": 1})).replace('"AccessTokenValidity": 1', '"AccessTokenValidity": '
+                                                                   + "9" * 5000)
+    (d / "big.json").write_text(text, encoding="utf-8")
+    return [str(d)]
+
+
+def reasonless_suppressions(d: Path) -> list[str]:
+    doc = client({"AccessTokenValidity": 25}, Metadata={"cogcheck": {"ignore": [{"id": "COG-E001"}]}})
+    doc["Resources"]["C"]["Metadata"] = {"cogcheck": {"ignore": [{"id": "COG-E001"}]}}
+    return write_json(d, "supp.json", doc)
+
+
+def symlink_loop(d: Path) -> list[str]:
+    (d / "x.yaml").symlink_to("x.yaml")
+    return [str(d)]
+
+
+def dev_zero(d: Path) -> list[str]:
+    (d / "zero.yaml").symlink_to("/dev/zero")
+    return [str(d / "zero.yaml"), str(d / "sentinel.yaml")]
+
+
+def fifo(d: Path) -> list[str]:
+    os.mkfifo(d / "pipe.yaml")
+    return [str(d)]
+
+
+def big_file(d: Path) -> list[str]:
+    with open(d / "huge.yaml", "w", encoding="utf-8") as out:
+        out.write(SENTINEL.replace("Client:", "Big:"))
+        out.write("# " + "x" * (40 * 1024 * 1024) + "\n")
+    return [str(d)]
+
+
+def escaped_type(d: Path) -> list[str]:
+    text = json.dumps(client({"AccessTokenValidity": 25})).replace("UserPoolClient", "\\u0055serPoolClient")
+    (d / "escaped.json").write_text(text, encoding="utf-8")
+    return [str(d)]
+
+
+def metadata_ownership(d: Path) -> list[str]:
+    out = d / "cdk.out"
+    out.mkdir()
+    (out / "cdk.out").write_text('{"version": "36.0.0"}', encoding="utf-8")
+    metadata: dict[str, Any] = {}
+    for i in range(3000):
+        metadata[f"/S/N{i}"] = [{"type": "aws:cdk:templateFile", "data": f"n{i}.json"}]
+    for i in range(30000):
+        metadata[f"/S/N{i % 3000}/R{i}/Resource"] = [{"type": "aws:cdk:logicalId", "data": f"R{i}"}]
+    metadata["/S/C/Resource"] = [{"type": "aws:cdk:logicalId", "data": "C"}]
+    manifest = {"version": "36.0.0", "artifacts": {"S": {"type": "aws:cloudformation:stack", "metadata": metadata,
+                                                         "properties": {"templateFile": "S.template.json"}}}}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (out / "S.template.json").write_text(json.dumps(client({"AccessTokenValidity": 25})), encoding="utf-8")
+    return [str(d)]
+
+
+TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
+    "scenarios: false Condition + 40 undecidable": scenarios_2_40,
+    "AllowedValues x 100k": allowed_values_100k,
+    "Fn::Sub '${' x 200k": sub_backtracking,
+    "10k CallbackURLs (JSON)": callback_urls_10k_json,
+    "10k CallbackURLs (YAML)": callback_urls_10k_yaml,
+    "YAML mapping with 100k keys": yaml_100k_keys,
+    "Fn::Split into 200k URLs": split_200k_urls,
+    "Condition chain 5000 long": condition_chain_5000,
+    "Fn::FindInMap cycle": findinmap_cycle,
+    "Fn::Join nested 300 deep": deep_join_300,
+    "5000-digit integer": big_integer,
+    "reasonless suppressions x2": reasonless_suppressions,
+    "symlink loop x.yaml": symlink_loop,
+    "/dev/zero through a symlink": dev_zero,
+    "FIFO named *.yaml": fifo,
+    "40 MB template": big_file,
+    "client type written \\u0055...": escaped_type,
+    "CDK metadata: 3000 nested x 30k paths": metadata_ownership,
+}
+
+
+def run(argv: list[str], src: Path, timeout: float, cwd: Path) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cogcheck", "scan", "-f", "json", *argv],
+            stdout=out, stderr=err, env=env, start_new_session=True, cwd=cwd,  # not the checkout: -m imports from cwd
+        )
+        deadline = start + timeout
+        status = rusage = None
+        while time.perf_counter() < deadline:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.05)
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+            os.wait4(proc.pid, 0)
+            return {"wall": timeout, "code": "timeout", "rss": None, "traceback": False, "sentinel": False,
+                    "size": None}
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read().decode("utf-8", "replace")
+    code = os.waitstatus_to_exitcode(status) if status is not None else None
+    try:
+        findings = json.loads(stdout)["findings"]
+    except (ValueError, KeyError, TypeError):
+        findings = []
+    sentinel = any(f.get("file", "").endswith("sentinel.yaml") and f.get("rule_id") == "COG-E001" for f in findings)
+    return {"wall": wall, "code": code, "rss": rusage.ru_maxrss / 1024 if rusage else None,
+            "traceback": "Traceback" in stderr, "sentinel": sentinel, "size": len(stdout)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--src", type=Path, default=ROOT, help="the checkout whose cogcheck runs")
+    parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--only", help="run the triggers whose name contains this")
+    args = parser.parse_args()
+    print("| trigger | wall s | peak RSS MiB | exit | traceback | sentinel | report bytes |")
+    print("|---|---:|---:|---|---|---|---:|")
+    for name, build in TRIGGERS.items():
+        if args.only and args.only not in name:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = Path(tmp)
+            (directory / "sentinel.yaml").write_text(SENTINEL, encoding="utf-8")
+            argv = build(directory)
+            r = run(argv, args.src.resolve(), args.timeout, directory)
+        rss = f"{r['rss']:.0f}" if r["rss"] is not None else "-"
+        print(f"| {name} | {r['wall']:.2f} | {rss} | {r['code']} | {'yes' if r['traceback'] else 'no'} | "
+              f"{'yes' if r['sentinel'] else 'NO'} | {r['size'] if r['size'] is not None else '-'} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
