@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+MAX_FILE_SIZE_MB = 32  # cogcheck.inputs.files.MAX_FILE_SIZE, in MiB (not imported: start-up stays light)
 
 
 class Format(StrEnum):
@@ -61,8 +62,26 @@ class ListFormat(StrEnum):
     markdown = "markdown"
 
 
+def _shown(path: Path, given: bool) -> str:
+    """A configuration file as reports show it: as given, or relative to the working directory when found below it."""
+    if given:
+        return str(path)
+    try:
+        below = path.resolve().is_relative_to(Path.cwd().resolve())
+        return Path(os.path.relpath(path)).as_posix() if below else str(path)
+    except (OSError, ValueError, RuntimeError):
+        return str(path)
+
+
+def _stderr(line: str) -> None:
+    """One line on stderr, its input text neutralised (no line breaks, escapes or runner commands)."""
+    from cogcheck.report.neutralise import text
+
+    typer.echo(text(line), err=True)
+
+
 def _usage_error(message: str) -> NoReturn:
-    typer.echo(f"cogcheck: error: {message}", err=True)
+    _stderr(f"cogcheck: error: {message}")
     raise typer.Exit(EXIT_ERROR)
 
 
@@ -119,6 +138,21 @@ def scan(
     config_file: Annotated[
         Optional[Path], typer.Option("--config", help="Configuration file (default: found from the path upwards).")
     ] = None,
+    isolated: Annotated[
+        bool,
+        typer.Option(
+            "--isolated",
+            help="Find no configuration file (.cogcheck.yaml, pyproject.toml): only --config, if given, is read. "
+            "What a CI gate on pull requests should use.",
+        ),
+    ] = False,
+    max_file_size: Annotated[
+        int,
+        typer.Option(
+            "--max-file-size", metavar="MB",
+            help="Inputs larger than this many MiB are errors, never read (see docs/limits.md).",
+        ),
+    ] = MAX_FILE_SIZE_MB,
     select: Annotated[
         Optional[list[str]],
         typer.Option("--select", help="Only these rule ids or prefixes, comma-separated or repeated (COG-E, W92)."),
@@ -228,6 +262,8 @@ def scan(
     from cogcheck.config.options import OptionError, build_scan_options
     from cogcheck.scan.pipeline import scan as run_scan
 
+    if max_file_size < 1:
+        _usage_error(f"--max-file-size {max_file_size}: give 1 or more (MiB)")
     named = list(paths or ["."])
     if stdin_filename is not None and "-" not in named:
         _usage_error("--stdin-filename is for the path - (standard input)")
@@ -235,7 +271,7 @@ def scan(
         _usage_error("- (standard input) can be named once")
     try:
         start = Path(stdin_filename or ".") if named[0] == "-" else Path(named[0])
-        found = config_file or find_config(start)
+        found = config_file or (None if isolated else find_config(start))
         config = load_config(found) if found else None
         options = build_scan_options(
             config=config,
@@ -266,6 +302,7 @@ def scan(
         if not tf_root.is_dir():
             _usage_error(f"--tf-root {tf_root}: not a directory")
         options.terraform_root = tf_root
+    options.max_file_size = max_file_size * 1024 * 1024
     if source_root is not None:
         if not source_root.is_dir():
             _usage_error(f"--source-root {source_root}: not a directory")
@@ -279,15 +316,16 @@ def scan(
         except BaselineError as exc:
             _usage_error(str(exc))
     result = run_scan(named, options)
+    result.config = _shown(found, given=config_file is not None) if found else None
     for error in result.errors:
-        typer.echo(f"cogcheck: error: {error}", err=True)
+        _stderr(f"cogcheck: error: {error}")
     if write_baseline is not None:
         try:
-            write_baseline_file(write_baseline, result.findings)
+            write_baseline_file(write_baseline, result.findings, result.inputs)
         except BaselineError as exc:
             _usage_error(str(exc))
         if not quiet:
-            typer.echo(f"cogcheck: wrote {write_baseline} ({len(result.findings)} findings)", err=True)
+            _stderr(f"cogcheck: wrote {write_baseline} ({len(result.findings)} findings)")
         accepted = from_findings(result.findings)
     if accepted is not None:
         from cogcheck.scan.baseline import apply_baseline
@@ -318,11 +356,12 @@ def scan(
     else:
         report = _ci_report(output_format, result, options, show_suppressed, sarif_include_suppressed)
     if output is not None:
+        from cogcheck.inputs.files import ReadError, write_safely
+
         try:
-            with output.open("w", encoding="utf-8") as handle:
-                _emit(report, handle)
-        except OSError as exc:
-            _usage_error(f"cannot write {output}: {exc.strerror or exc}")
+            write_safely(output, functools.partial(_emit, report), result.inputs)  # atomic, never via a symlink
+        except ReadError as exc:
+            _usage_error(f"{output}: {exc.message}")
     else:
         _emit(report, sys.stdout)
     raise typer.Exit(exit_code(result, threshold))
@@ -459,7 +498,9 @@ def main() -> None:
         sys.stderr.write("cogcheck: error: interrupted\n")
         sys.exit(EXIT_ERROR)
     except Exception as exc:
-        sys.stderr.write(f"cogcheck: error: {_one_line(exc)}\n")
+        from cogcheck.report.neutralise import text
+
+        sys.stderr.write(text(f"cogcheck: error: {_one_line(exc)}") + "\n")
         sys.exit(EXIT_ERROR)
 
 

@@ -67,8 +67,8 @@ def test_template_text_cannot_inject_workflow_commands(tmp_path: Path) -> None:
     out = github.render(result, root=tmp_path, cwd=tmp_path)
     commands = [line for line in out.splitlines() if line.startswith("::")]
     assert len(commands) == 1 and commands[0].startswith("::error ")
-    assert "x%0A::add-mask::secret%0D%0A%250A" in out
-    assert "cogcheck: note: t.yaml: A: line one ::stop-commands::token" in out
+    assert "x\\n::add-mask::secret\\r\\n%250A" in out  # input text is one line (cogcheck.report.neutralise)
+    assert "cogcheck: note: t.yaml: A: line one\\n::stop-commands::token" in out
 
 
 def test_cdk_findings_are_annotated_on_the_source_line(tmp_path: Path) -> None:

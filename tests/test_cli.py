@@ -191,7 +191,8 @@ def test_config_file_select_and_fail_on(project: Path) -> None:
 
 def test_config_in_pyproject_and_per_path_ignores(project: Path) -> None:
     (project / "pyproject.toml").write_text(
-        '[tool.cogcheck]\nselect = ["COG-E"]\nper-path-ignores = {"templates/bad*" = ["COG-E001"]}\n',
+        '[tool.cogcheck]\nselect = ["COG-E"]\n'
+        'per-path-ignores = {"templates/bad*" = {ignore = ["COG-E001"], reason = "r"}}\n',
         encoding="utf-8",
     )
     assert run("scan", "templates", cwd=project)[0] == 0

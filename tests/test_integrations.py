@@ -85,6 +85,7 @@ def run_scan_step(
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(tmp_path)),
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),  # the checkout under test, not whatever is installed
         "GITHUB_OUTPUT": str(outputs),
         "GITHUB_STEP_SUMMARY": str(summary),
         "GITHUB_ACTIONS": "true",

@@ -8,7 +8,7 @@ Keys (kebab-case; snake_case accepted)::
     exclude = ["legacy/**", "node_modules"] # globs (relative to this file's directory) of files never read
     severity = {COG-S004 = "error"}         # per-rule severity overrides
     fail-on = "warning"                     # error | warning | note | never
-    per-path-ignores = {"legacy/**" = ["COG-S001"]}
+    per-path-ignores = {"legacy/**" = {ignore = ["COG-S001"], reason = "retired in Q3"}}   # a reason is required
     # policy (a row of POLICY_KEYS each, setting a field of cogcheck.model.policy.Policy):
     production = true                       # treat every input as production (COG-S009)
     production-stacks = ["Prod*"]           # or only these stack names / paths
@@ -136,11 +136,7 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
                 if not isinstance(level, str) or level.strip().lower() not in ("error", "warning", "note"):
                     raise OptionError(f"{where}: severity.{rule_id} must be error, warning or note, not {level!r}")
         elif name == "per-path-ignores":
-            if not isinstance(value, dict):
-                raise OptionError(f"{where}: per-path-ignores must map path globs to lists of rule ids")
-            value = {str(glob): [ids] if isinstance(ids, str) else ids for glob, ids in value.items()}
-            if not all(isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in value.values()):
-                raise OptionError(f"{where}: per-path-ignores must map path globs to lists of rule ids")
+            value = _per_path_ignores(value, where)
         elif name == "fail-on":
             if value not in ("error", "warning", "note", "never"):
                 raise OptionError(f"{where}: fail-on must be error, warning, note or never")
@@ -150,6 +146,35 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
             value = policy_value(POLICY_KEYS[name], value, f"{where}: {key}")
         values[name] = value
     return values
+
+
+def _per_path_ignores(value: Any, where: str) -> dict[str, list[str]]:
+    """``{GLOB = {ignore = [IDS], reason = "WHY"}}`` → ``{GLOB: [IDS]}``; a reason is required, as in templates.
+
+    The older ``{GLOB = [IDS]}`` (no reason) is an error that shows the new spelling: a pull request that adds a path
+    to the ignores has to say why, where a reviewer reads it.
+    """
+    shape = 'per-path-ignores = {"GLOB" = {ignore = ["COG-S001"], reason = "why this is acceptable"}}'
+    if not isinstance(value, dict):
+        raise OptionError(f"{where}: per-path-ignores must map path globs to an ignore list and a reason: {shape}")
+    result: dict[str, list[str]] = {}
+    for glob, entry in value.items():
+        if isinstance(entry, str | list):
+            raise OptionError(
+                f"{where}: per-path-ignores {str(glob)!r} needs a reason: write "
+                f"{{{str(glob)!r} = {{ignore = {entry!r}, reason = \"why\"}}}}"[:400]
+            )
+        if not isinstance(entry, dict) or set(entry) - {"ignore", "reason"}:
+            raise OptionError(f"{where}: per-path-ignores {str(glob)!r} must be {{ignore = [...], reason = \"...\"}}")
+        ids = entry.get("ignore")
+        ids = [ids] if isinstance(ids, str) else ids
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise OptionError(f"{where}: per-path-ignores {str(glob)!r}: ignore must be a list of rule ids")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise OptionError(f"{where}: per-path-ignores {str(glob)!r} needs a reason (reason = \"why\")")
+        result[str(glob)] = ids
+    return result
 
 
 def _known_values(value: Any, where: str) -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
-"""Reading a file named by the user or by an input, safely: regular files only, and never more than a size limit.
+"""Files, safely: reading an input (regular files only, never more than a size limit) and writing an output
+(never through a symbolic link, never over an input, atomically).
 
 Every input file (templates, cloud assembly manifests, metadata and asset manifests) and every option file
 (configuration, ``--parameters-file``, ``--baseline``) is read through :func:`read_limited`. A FIFO, a device
@@ -8,9 +9,13 @@ file larger than the limit — checked on the open file, and again while reading
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import TextIO
 
 #: Default largest input file, in bytes (``--max-file-size``): far above the 1 MB CloudFormation accepts from S3.
 MAX_FILE_SIZE = 32 * 1024 * 1024
@@ -82,3 +87,39 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
+
+
+def write_safely(path: Path | str, content: str | Callable[[TextIO], None], inputs: Collection[str] = ()) -> None:
+    """Write ``content`` (a text, or a function writing to a stream) to ``path`` atomically: a temporary file in
+    the same directory, then :func:`os.replace`.
+
+    :class:`ReadError` (a one-line reason) when ``path`` is a symbolic link (never written through, nor replaced),
+    is not a regular file, or is one of ``inputs`` (real paths of the files scanned).
+    """
+    path = Path(path)
+    if os.path.islink(path):
+        raise ReadError("is a symbolic link; not written through")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ReadError("exists and is not a regular file; not written")
+    if os.path.realpath(path) in inputs:
+        raise ReadError("is one of the scanned inputs; not overwritten")
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ReadError(f"cannot write: {_reason(exc)}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            if isinstance(content, str):
+                out.write(content)
+            else:
+                content(out)
+            out.flush()
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(temporary, 0o666 & ~mask)  # as an ordinary new file, not mkstemp's 0600
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise ReadError(f"cannot write: {_reason(exc)}") from None

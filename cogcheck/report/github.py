@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cogcheck.findings import Finding
+from cogcheck.report import neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
 from cogcheck.report.summary import plural, summary
 from cogcheck.scan.pipeline import ScanResult
@@ -64,6 +65,7 @@ def render(
 ) -> str:
     """``root``, ``cwd`` and ``source_root`` as for :func:`cogcheck.report.sarif.render`; ``max_per_level``: the
     annotations written per level (GitHub's limit per step), the others only counted."""
+    result = neutralise.result(result)  # input text: one harmless line each (cogcheck.report.neutralise)
     locator = Locator.create(root, cwd, source_root)
     by_level: dict[str, list[str]] = {level: [] for level in LEVELS}
     for error in result.errors:

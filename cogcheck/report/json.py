@@ -31,6 +31,7 @@ def write(result: ScanResult, out: TextIO, show_suppressed: bool = False) -> Non
         "errors": [error.as_json() for error in result.errors],
         "notices": [notice.as_json() for notice in result.notices],
         "summary": summary(result),
+        "config": result.config,  # the configuration file used (None: none)
     }
     dump(document, out)
     out.write("\n")

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cogcheck.findings import Finding
+from cogcheck.report import neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
 from cogcheck.report.summary import plural
 from cogcheck.scan.pipeline import ScanResult
@@ -62,6 +63,7 @@ def render(
     ``link_base``: a URL that repository paths are appended to (``https://github.com/OWNER/REPO/blob/SHA/``), to
     link each location. ``max_rows`` rows at most per table; fewer when the text would exceed ``max_chars`` bytes.
     """
+    result = neutralise.result(result)  # input text: one harmless line each (cogcheck.report.neutralise)
     text = _render(result, root, cwd, source_root, link_base, show_suppressed, max_rows)
     if len(text.encode()) <= max_chars:
         return text

@@ -198,6 +198,7 @@ def write(
             "clients": result.clients,
             "suppressed": len(result.suppressed),
             "baselined": len(result.baselined),
+            "config": result.config,  # the configuration file used (None: none, e.g. with --isolated)
         },
     }
     log = {"$schema": SCHEMA, "version": VERSION, "runs": [run]}

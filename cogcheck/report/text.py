@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from cogcheck.report import neutralise
 from cogcheck.report.summary import plural, summary
 from cogcheck.scan.pipeline import ScanResult
 
@@ -16,6 +17,7 @@ def render(result: ScanResult, colour: bool = False, quiet: bool = False) -> str
     def paint(text: str, style: str) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
 
+    result = neutralise.result(result)  # input text: one harmless line each (cogcheck.report.neutralise)
     lines: list[str] = []
     for file, group in groupby(result.findings, key=lambda f: f.file):
         lines.append(paint(file, "bold"))
@@ -54,5 +56,7 @@ def render(result: ScanResult, colour: bool = False, quiet: bool = False) -> str
         text += f"; {counts['baselined']} in the baseline"
     if result.errors:
         text += f"; {plural(len(result.errors), 'input')} could not be read"
+    if result.config:
+        text += f"; configuration {result.config}"
     lines.append(paint(text, "bold"))
     return "\n".join(lines) + "\n"

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -112,11 +112,14 @@ def load_baseline(path: Path) -> Baseline:
     return parse_baseline(text, str(path))
 
 
-def write_baseline_file(path: Path, findings: Iterable[Finding]) -> None:
+def write_baseline_file(path: Path, findings: Iterable[Finding], inputs: Collection[str] = ()) -> None:
+    """Write the baseline atomically, never through a symbolic link nor over a scanned input (``inputs``)."""
+    from cogcheck.inputs.files import ReadError, write_safely
+
     try:
-        path.write_text(render_baseline(findings), encoding="utf-8")
-    except OSError as exc:
-        raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+        write_safely(path, render_baseline(findings), inputs)
+    except ReadError as exc:
+        raise BaselineError(f"cannot write baseline {path}: {exc.message.removeprefix('cannot write: ')}") from None
 
 
 def apply_baseline(result: ScanResult, baseline: Baseline, source: str | None = None) -> ScanResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -64,6 +65,8 @@ class ScanResult:
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)  # by template Metadata, with why
     baselined: list[Finding] = field(default_factory=list)  # matched by --baseline (see cogcheck.scan.baseline)
     declared_parameters: set[str] = field(default_factory=set)  # names the scanned templates declare
+    inputs: set[str] = field(default_factory=set)  # real paths of the files discovered: outputs never replace them
+    config: str | None = None  # the configuration file used, as named (None: none); reports say which
 
 
 def scan(paths: list[str], options: ScanOptions | None = None) -> ScanResult:
@@ -108,6 +111,8 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
                 options.enabled_rules()
                 yield (item, b""), 1
             else:
+                with contextlib.suppress(OSError, ValueError):
+                    result.inputs.add(os.path.realpath(item.path))
                 data = _read(item, result, options.max_file_size)
                 holds = data is not None and (mentions(data, CLIENT_TYPE) or _may_be_plan(item, data))
                 if data is not None and (holds or item.explicit):  # no client: no need to parse
