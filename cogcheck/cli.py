@@ -31,6 +31,7 @@ app = typer.Typer(
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_FILE_SIZE_MB = 32  # cogcheck.inputs.files.MAX_FILE_SIZE, in MiB (not imported: start-up stays light)
+GC_THRESHOLD = 100_000  # allocations between young-generation collections during a scan (Python's default: 700)
 
 
 class Format(StrEnum):
@@ -258,6 +259,12 @@ def scan(
     ] = None,
 ) -> None:
     """Scan CloudFormation templates for user pool client problems."""
+    import gc
+
+    # A scan keeps every parsed template's objects alive while it makes many more: with the default thresholds
+    # the cyclic collector re-walks them ever more often, and time per client grows with the template (1.5x at
+    # 8,000 clients). Freed objects are still freed at once by reference counting.
+    gc.set_threshold(GC_THRESHOLD, 50, 100)
     from cogcheck.config.files import find_config, load_config
     from cogcheck.config.options import OptionError, build_scan_options
     from cogcheck.scan.pipeline import scan as run_scan
