@@ -70,3 +70,52 @@ def test_malformed_clients_never_crash(
     findings, _notices, clients = check_template(template, RULES, ScanOptions())
     assert clients == 1
     assert all(f.resource == "Client" and f.line >= 1 for f in findings)
+
+
+KEYS = st.sampled_from(["AccessToken", "IdToken", "Feature", "a", "Name", "Ref", "Fn::If", "Fn::Sub", "0", "true"])
+TEXTS = st.text(
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=12
+)
+HOSTILE_VALUES: st.SearchStrategy[Any] = st.recursive(
+    st.one_of(SCALARS, TEXTS, st.integers(-(10**30), 10**30)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(KEYS, inner, max_size=3),
+        st.builds(lambda k, v: {k: v}, st.sampled_from(INTRINSICS), inner),
+    ),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(props=st.dictionaries(st.sampled_from(PROPERTIES), HOSTILE_VALUES, max_size=8), extra=HOSTILE_VALUES)
+def test_any_client_in_yaml_and_json_gives_the_same_findings_every_time(props: Any, extra: Any) -> None:
+    """Arbitrary properties and intrinsics, written as JSON and as YAML: no exception, same findings twice, and the
+    two forms agree on everything but positions."""
+    import json
+
+    import yaml
+
+    from cogcheck.cfn.parse import parse_template
+    from tests.helpers import identity
+
+    doc = {
+        "Parameters": {"P": {"Type": "String", "Default": extra if isinstance(extra, str) else "x"}},
+        "Conditions": {"C": {"Fn::Equals": [{"Ref": "P"}, "x"]}},
+        "Resources": {
+            "Pool": {"Type": "AWS::Cognito::UserPool", "Properties": {"Name": extra}},
+            "Client": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {"UserPoolId": {"Ref": "Pool"}, **props}},
+        },
+    }
+    outcomes = []
+    for name, text in (("t.json", json.dumps(doc)), ("t.yaml", yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))):
+        runs = []
+        for _ in range(2):
+            template = parse_template(name, text.encode(), suffix=name[1:])
+            assert template is not None
+            findings, notices, clients = check_template(template, RULES, ScanOptions())
+            assert clients == 1
+            runs.append((sorted(map(repr, map(identity, findings))), sorted(n.message for n in notices)))
+        assert runs[0] == runs[1]  # deterministic
+        outcomes.append(runs[0])
+    assert outcomes[0] == outcomes[1]  # YAML and JSON forms agree
