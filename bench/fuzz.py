@@ -27,10 +27,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import yaml  # noqa: E402
+import yaml
 
-from cogcheck.report import github, markdown, text  # noqa: E402
-from cogcheck.scan.pipeline import ScanOptions, scan  # noqa: E402
+from cogcheck.report import github, markdown, text
+from cogcheck.scan.pipeline import ScanOptions, scan
 
 PROPERTIES = [
     "AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity", "TokenValidityUnits", "AuthSessionValidity",
