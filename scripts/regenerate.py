@@ -2,7 +2,9 @@
 """Rewrite every generated file of the repository from its source: ``python scripts/regenerate.py``.
 
 * ``docs/rules.md`` from ``rules/*.yaml`` (the same text as ``cogcheck rules --format markdown``);
-* ``examples/sarif/cogcheck.sarif``: what ``cogcheck scan examples --format sarif`` writes today.
+* ``examples/sarif/cogcheck.sarif``: what ``cogcheck scan examples --format sarif`` writes today;
+* the Terraform forms of the rule fixtures (``tests/fixtures/terraform/rules``) and of the docs examples
+  (``rules/terraform``), by ``tests/fixtures/terraform/convert.py``.
 
 ``--check`` writes nothing and exits 1 naming the stale files (``tests/test_generated.py`` runs it).
 """
@@ -14,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python scripts/regenerate.py"
@@ -61,6 +64,16 @@ def stale() -> list[str]:
     return found
 
 
+def _terraform_converter() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("convert", ROOT / "tests" / "fixtures" / "terraform" / "convert.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a generated file is stale")
@@ -69,14 +82,15 @@ def main(argv: list[str] | None = None) -> int:
         names = stale()
         for name in names:
             print(f"{name} is stale: run `{COMMAND}`")
-        return 1 if names else 0
+        terraform = _terraform_converter().main(["--check"])
+        return 1 if names or terraform else 0
     for name, make in GENERATED.items():
         path = ROOT / name
         text = make()
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8", newline="\n")
             print(f"wrote {name}")
-    return 0
+    return _terraform_converter().main([])
 
 
 if __name__ == "__main__":

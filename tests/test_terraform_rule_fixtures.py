@@ -60,13 +60,16 @@ def test_every_rule_has_a_failing_and_a_passing_terraform_fixture() -> None:
         directory = TF_FIXTURES / rule.id
         if not list(directory.glob("fail*.tf")) or not list(directory.glob("pass*.tf")):
             missing.append(rule.id)
-    assert not missing, missing
+    assert not missing, (
+        f"{missing}: run `python scripts/regenerate.py` (it converts the CloudFormation fixtures), or write "
+        "tests/fixtures/terraform/rules/ID/fail_*.tf and pass_*.tf by hand, or list the rule in NOT_IN_TERRAFORM"
+    )
 
 
 def test_generated_fixtures_are_up_to_date() -> None:
     script = ROOT / "tests" / "fixtures" / "terraform" / "convert.py"
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr + "run `python scripts/regenerate.py`"
 
 
 DOCS_EXAMPLES = ROOT / "rules" / "terraform"
@@ -77,7 +80,9 @@ def test_docs_terraform_example_shows_the_rule(rule: str, tmp_path: Path) -> Non
     from cogcheck.report.ruledocs import render_rule
 
     example = DOCS_EXAMPLES / f"{rule}.tf"
-    assert example.is_file(), f"{rule} has no Terraform example in rules/terraform"
+    assert example.is_file(), (
+        f"{rule} has no Terraform example: run `python scripts/regenerate.py`, or write rules/terraform/{rule}.tf"
+    )
     for source, fires in ((example, True), (DOCS_EXAMPLES / f"{rule}.use_instead.tf", False)):
         if not source.is_file():
             continue
