@@ -176,6 +176,16 @@ def scan(
         Optional[str],
         typer.Option("--stdin-filename", metavar="PATH", help="With -: the path the standard input stands for."),
     ] = None,
+    show_notes: Annotated[
+        bool, typer.Option("--show-notes", help="Text: show notes too (hidden by default; the summary counts them).")
+    ] = False,
+    min_severity: Annotated[
+        Optional[FailOn],
+        typer.Option(
+            "--min-severity",
+            help="Text: show findings at or above this severity [default: warning, or note with --fail-on note].",
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Text: only the findings; no notices, summary or progress lines.")
     ] = False,
@@ -359,7 +369,10 @@ def scan(
         from cogcheck.report import text as text_report
 
         stream_is_tty = output is None and sys.stdout.isatty()
-        report = text_report.render(result, colour=use_colour(color, stream_is_tty, os.environ), quiet=quiet)
+        shown = text_minimum(show_notes, min_severity.value if min_severity else None, threshold)
+        report = text_report.render(
+            result, colour=use_colour(color, stream_is_tty, os.environ), quiet=quiet, min_severity=shown
+        )
     else:
         report = _ci_report(output_format, result, options, show_suppressed, sarif_include_suppressed)
     if output is not None:
@@ -435,6 +448,15 @@ def _ci_report(
     return markdown.render(
         result, source_root=options.source_root, link_base=link_base, show_suppressed=show_suppressed
     )
+
+
+def text_minimum(show_notes: bool, min_severity: str | None, fail_on: str) -> str:
+    """The lowest severity text output shows: notes are hidden unless asked for, or unless they fail the run."""
+    if show_notes:
+        return "note"
+    if min_severity is not None and min_severity != "never":
+        return min_severity
+    return "note" if fail_on == "note" else "warning"
 
 
 def exit_code(result: object, fail_on: str) -> int:

@@ -106,3 +106,25 @@ def test_bad_known_values_are_usage_errors(tmp_path: Path, text: str) -> None:
     config.write_text(text, encoding="utf-8")
     with pytest.raises(OptionError):
         load_config(config)
+
+
+def test_text_hides_notes_by_default_and_says_so(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n  Pool: {Type: AWS::Cognito::UserPool}\n  C:\n    Type: AWS::Cognito::UserPoolClient\n"
+        "    Properties: {UserPoolId: !Ref Pool, PreventUserExistenceErrors: ENABLED}\n",
+        encoding="utf-8",
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cogcheck", "scan", str(path), *args],
+                              capture_output=True, text=True, check=False)
+
+    default, shown, failing = run(), run("--show-notes"), run("--fail-on", "note")
+    assert ": COG-S019 note " not in default.stdout and "3 notes not shown" in default.stdout
+    assert ": COG-S019 note " in shown.stdout and "not shown" not in shown.stdout
+    assert ": COG-S019 note " in failing.stdout and failing.returncode == 1  # what fails the run is never hidden
+    assert default.returncode == 0

@@ -12,14 +12,21 @@ _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "dim
 _RESET = "\033[0m"
 
 
-def render(result: ScanResult, colour: bool = False, quiet: bool = False) -> str:
-    """``quiet``: the findings only, without notices and the summary line."""
+def render(result: ScanResult, colour: bool = False, quiet: bool = False, min_severity: str = "note") -> str:
+    """``quiet``: the findings only, without notices and the summary line. Findings below ``min_severity`` are not
+    listed; the summary still counts them and says how many were hidden (the CLI hides notes by default, as
+    cfn-lint hides informational findings)."""
+    from cogcheck.engine.rules import SEVERITY_RANK
+
+    floor = SEVERITY_RANK.get(min_severity, 1)
+    shown = [f for f in result.findings if SEVERITY_RANK[f.severity] >= floor]
+    hidden = len(result.findings) - len(shown)
     def paint(text: str, style: str) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
 
     result = neutralise.result(result)  # input text: one harmless line each (cogcheck.report.neutralise)
     lines: list[str] = []
-    for file, group in groupby(result.findings, key=lambda f: f.file):
+    for file, group in groupby(shown, key=lambda f: f.file):
         lines.append(paint(file, "bold"))
         for f in group:
             where = f"{f.resource}"
@@ -54,6 +61,9 @@ def render(result: ScanResult, colour: bool = False, quiet: bool = False) -> str
         text += f"; {acknowledged} acknowledged in CDK"
     if counts.get("baselined"):
         text += f"; {counts['baselined']} in the baseline"
+    if hidden:
+        below = "notes" if min_severity == "warning" else f"findings below {min_severity}"
+        text += f"; {hidden} {below} not shown (--show-notes or --min-severity note shows them)"
     if result.errors:
         text += f"; {plural(len(result.errors), 'input')} could not be read"
     if result.config:
