@@ -18,13 +18,13 @@ def render(result: ScanResult, colour: bool = False, quiet: bool = False, min_se
     cfn-lint hides informational findings)."""
     from cogcheck.engine.rules import SEVERITY_RANK
 
-    floor = SEVERITY_RANK.get(min_severity, 1)
-    shown = [f for f in result.findings if SEVERITY_RANK[f.severity] >= floor]
-    hidden = len(result.findings) - len(shown)
     def paint(text: str, style: str) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
 
     result = neutralise.result(result)  # input text: one harmless line each (cogcheck.report.neutralise)
+    floor = SEVERITY_RANK.get(min_severity, 1)
+    shown = [f for f in result.findings if SEVERITY_RANK[f.severity] >= floor]
+    hidden = len(result.findings) - len(shown)
     lines: list[str] = []
     for file, group in groupby(shown, key=lambda f: f.file):
         lines.append(paint(file, "bold"))
