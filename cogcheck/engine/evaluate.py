@@ -94,6 +94,11 @@ def _plan(rules: Sequence[Rule]) -> list[_CompiledCheck]:
     return entry[2]
 
 
+def compile_rules(rules: Sequence[Rule]) -> None:
+    """Compile every check of ``rules`` now (otherwise done when a client is first checked)."""
+    _plan(rules)
+
+
 def evaluate_rules(
     rules: Sequence[Rule], view: ClientView, world: World, severity: Mapping[str, str] | None = None
 ) -> list[Hit]:

@@ -75,11 +75,17 @@ def ordered_map(
         for task, _size in iterator:
             yield function(state, task)
         return
+    import gc
     import multiprocessing
 
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
-    with context.Pool(jobs, initializer=_init, initargs=(state,)) as pool:
+    gc.freeze()  # forked workers never walk (and so never copy) the parent's objects
+    try:
+        pool = context.Pool(jobs, initializer=_init, initargs=(state,))
+    finally:
+        gc.unfreeze()
+    with pool:
         pending: deque[Any] = deque()
 
         def submit(task: T) -> Iterator[R]:

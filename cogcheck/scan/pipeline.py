@@ -117,7 +117,7 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
                 holds = data is not None and (mentions(data, CLIENT_TYPE) or _may_be_plan(item, data))
                 if data is not None and (holds or item.explicit):  # no client: no need to parse
                     if holds:
-                        options.enabled_rules()  # loaded once, before any worker starts
+                        _prepare(options)  # once, before any worker starts: workers inherit it
                     yield (item, data), len(data)
 
     for part in ordered_map(_scan_task, options, tasks(), options.jobs):
@@ -306,6 +306,16 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
     result.findings.extend(findings)
     result.notices.extend(notices)
     result.clients += clients
+
+
+def _prepare(options: ScanOptions) -> None:
+    """Load and compile the rules, and import what checking needs (forked workers then start ready)."""
+    from cogcheck.cfn.scenarios import plan_scenarios  # noqa: F401
+    from cogcheck.engine.evaluate import compile_rules
+    from cogcheck.model.client import build_view  # noqa: F401
+    from cogcheck.scan.suppress import apply_suppressions  # noqa: F401
+
+    compile_rules(options.enabled_rules())  # cached: again costs a lookup
 
 
 def check_template(
