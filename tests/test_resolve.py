@@ -305,3 +305,14 @@ def test_a_parameter_outside_the_scenario_with_several_values_is_unknown() -> No
     fixed = Resolver(r.template, ResolveOptions(), {"Tier": "LITE"})
     assert fixed.value({"Ref": "Tier"}) == "LITE"
     assert Resolver(r.template, ResolveOptions({"Tier": "PLUS"})).value({"Ref": "Tier"}) == "PLUS"
+
+
+def test_to_json_string_of_no_value_is_unknown() -> None:
+    """Found by bench/fuzz.py: it was an internal error (NO_VALUE is not JSON)."""
+    from cogcheck.cfn.parse import as_template
+    from cogcheck.cfn.resolve import Resolver
+    from cogcheck.cfn.values import Unknown
+
+    template = as_template("t.json", {"Resources": {}})
+    assert template is not None
+    assert isinstance(Resolver(template).value({"Fn::ToJsonString": {"Ref": "AWS::NoValue"}}), Unknown)

@@ -313,6 +313,8 @@ class Resolver:
 
     def _to_json_string(self, arg: Any) -> Any:
         value = self.value(arg)
+        if value is NO_VALUE:
+            return Unknown("Fn::ToJsonString of AWS::NoValue")
         if _contains_unknown(value):
             return Unknown("Fn::ToJsonString of an unknown value")
         return json.dumps(value, separators=(",", ":"))
