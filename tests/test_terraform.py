@@ -405,3 +405,9 @@ resource "aws_cognito_user_pool_client" "web" {
     assert "Terraform may create the client first" in messages["COG-E027"]
     assert "(the provider requires a name)" in messages["COG-E025"]
     assert not any("CloudFormation" in m or "!Ref" in m for m in messages.values())
+
+
+def test_an_escaped_resource_type_does_not_hide_a_client(tmp_path: Path) -> None:
+    client = CLIENT.replace('"aws_cognito_user_pool_client"', '"aws_cognito_user_pool_\\u0063lient"')
+    write(tmp_path, {"main.tf": POOL + client.replace('"minutes"', '"hours"')})
+    assert found(scan_paths(tmp_path), "COG-E001")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cogcheck.cfn.parse import mentions
 from cogcheck.inputs.files import ReadError, read_limited
 from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES
 from cogcheck.inputs.terraform.module import module_files
@@ -28,7 +29,7 @@ def scan_directory(directory: Path) -> tuple[bool, list[Path]]:
         except ReadError:
             marker = True  # let the reader report it
             continue
-        marker = marker or MARKER in data
+        marker = marker or mentions(data, MARKER.decode())  # widened past escapes: no client hides from it
         for match in _LOCAL_SOURCE.finditer(data):
             try:
                 sources.append((directory / match.group(1).decode("utf-8", "replace")).resolve())
