@@ -104,3 +104,9 @@ def test_tf_root_option(tmp_path: Path) -> None:
     code, out, _ = run("scan", str(plan), "--tf-root", str(tmp_path / "config"), "-f", "json")
     files = {Path(f["file"]).name for f in json.loads(out)["findings"]}
     assert code == 1 and files == {"main.tf"}
+
+
+def test_a_plan_beside_its_configuration_reports_each_finding_once() -> None:
+    both = scan_paths(PLAN_DIR)
+    alone = scan_paths(PLAN_DIR / "main.tf")
+    assert sorted(map(repr, both.findings)) == sorted(map(repr, alone.findings))

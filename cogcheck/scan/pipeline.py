@@ -123,7 +123,8 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
     for part in ordered_map(_scan_task, options, tasks(), options.jobs):
         _merge(result, part)
     check_parameters(options, result)
-    result.findings = drop_ignored_by_path(result.findings, options)
+    result.findings = drop_ignored_by_path(list(dict.fromkeys(result.findings)), options)  # once each: a plan
+    # and its configuration scanned together report the same finding at the same .tf line
     result.findings.sort(key=Finding.sort_key)
     result.suppressed.sort(key=lambda pair: pair[0].sort_key())
     result.errors.sort(key=lambda e: (e.file, e.line or 0, e.message))
