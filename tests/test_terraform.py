@@ -411,3 +411,17 @@ def test_an_escaped_resource_type_does_not_hide_a_client(tmp_path: Path) -> None
     client = CLIENT.replace('"aws_cognito_user_pool_client"', '"aws_cognito_user_pool_\\u0063lient"')
     write(tmp_path, {"main.tf": POOL + client.replace('"minutes"', '"hours"')})
     assert found(scan_paths(tmp_path), "COG-E001")
+
+
+def test_a_managed_user_pool_client_is_checked_too(tmp_path: Path) -> None:
+    main = POOL + """
+resource "aws_cognito_managed_user_pool_client" "opensearch" {
+  name_prefix           = "AmazonOpenSearchService-"
+  user_pool_id          = aws_cognito_user_pool.pool.id
+  access_token_validity = 48
+}
+"""
+    write(tmp_path, {"main.tf": main})
+    assert found(scan_paths(tmp_path), "COG-E001") == [
+        ("COG-E001", "main.tf", 8, "aws_cognito_managed_user_pool_client.opensearch")
+    ]

@@ -16,6 +16,7 @@ from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES
 from cogcheck.inputs.terraform.module import module_files
 
 MARKER = b"aws_cognito_user_pool_client"
+MARKERS = ("aws_cognito_user_pool_client", "aws_cognito_managed_user_pool_client")
 _LOCAL_SOURCE = re.compile(rb"""["']?source["']?\s*[=:]\s*"(\.{1,2}[/\\][^"\n]*)\"""")
 
 
@@ -29,7 +30,7 @@ def scan_directory(directory: Path) -> tuple[bool, list[Path]]:
         except ReadError:
             marker = True  # let the reader report it
             continue
-        marker = marker or mentions(data, MARKER.decode())  # widened past escapes: no client hides from it
+        marker = marker or any(mentions(data, m) for m in MARKERS)  # widened past escapes: no client hides
         for match in _LOCAL_SOURCE.finditer(data):
             try:
                 sources.append((directory / match.group(1).decode("utf-8", "replace")).resolve())
