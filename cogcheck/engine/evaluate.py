@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from cogcheck.cfn.values import Unknown, to_text
-from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, select, selector
+from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, selector
 from cogcheck.engine.paths import Match, Selection, format_property, parse_property
 from cogcheck.engine.predicates.base import PREDICATES, World
 from cogcheck.engine.rules import Check, Rule
@@ -40,20 +41,40 @@ def _render_value(value: Any, style: str) -> str:
     return text if text is not None else str(value)
 
 
-def render(message: str, ctx: EvalContext, details: Mapping[str, Any], prop: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        spec, _, style = match.group(1).partition("|")
-        spec, style = spec.strip(), style.strip()
-        if spec == "property":
-            return prop
-        if spec.startswith("detail."):
-            return _render_value(details.get(spec[7:], "?"), style)
-        selection = select(spec, ctx)
-        if not selection.matches:
-            return "unknown" if selection.unknown else "(absent)"
-        return _render_value(selection.matches[0].value, style)
+Part = str | tuple[str, str, Callable[[EvalContext], Selection] | None]
 
-    return " ".join(_PLACEHOLDER.sub(replace, message).split())
+
+@cache
+def _template(message: str) -> tuple[Part, ...]:
+    """A message split once into text and placeholders (``property``, ``detail.NAME`` or a path, and a style)."""
+    parts: list[Part] = []
+    for index, piece in enumerate(_PLACEHOLDER.split(message)):
+        if index % 2 == 0:
+            parts.append(piece)
+            continue
+        spec, _, style = piece.partition("|")
+        spec, style = spec.strip(), style.strip()
+        special = spec == "property" or spec.startswith("detail.")
+        parts.append((spec, style, None if special else selector(spec)))
+    return tuple(parts)
+
+
+def render(message: str, ctx: EvalContext, details: Mapping[str, Any], prop: str) -> str:
+    text: list[str] = []
+    for part in _template(message):
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        spec, style, select_in = part
+        if select_in is None:
+            text.append(prop if spec == "property" else _render_value(details.get(spec[7:], "?"), style))
+            continue
+        selection = select_in(ctx)
+        if not selection.matches:
+            text.append("unknown" if selection.unknown else "(absent)")
+        else:
+            text.append(_render_value(selection.matches[0].value, style))
+    return " ".join("".join(text).split())
 
 
 @dataclass(frozen=True)
