@@ -160,6 +160,8 @@ _PHRASES = [
     (re.compile(r"CloudFormation and Cognito accept integers only \(a numeric string such as \"60\" is fine\)"),
      'Terraform and Cognito accept whole numbers only (a numeric string such as "60" is converted)'),
     (re.compile(r"CloudFormation may create the client first"), "Terraform may create the client first"),
+    (re.compile(r"the callback CDK writes when oAuth\.callbackUrls is not set"),
+     "a placeholder (the callback CDK writes when oAuth.callbackUrls is not set)"),
 ]
 
 
