@@ -55,7 +55,9 @@ def test_corpus_scans_without_crashing(shared: Path) -> None:
     result = scan([str(shared / "corpus" / "files"), str(shared / "corpus" / "assemblies")])
     assert result.templates >= 140
     assert result.clients >= 150
-    # the corpus has three files that are not valid YAML or JSON (build placeholders); each is one clear error
-    assert len(result.errors) <= 3
+    # three corpus files are not valid YAML or JSON (build placeholders) and two SAM templates repeat a key in one
+    # mapping, which CloudFormation (and cfn-lint) reject; each is one clear error at its line
+    assert len(result.errors) <= 5
+    assert all(e.line and ("invalid" in e.message or "duplicate key" in e.message) for e in result.errors)
     for error in result.errors:
         assert error.file and error.message and "Traceback" not in error.message
