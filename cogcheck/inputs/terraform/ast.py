@@ -92,7 +92,7 @@ _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
 def unescape(text: str) -> str:
-    """HCL's string escapes (``\\n``, ``\\"``, ``\\uXXXX``…) resolved."""
+    """HCL's string escapes (``\\n``, ``\\"``, ``\\uNNNN``…) resolved."""
 
     def one(match: re.Match[str]) -> str:
         code = match.group(1)
