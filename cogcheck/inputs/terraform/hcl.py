@@ -284,14 +284,19 @@ def _literal(value: Any) -> Expr:
     return Lit(value)
 
 
-def parse_file(file: str, data: bytes) -> list[Block]:
-    """Blocks of a ``.tf`` / ``.tofu`` or ``.tf.json`` / ``.tofu.json`` file."""
+def _text(file: str, data: bytes) -> str:
+    """A Terraform file's text: at most ``MAX_FILE_BYTES``, UTF-8 (a byte order mark dropped)."""
     if len(data) > MAX_FILE_BYTES:
         raise TemplateError(file, f"larger than {MAX_FILE_BYTES:,} bytes: not read")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TemplateError(file, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_file(file: str, data: bytes) -> list[Block]:
+    """Blocks of a ``.tf`` / ``.tofu`` or ``.tf.json`` / ``.tofu.json`` file."""
+    text = _text(file, data)
     if file.endswith(".json"):
         return parse_tf_json(file, text)
     return parse_hcl(file, text)
@@ -301,12 +306,7 @@ def parse_values(file: str, data: bytes) -> dict[str, Any]:
     """A ``.tfvars`` or ``.tfvars.json`` file: variable name → literal value (Terraform reads them with no context)."""
     from cogcheck.inputs.terraform.evaluate import literal_value
 
-    if len(data) > MAX_FILE_BYTES:
-        raise TemplateError(file, f"larger than {MAX_FILE_BYTES:,} bytes: not read")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TemplateError(file, f"not UTF-8 text (byte {exc.start})") from None
+    text = _text(file, data)
     if file.endswith(".json"):
         try:
             doc = json.loads(text)
