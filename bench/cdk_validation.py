@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cogcheck.cdk.validation import Settings, validate  # noqa: E402
-from cogcheck.scan.pipeline import ScanOptions, scan  # noqa: E402
+from cogcheck.scan.options import ScanOptions  # noqa: E402
+from cogcheck.scan.pipeline import scan  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "cdk" / "assemblies" / "clilike"
 ROUNDS = 5

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import yaml
 
 from cogcheck.report import github, markdown, text
-from cogcheck.scan.pipeline import ScanOptions, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
 
 PROPERTIES = [
     "AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity", "TokenValidityUnits", "AuthSessionValidity",

@@ -14,7 +14,7 @@ configuration as ``cogcheck scan`` (``.cogcheck.yaml`` or ``[tool.cogcheck]``, f
 template's ``Metadata`` hold too. A configuration that cannot be used
 is reported by cfn-lint once per template as its E0002 rule error, naming the file and the key.
 
-There is one engine: each template is checked once by :func:`cogcheck.scan.pipeline.check_template` on cfn-lint's
+There is one engine: each template is checked once by :func:`cogcheck.scan.check.check_template` on cfn-lint's
 own parsed template (positions come from cfn-lint's node marks), the findings are cached on the template object,
 and each generated class hands back the findings of its own rule. Findings are already reduced to one per rule,
 resource, property and scenario, so cfn-lint's condition scenarios never multiply them.
@@ -44,11 +44,12 @@ except ImportError as exc:  # cfn-lint is an extra: `cogcheck scan` never needs 
 
 from cogcheck.cfn.parse import PathT, Position, TemplateError, _locate_yaml, as_template, decode
 from cogcheck.cfn.resolve import ResolveOptions
-from cogcheck.engine.rules import SEVERITIES, Rule, load_rules
-from cogcheck.findings import Finding
-from cogcheck.model.client import CLIENT_TYPE
+from cogcheck.cfn.types import CLIENT_TYPE
+from cogcheck.engine.rules import Rule, load_rules
+from cogcheck.findings import SEVERITIES, Finding
 from cogcheck.report.ruledocs import DOCS_URL
-from cogcheck.scan.pipeline import ScanOptions, check_template, drop_ignored_by_path
+from cogcheck.scan.check import check_template, drop_ignored_by_path
+from cogcheck.scan.options import ScanOptions
 from cogcheck.scan.suppress import apply_suppressions
 
 LOGGER = logging.getLogger(__name__)

@@ -421,7 +421,8 @@ def _ci_report(
     output_format: Format, result: object, options: object, show_suppressed: bool, include_suppressed: bool = False
 ) -> str:
     """SARIF, workflow commands, GitLab or Markdown: paths relative to the git root above the current directory."""
-    from cogcheck.scan.pipeline import ScanOptions, ScanResult
+    from cogcheck.scan.options import ScanOptions
+    from cogcheck.scan.result import ScanResult
 
     assert isinstance(result, ScanResult) and isinstance(options, ScanOptions)
     if output_format is Format.sarif:
@@ -460,8 +461,8 @@ def text_minimum(show_notes: bool, min_severity: str | None, fail_on: str) -> st
 
 
 def exit_code(result: object, fail_on: str) -> int:
-    from cogcheck.engine.rules import SEVERITY_RANK
-    from cogcheck.scan.pipeline import ScanResult
+    from cogcheck.findings import SEVERITY_RANK
+    from cogcheck.scan.result import ScanResult
 
     assert isinstance(result, ScanResult)
     if result.errors:
@@ -534,6 +535,6 @@ def main() -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    from cogcheck.scan.pipeline import one_line
+    from cogcheck.findings import one_line
 
     return one_line(exc)

@@ -10,6 +10,12 @@ from typing import Any
 
 from cogcheck.cfn.scenarios import Scenario
 
+#: A finding's severity, most severe first (rules, ``--severity``, configuration and reports use these words).
+SEVERITIES = ("error", "warning", "note")
+SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
+#: ``--fail-on`` / ``fail-on``: a severity, or never.
+FAIL_ON = (*SEVERITIES, "never")
+
 
 @dataclass(frozen=True)
 class Source:
@@ -120,3 +126,13 @@ class Notice:
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.file, "resource": self.resource, "message": self.message}
+
+
+def one_line(exc: BaseException) -> str:
+    """An unforeseen exception as one line (an :class:`InputError`'s message): its type and its message's start."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return "too large to read in memory"
+    text = " ".join(str(exc).split())[:200]
+    return f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")

@@ -12,7 +12,9 @@ from typing import Any
 from cogcheck.cfn.parse import parse_template
 from cogcheck.findings import Finding
 from cogcheck.model.policy import Policy
-from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
+from cogcheck.scan.result import ScanResult
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

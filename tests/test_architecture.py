@@ -95,3 +95,38 @@ def test_the_layer_contract_names_every_package_and_top_level_module() -> None:
     named = _contract_modules()
     assert children - named == set(), "add these to the layers of [tool.importlinter] in pyproject.toml"
     assert named - children == set(), "the layer contract names modules that do not exist"
+
+
+def _any_aliases(source: str) -> list[str]:
+    """Names a module binds to ``typing.Any`` (``X = Any``, ``X: TypeAlias = Any``): types erased to dodge an import."""
+    import ast
+
+    aliases = []
+    for node in ast.walk(ast.parse(source)):
+        targets: list[ast.expr] = []
+        value = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        is_any = (isinstance(value, ast.Name) and value.id == "Any") or (
+            isinstance(value, ast.Attribute) and value.attr == "Any"
+        )
+        if is_any:
+            aliases += [target.id for target in targets if isinstance(target, ast.Name)]
+    return aliases
+
+
+def test_no_module_declares_a_type_as_any() -> None:
+    erased = {
+        str(path.relative_to(ROOT)): names
+        for path in sorted((ROOT / "cogcheck").rglob("*.py"))
+        if (names := _any_aliases(path.read_text(encoding="utf-8")))
+    }
+    assert erased == {}, "import the real type (under TYPE_CHECKING when only annotations need it)"
+
+
+def test_the_any_alias_finder_sees_one() -> None:
+    assert _any_aliases("from typing import Any\nScanOptions = Any\nX: TypeAlias = typing.Any\ny = 1\n") == [
+        "ScanOptions", "X"
+    ]

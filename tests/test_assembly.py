@@ -12,7 +12,9 @@ import pytest
 from cogcheck.findings import Finding, Source
 from cogcheck.inputs.cdk.metadata import FrameFilter, display_path
 from cogcheck.inputs.discover import TemplateInput, discover
-from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
+from cogcheck.scan.result import ScanResult
 from tests.helpers import FIXTURES, ROOT
 
 CDK = FIXTURES / "cdk"

@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cogcheck.cli import app
-from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
+from cogcheck.scan.result import ScanResult
 from tests.helpers import FIXTURES
 
 FIXTURE = FIXTURES / "cdk" / "assemblies" / "default"

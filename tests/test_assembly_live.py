@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
+from cogcheck.scan.result import ScanResult
 from tests.helpers import FIXTURES, ROOT
 
 CDK = FIXTURES / "cdk"

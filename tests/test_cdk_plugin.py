@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from cogcheck.scan.pipeline import ScanOptions, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
 from tests.helpers import FIXTURES, ROOT
 
 APP = FIXTURES / "cdk_plugin" / "app.py"

@@ -14,7 +14,8 @@ import pytest
 
 from cogcheck.cdk.validation import INPUT_ERROR, Settings, plain, validate
 from cogcheck.config.options import OptionError
-from cogcheck.scan.pipeline import ScanOptions, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
 from tests.helpers import BAD_CLIENT as BAD
 from tests.helpers import FIXTURES
 

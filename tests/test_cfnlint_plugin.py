@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from cogcheck.engine.rules import SEVERITIES, load_rules
-from cogcheck.findings import Finding
+from cogcheck.engine.rules import load_rules
+from cogcheck.findings import SEVERITIES, Finding
 from tests.helpers import ROOT, RULE_FIXTURES, scan_paths, yaml_to_json
 
 PLUGIN = "cogcheck.cfnlint_rules"
@@ -357,7 +357,7 @@ def test_engine_runs_once_per_template_and_each_scenario_is_reported_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import cogcheck.cfnlint_rules as plugin
-    from cogcheck.scan.pipeline import check_template as real
+    from cogcheck.scan.check import check_template as real
 
     calls: list[str] = []
 

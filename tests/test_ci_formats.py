@@ -14,7 +14,7 @@ from cogcheck.cli import app
 from cogcheck.engine.rules import load_rules
 from cogcheck.findings import Finding, InputError
 from cogcheck.report import gitlab, junit
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 from tests.helpers import BAD_CLIENT, make_finding
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from cogcheck.cfn.scenarios import Scenario
 from cogcheck.cli import app
 from cogcheck.findings import Finding, InputError, Notice, Source
 from cogcheck.report import github, markdown
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 from cogcheck.scan.suppress import Suppression
 from tests.helpers import make_finding
 

@@ -244,7 +244,8 @@ def test_console_script_and_module_entry_points(project: Path) -> None:
 
 def test_colour_on_a_terminal_only(project: Path) -> None:
     from cogcheck.report.text import render
-    from cogcheck.scan.pipeline import ScanOptions, scan
+    from cogcheck.scan.options import ScanOptions
+    from cogcheck.scan.pipeline import scan
 
     result = scan([str(project / "templates" / "bad.yaml")], ScanOptions())
     assert "\033[31merror" in render(result, colour=True)

@@ -12,7 +12,7 @@ import pytest
 
 from cogcheck.cfn.parse import parse_template
 from cogcheck.cfn.scenarios import plan_scenarios
-from cogcheck.scan.pipeline import MAX_FINDINGS_PER_RULE
+from cogcheck.scan.check import MAX_FINDINGS_PER_RULE
 from tests.hostile import assert_held, run, run_process, sentinel
 
 CLIENT = "AWS::Cognito::UserPoolClient"

@@ -11,7 +11,7 @@ import pytest
 
 from cogcheck.findings import InputError, Notice, Source
 from cogcheck.report import github, markdown, neutralise, text
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 from tests.helpers import BAD_CLIENT, make_finding
 from tests.hostile import assert_held, run, sentinel
 

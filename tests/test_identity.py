@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cogcheck.cli import app
-from cogcheck.inputs.project import project_path, project_root
+from cogcheck.inputs.project import ProjectPaths, project_path
 from tests.helpers import scan_paths
 
 runner = CliRunner()
@@ -83,7 +83,7 @@ def test_project_path_is_relative_to_the_git_root(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     file = tmp_path / "a" / "b" / "t.yaml"
     file.write_text(CLIENT, encoding="utf-8")
-    assert project_root(file) == tmp_path.resolve()
+    assert ProjectPaths().root(file) == str(tmp_path.resolve())
     assert project_path(file) == "a/b/t.yaml"
     # a configuration or the scanned directory only count without git
     assert project_path(file, config_base=tmp_path / "a", fallback=tmp_path / "a" / "b") == "a/b/t.yaml"

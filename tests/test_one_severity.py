@@ -13,7 +13,9 @@ import pytest
 from cogcheck.engine.rules import load_rules
 from cogcheck.report import github, gitlab, junit, markdown, sarif
 from cogcheck.report import json as json_report
-from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
+from cogcheck.scan.result import ScanResult
 from tests.helpers import RULE_FIXTURES
 
 GITLAB = {"blocker": "error", "critical": "error", "major": "warning", "info": "note"}

@@ -12,8 +12,9 @@ import pytest
 import cogcheck.scan.pipeline as pipeline
 from cogcheck.report import json as json_report
 from cogcheck.report import sarif
+from cogcheck.scan.options import ScanOptions
 from cogcheck.scan.parallel import MIN_PARALLEL_BYTES, usable_cpus
-from cogcheck.scan.pipeline import ScanOptions, scan
+from cogcheck.scan.pipeline import scan
 from tests.helpers import BAD_CLIENT
 
 

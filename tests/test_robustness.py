@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from cogcheck.cfn.parse import as_template
 from cogcheck.engine.rules import load_rules
-from cogcheck.scan.pipeline import ScanOptions, check_template
+from cogcheck.scan.check import check_template
+from cogcheck.scan.options import ScanOptions
 
 RULES = load_rules()
 PROPERTIES = [

@@ -17,7 +17,7 @@ from cogcheck.engine.rules import load_rules
 from cogcheck.findings import Finding, InputError, Notice, Source
 from cogcheck.report import sarif
 from cogcheck.report.ruledocs import render_rule
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 from cogcheck.scan.suppress import Suppression
 from tests.helpers import FIXTURES, ROOT, make_finding, scan_paths
 from tests.sarif_schema import assert_valid_sarif

@@ -11,7 +11,8 @@ import pytest
 
 from cogcheck.engine.rules import load_rules
 from cogcheck.model.policy import Policy
-from cogcheck.scan.pipeline import ScanOptions, scan
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan
 
 RULE_IDS = {rule.id for rule in load_rules()}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 from tests.helpers import scan_paths
 
 POOL = 'resource "aws_cognito_user_pool" "pool" {\n  name = "app"\n}\n'

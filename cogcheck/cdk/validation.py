@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cogcheck.config.options import build_scan_options
-from cogcheck.engine.rules import SEVERITY_RANK, Rule, load_rules
-from cogcheck.findings import Finding, InputError, Notice
+from cogcheck.engine.rules import Rule, load_rules
+from cogcheck.findings import SEVERITY_RANK, Finding, InputError, Notice
 from cogcheck.inputs.cdk.assembly import MAX_DEPTH, is_assembly, read_assembly
 from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.inputs.types import TemplateInput
 from cogcheck.report.ruledocs import DOCS_URL
-from cogcheck.scan.pipeline import ScanOptions, ScanResult, scan_items
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.pipeline import scan_items
+from cogcheck.scan.result import ScanResult
 
 #: cogcheck severity → CDK's violation severity (CDK fails the synth on ``error`` and ``fatal``).
 CDK_SEVERITY = {"error": "error", "warning": "warning", "note": "info"}

@@ -10,7 +10,7 @@ import bisect
 import codecs
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -519,11 +519,3 @@ def as_template(file: str, doc: Any, locate: Callable[[PathT], Position] | None 
     if isinstance(nested, dict) and isinstance(nested.get("Resources"), dict):
         return Template(file, doc, ("resources", "Resources"), True, loc)
     return None
-
-
-def iter_resource_ids(template: Template, resource_type: str) -> Sequence[str]:
-    return [
-        logical_id
-        for logical_id, resource in template.resources.items()
-        if isinstance(resource, dict) and resource.get("Type") == resource_type
-    ]

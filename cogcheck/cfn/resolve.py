@@ -22,11 +22,6 @@ MAX_SCENARIOS = 64
 #: deeper is unknown, so cycles (a ``Fn::FindInMap`` that finds itself) and long chains end quickly.
 MAX_RESOLVE_DEPTH = 150
 
-PSEUDO_PARAMETERS = (
-    "AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName",
-    "AWS::URLSuffix",
-)
-
 #: A Serverless Framework variable, also in ``Resources`` fragments that serverless.yml includes with ``${file(...)}``.
 _SLS_VAR = re.compile(r"\$\{\s*(?:(?:self|opt|env|sls|ssm|cf|s3|aws|param)[:(]|file\(|strToBool\()")
 

@@ -56,10 +56,6 @@ MAX_EXACT = 2**53
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-def is_unknown(value: object) -> bool:
-    return isinstance(value, Unknown)
-
-
 def to_number(value: Any) -> int | float | None:
     """CloudFormation's reading of a number: ints, floats and numeric strings. ``None`` when not a number."""
     if isinstance(value, bool):

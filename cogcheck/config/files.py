@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.config.options import POLICY_KEYS, OptionError, policy_value
+from cogcheck.findings import FAIL_ON, SEVERITIES
 from cogcheck.inputs.files import MAX_OPTION_FILE_SIZE, ReadError, read_limited
 
 CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
@@ -133,12 +134,12 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
             if not isinstance(value, dict):
                 raise OptionError(f"{where}: severity must map rule ids to error|warning|note")
             for rule_id, level in value.items():
-                if not isinstance(level, str) or level.strip().lower() not in ("error", "warning", "note"):
+                if not isinstance(level, str) or level.strip().lower() not in SEVERITIES:
                     raise OptionError(f"{where}: severity.{rule_id} must be error, warning or note, not {level!r}")
         elif name == "per-path-ignores":
             value = _per_path_ignores(value, where)
         elif name == "fail-on":
-            if value not in ("error", "warning", "note", "never"):
+            if value not in FAIL_ON:
                 raise OptionError(f"{where}: fail-on must be error, warning, note or never")
         elif name == "known-values":
             value = _known_values(value, where)

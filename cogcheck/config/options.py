@@ -1,4 +1,4 @@
-"""From command-line values to :class:`~cogcheck.scan.pipeline.ScanOptions`; a mistake is an :class:`OptionError`."""
+"""From command-line values to :class:`~cogcheck.scan.options.ScanOptions`; a mistake is an :class:`OptionError`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.cfn.resolve import ResolveOptions
-from cogcheck.engine.rules import SEVERITIES, id_matches, rule_ids
+from cogcheck.engine.rules import id_matches, rule_ids
+from cogcheck.findings import SEVERITIES
 from cogcheck.model.policy import Policy, coerce, field_types
-from cogcheck.scan.pipeline import ScanOptions
+from cogcheck.scan.options import ScanOptions
 
 
 class OptionError(Exception):

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SEVERITIES = ("error", "warning", "note")
-SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
+from cogcheck.findings import SEVERITIES
+
 CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's error, warning, informational
 _CFN_LINT_ID = re.compile(r"^([EWI])9([12])(\d{2})$")
 

@@ -77,8 +77,9 @@ class ProjectPaths:
 
 
 def git_root(directory: Path) -> Path | None:
-    """The nearest directory at or above ``directory`` (absolute) that holds a ``.git`` entry."""
-    found = ProjectPaths().git_root(str(directory))
+    """The nearest directory at or above ``directory`` that holds a ``.git`` entry (a directory, or a file for
+    worktrees and submodules): the one search for a git root, used by project paths, CDK source lines and reports."""
+    found = ProjectPaths().git_root(os.path.abspath(directory))
     return Path(found) if found is not None else None
 
 
@@ -87,11 +88,6 @@ def _real(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):  # a symlink loop: the lexical absolute path is the best we know
         return Path(os.path.abspath(path))
-
-
-def project_root(file: Path, config_base: Path | None = None, fallback: Path | None = None) -> Path:
-    """The project root of ``file`` (see the module's documentation)."""
-    return Path(ProjectPaths(config_base).root(file, fallback))
 
 
 def project_path(file: Path, config_base: Path | None = None, fallback: Path | None = None) -> str:

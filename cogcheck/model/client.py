@@ -14,8 +14,6 @@ from cogcheck.cfn.parse import PathT
 from cogcheck.cfn.values import Unknown, to_bool, to_number, to_text
 from cogcheck.model.policy import Policy
 
-CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
-
 UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 #: token → (value property, unit key, default unit, default value in seconds)
@@ -150,10 +148,6 @@ NON_SIGN_IN_FLOWS = frozenset(
      "ALLOW_TOKEN_EXCHANGE_IMPERSONATION"}
 )
 USER_OAUTH_FLOWS = ("code", "implicit")
-
-#: The roles a client can have (docs/rules.md "Client roles"); rules about users signing in apply to USER_ROLES.
-ROLES = ("machine", "server", "public", "native", "none")
-USER_ROLES = ("server", "public", "native")
 
 
 def _has_secret(props: dict[str, Any]) -> Any:

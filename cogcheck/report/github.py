@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cogcheck.findings import Finding
+from cogcheck.findings import SEVERITIES, Finding
 from cogcheck.report import neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
 from cogcheck.report.summary import plural, summary
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
-LEVELS = ("error", "warning", "note")
+LEVELS = SEVERITIES
 MAX_PER_LEVEL = 10  # annotations GitHub shows per level and step
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from cogcheck.findings import Finding
 from cogcheck.report.sarif import Locator, describe, uses_source
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 
 SEVERITY = {"warning": "major", "note": "info"}
 CATEGORIES = {"E": ["Bug Risk"], "S": ["Security"]}

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from cogcheck.report.stream import Lazy, dump
 from cogcheck.report.summary import summary
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 
 VERSION = 1
 

@@ -21,10 +21,10 @@ import re
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from cogcheck.engine.rules import SEVERITY_RANK, Rule
-from cogcheck.findings import Finding
+from cogcheck.engine.rules import Rule
+from cogcheck.findings import SEVERITY_RANK, Finding
 from cogcheck.report.sarif import describe
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 
 DOCS = "https://github.com/cogcheck/cogcheck/blob/main/docs/rules.md#{anchor}"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -14,19 +14,22 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from cogcheck.findings import Finding
+from cogcheck.findings import SEVERITIES, Finding
 from cogcheck.report import neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
 from cogcheck.report.summary import plural
-from cogcheck.scan.pipeline import ScanResult
-from cogcheck.scan.suppress import Suppression
+from cogcheck.scan.result import ScanResult
+
+if TYPE_CHECKING:
+    from cogcheck.scan.suppress import Suppression
 
 MAX_ROWS = 200
 MAX_CHARS = 65_000  # GitHub's comment limit is 65,536 characters: some room left for a caller's heading
 MAX_CELL = 600  # characters of one table cell or list item (a template can hold long values)
-LEVELS = ("error", "warning", "note")
+LEVELS = SEVERITIES
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 

@@ -21,7 +21,7 @@ from dataclasses import fields, is_dataclass, replace
 from typing import Any, TypeVar
 
 from cogcheck.findings import Finding, InputError, Notice
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 
 T = TypeVar("T")
 

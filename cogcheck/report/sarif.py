@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from cogcheck import __version__
@@ -39,8 +39,10 @@ from cogcheck.engine.rules import Rule
 from cogcheck.findings import Finding
 from cogcheck.report.ruledocs import render_rule, sections
 from cogcheck.report.stream import Lazy, dump
-from cogcheck.scan.pipeline import ScanResult
-from cogcheck.scan.suppress import Suppression
+from cogcheck.scan.result import ScanResult
+
+if TYPE_CHECKING:
+    from cogcheck.scan.suppress import Suppression
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -61,11 +63,10 @@ _LINK = re.compile(r"\[[^\[\]]*\]\(")
 
 def repository_root(cwd: Path | None = None) -> Path:
     """The git work tree above ``cwd`` (a ``.git`` directory or file), else ``cwd`` itself."""
+    from cogcheck.inputs.project import git_root
+
     start = Path(os.path.abspath(cwd or Path.cwd()))
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return start
+    return git_root(start) or start
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.findings import SEVERITIES
+from cogcheck.scan.result import ScanResult
 
 
 def summary(result: ScanResult) -> dict[str, Any]:
@@ -13,7 +14,7 @@ def summary(result: ScanResult) -> dict[str, Any]:
     by_rule = Counter(f.rule_id for f in result.findings)
     return {
         "findings": len(result.findings),
-        "by_severity": {level: by_severity.get(level, 0) for level in ("error", "warning", "note")},
+        "by_severity": {level: by_severity.get(level, 0) for level in SEVERITIES},
         "by_rule": dict(sorted(by_rule.items())),
         "templates": result.templates,
         "clients": result.clients,

@@ -6,7 +6,7 @@ from itertools import groupby
 
 from cogcheck.report import neutralise
 from cogcheck.report.summary import plural, summary
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"
@@ -16,7 +16,7 @@ def render(result: ScanResult, colour: bool = False, quiet: bool = False, min_se
     """``quiet``: the findings only, without notices and the summary line. Findings below ``min_severity`` are not
     listed; the summary still counts them and says how many were hidden (the CLI hides notes by default, as
     cfn-lint hides informational findings)."""
-    from cogcheck.engine.rules import SEVERITY_RANK
+    from cogcheck.findings import SEVERITY_RANK
 
     def paint(text: str, style: str) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if colour else text

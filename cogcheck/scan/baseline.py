@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.findings import Finding, Notice
-from cogcheck.scan.pipeline import ScanResult
+from cogcheck.scan.result import ScanResult
 
 VERSION = 1
 

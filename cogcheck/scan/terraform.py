@@ -12,19 +12,17 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.findings import Finding, InputError, Notice
 from cogcheck.inputs.project import project_path
 from cogcheck.inputs.terraform.mapping import CLIENT, terraform_property, terraform_words
 from cogcheck.inputs.types import TemplateInput
+from cogcheck.scan.check import check_template
 
 if TYPE_CHECKING:
     from cogcheck.inputs.terraform.module import Configuration
-
-#: ``cogcheck.scan.pipeline``'s ScanOptions, ScanResult and check_template (passed in: the pipeline imports this)
-ScanOptions = Any
-ScanResult = Any
-
-CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
+    from cogcheck.scan.options import ScanOptions
+    from cogcheck.scan.result import ScanResult
 
 
 def root_values(directory: Path, display: str, options: ScanOptions, result: ScanResult) -> dict[str, Any]:
@@ -53,16 +51,16 @@ def root_values(directory: Path, display: str, options: ScanOptions, result: Sca
     return values
 
 
-def scan_module(item: TemplateInput, options: ScanOptions, result: ScanResult, check_template: Any) -> None:
+def scan_module(item: TemplateInput, options: ScanOptions, result: ScanResult) -> None:
     from cogcheck.inputs.terraform.module import load_configuration
 
     values = root_values(item.path, item.file, options, result)
     config = load_configuration(item.path, item.file, item.root or item.path, values)
-    check_configuration(config, item, options, result, check_template)
+    check_configuration(config, item, options, result)
 
 
 def check_configuration(
-    config: Configuration, item: TemplateInput, options: ScanOptions, result: ScanResult, check_template: Any
+    config: Configuration, item: TemplateInput, options: ScanOptions, result: ScanResult
 ) -> None:
     """Findings for every client of a configuration, one template per file that declares clients."""
     from cogcheck.inputs.terraform.template import templates_of
@@ -101,7 +99,7 @@ def speak_terraform(finding: Finding, config: Configuration) -> Finding:
     )
 
 
-def scan_plan(item: TemplateInput, data: bytes, options: ScanOptions, result: ScanResult, check_template: Any) -> bool:
+def scan_plan(item: TemplateInput, data: bytes, options: ScanOptions, result: ScanResult) -> bool:
     """Check a plan JSON; False when ``data`` is not a plan (it is then read as a template)."""
     from cogcheck.inputs.terraform.module import module_files
     from cogcheck.inputs.terraform.plan import load_plan, read_plan
@@ -114,5 +112,5 @@ def scan_plan(item: TemplateInput, data: bytes, options: ScanOptions, result: Sc
         tf_root, display = item.path.parent, os.path.dirname(item.file) or "."  # saved beside its configuration
     config = load_plan(item.file, item.path, data, doc, tf_root, display)
     plan_item = dataclasses.replace(item, kind="plan", root=tf_root)
-    check_configuration(config, plan_item, options, result, check_template)
+    check_configuration(config, plan_item, options, result)
     return True

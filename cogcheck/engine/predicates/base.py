@@ -15,6 +15,7 @@ from typing import Any
 
 from cogcheck.cfn.parse import Template
 from cogcheck.cfn.resolve import Resolver, parameter_candidates, references
+from cogcheck.cfn.types import IDP_TYPE, MAY_ADD_TO_POOL, POOL_TYPE
 from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown, to_text
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.model.client import ClientView
@@ -53,7 +54,7 @@ class World:
     def pool_of(self, value: Any) -> tuple[str, dict[str, Any]] | None:
         if isinstance(value, ResourceRef):
             resource = self.template.resources.get(value.logical_id)
-            if isinstance(resource, dict) and resource.get("Type") == "AWS::Cognito::UserPool":
+            if isinstance(resource, dict) and resource.get("Type") == POOL_TYPE:
                 return value.logical_id, resource
         return None
 
@@ -89,10 +90,6 @@ def predicate(name: str, details: tuple[str, ...] = ()) -> Callable[[PredicateFn
 # from a parameter without a default, a resource whose Condition cannot be decided, a nested stack or custom
 # resource that is handed the pool and may add providers or scopes to it — makes the predicate abstain (None).
 
-IDP_TYPE = "AWS::Cognito::UserPoolIdentityProvider"
-SERVER_TYPE = "AWS::Cognito::UserPoolResourceServer"
-POOL_TYPE = "AWS::Cognito::UserPool"
-
 STANDARD_SCOPES = ("phone", "email", "openid", "profile", "aws.cognito.signin.user.admin")
 SCOPE_CHARS = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
 
@@ -104,9 +101,6 @@ STANDARD_ATTRIBUTES = frozenset(
         "profile", "updated_at", "website", "zoneinfo",
     }
 )
-
-#: Resource types that may add identity providers, resource servers or attributes to a pool they are handed.
-_OPAQUE_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application", "AWS::CloudFormation::CustomResource")
 
 PoolKey = tuple[str, str]  # ("pool", logical id) | ("literal", pool id) | ("expr", canonical JSON of the intrinsic)
 
@@ -245,7 +239,7 @@ def _opaque_holder(world: World, pool: str) -> str | None:
         kind = str(resource.get("Type", ""))
         props = resource.get("Properties")
         if (
-            (kind in _OPAQUE_TYPES or kind.startswith("Custom::"))
+            (kind in MAY_ADD_TO_POOL or kind.startswith("Custom::"))
             and pool in resource_names(props)
             and not _reads_only(props)
         ):

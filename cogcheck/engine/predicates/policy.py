@@ -26,10 +26,10 @@ from urllib.parse import urlsplit
 
 from cogcheck.cfn.parse import Template, TemplateError, parse_template
 from cogcheck.cfn.resolve import Resolver
+from cogcheck.cfn.types import CLIENT_TYPE, SERVERLESS_FUNCTION
 from cogcheck.cfn.values import ResourceRef, Unknown, to_bool
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.predicates.base import World, client_pool, pool_is_opaque, predicate, resource_value
-from cogcheck.model.client import CLIENT_TYPE
 from cogcheck.model.policy import Policy
 
 #: Reserved example names (RFC 2606 / RFC 6761) and the usual "your domain here" hosts. ``example.org`` and
@@ -224,7 +224,7 @@ def _triggers_attached_elsewhere(world: World, pool: str) -> bool | None:
     """Whether a custom-auth trigger reaches the pool other than by its ``LambdaConfig``: a SAM function's
     ``Cognito`` event, or a Serverless Framework ``cognitoUserPool`` event (which names pools in a way that cannot
     be matched: any such custom-auth event makes the answer unknown)."""
-    for function in world.resources_of_type("AWS::Serverless::Function"):
+    for function in world.resources_of_type(SERVERLESS_FUNCTION):
         events = resource_value(world, function, "Events")
         if isinstance(events, Unknown):
             return None

@@ -12,12 +12,11 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from cogcheck.cfn.types import IDP_TYPE, SERVER_TYPE
 from cogcheck.cfn.values import ResourceRef, Unknown, to_text
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.predicates.base import (
-    IDP_TYPE,
     SCOPE_CHARS,
-    SERVER_TYPE,
     STANDARD_ATTRIBUTES,
     STANDARD_SCOPES,
     World,

@@ -19,19 +19,20 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from cogcheck.cfn.parse import JsonError, load_json, mentions
+from cogcheck.cfn.types import NESTED_STACK
 from cogcheck.findings import InputError, Notice
 from cogcheck.inputs.cdk.acknowledged import Acks, Table, read_report
 from cogcheck.inputs.cdk.metadata import (
     FrameFilter,
     StackContext,
     StackMetadata,
-    find_git_root,
     merge_entries,
     nested_stack_path,
     resource_paths,
 )
 from cogcheck.inputs.cdk.nested import ParentLink, literal_parameters, parent_link
 from cogcheck.inputs.files import MAX_FILE_SIZE, MAX_OPTION_FILE_SIZE, ReadError, read_limited
+from cogcheck.inputs.project import git_root
 from cogcheck.inputs.types import TemplateInput
 
 #: The newest cloud assembly schema major version this reader was checked against (aws-cdk-lib 2.276).
@@ -41,7 +42,6 @@ MAX_DEPTH = 16  # stages in stages, nested stacks in nested stacks
 STACK = "aws:cloudformation:stack"
 STAGE = "cdk:cloud-assembly"
 ASSET_MANIFEST = "cdk:asset-manifest"
-NESTED_STACK = "AWS::CloudFormation::Stack"
 
 Item = TemplateInput | InputError | Notice
 _HASH = re.compile(r"([0-9a-f]{64})\.json")
@@ -107,7 +107,7 @@ def read_assembly(
     root = source_root
     if root is None:
         absolute = directory.absolute()
-        root = find_git_root(absolute) or absolute.parent
+        root = git_root(absolute) or absolute.parent
     yield from _Reader(FrameFilter(root), seen, max_size, stacks).manifest(directory, display, 0)
 
 

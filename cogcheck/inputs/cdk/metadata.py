@@ -279,14 +279,6 @@ def resource_paths(doc: Any) -> dict[str, str]:
     return paths
 
 
-def find_git_root(start: Path) -> Path | None:
-    """The nearest directory at or above ``start`` that has a ``.git`` (directory or worktree file)."""
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
-
-
 def nested_stack_path(metadata: StackMetadata, parent: str, logical_id: str, cdk_path: str | None) -> str | None:
     """Construct path of the nested stack that the ``AWS::CloudFormation::Stack`` ``logical_id`` deploys."""
     from_metadata = metadata.logical_ids(parent).get(logical_id)

@@ -23,12 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cogcheck.cfn.types import CLIENT_TYPE, MAY_ADD_TO_POOL
+
 if TYPE_CHECKING:
     from cogcheck.cfn.parse import Template
 
-CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
-NESTED_STACK = "AWS::CloudFormation::Stack"
-_MAY_ADD_TO_POOL = (NESTED_STACK, "AWS::CloudFormation::CustomResource", "AWS::Serverless::Application")
 _PARENT_ONLY = {"AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"}
 #: An intrinsic no resolver knows: it reads as an unknown value, with this name as the reason.
 UNKNOWN_IN_CHILD = "Fn::ValueOfTheParentStack"
@@ -85,7 +84,7 @@ def parent_link(parent: dict[str, Any], stack_id: str) -> ParentLink:
             continue
         kind = str(resource.get("Type", ""))
         cognito = kind.startswith("AWS::Cognito::") and kind != CLIENT_TYPE
-        if cognito or kind in _MAY_ADD_TO_POOL or kind.startswith("Custom::"):
+        if cognito or kind in MAY_ADD_TO_POOL or kind.startswith("Custom::"):
             if "Condition" in resource:
                 return ParentLink()  # whether it exists is the parent's business: read the child alone
             borrowed[logical_id] = resource

@@ -15,7 +15,6 @@ from cogcheck.inputs.files import ReadError, read_limited
 from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES
 from cogcheck.inputs.terraform.module import module_files
 
-MARKER = b"aws_cognito_user_pool_client"
 MARKERS = ("aws_cognito_user_pool_client", "aws_cognito_managed_user_pool_client")
 _LOCAL_SOURCE = re.compile(rb"""["']?source["']?\s*[=:]\s*"(\.{1,2}[/\\][^"\n]*)\"""")
 

@@ -18,7 +18,8 @@ Cognito's API defaults apply, and they are the ones cogcheck's model already app
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from cogcheck.cfn.types import CLIENT_TYPE, DOMAIN_TYPE, IDP_TYPE, POOL_TYPE, SERVER_TYPE
 
 CLIENT = "aws_cognito_user_pool_client"
 POOL = "aws_cognito_user_pool"
@@ -28,12 +29,12 @@ DOMAIN = "aws_cognito_user_pool_domain"
 
 #: Terraform resource type → CloudFormation resource type.
 TYPES = {
-    CLIENT: "AWS::Cognito::UserPoolClient",
-    "aws_cognito_managed_user_pool_client": "AWS::Cognito::UserPoolClient",
-    POOL: "AWS::Cognito::UserPool",
-    SERVER: "AWS::Cognito::UserPoolResourceServer",
-    IDP: "AWS::Cognito::UserPoolIdentityProvider",
-    DOMAIN: "AWS::Cognito::UserPoolDomain",
+    CLIENT: CLIENT_TYPE,
+    "aws_cognito_managed_user_pool_client": CLIENT_TYPE,
+    POOL: POOL_TYPE,
+    SERVER: SERVER_TYPE,
+    IDP: IDP_TYPE,
+    DOMAIN: DOMAIN_TYPE,
 }
 
 #: The attribute whose value CloudFormation's ``Ref`` gives (pool id, provider name, server identifier…).
@@ -93,8 +94,6 @@ OTHER_ARGS = {
 }
 #: Nested blocks that may repeat (a list in CloudFormation); the others hold at most one block (a mapping).
 REPEATED_BLOCKS = {"schema", "scope"}
-#: Map arguments whose keys are data, not names (kept as written).
-VERBATIM_MAPS = {"attribute_mapping", "provider_details"}
 
 _ACRONYMS = {"arn": "Arn", "id": "Id", "url": "URL", "urls": "URLs", "oauth": "OAuth", "sms": "Sms", "mfa": "Mfa"}
 
@@ -184,7 +183,3 @@ def terraform_property(path: str) -> str:
             tail = ".".join(parts[size:])
             return PROPERTY_NAMES[key] + ("." + tail if tail else "") + bracket + rest
     return path
-
-
-def block_attribute_names() -> dict[str, Any]:
-    return {tf: cfn for tf, (cfn, _attrs) in CLIENT_BLOCKS.items()}

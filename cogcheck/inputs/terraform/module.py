@@ -19,7 +19,7 @@ from cogcheck.cfn.parse import TemplateError
 from cogcheck.cfn.values import Unknown
 from cogcheck.inputs.files import ReadError, read_limited
 from cogcheck.inputs.terraform import mapping
-from cogcheck.inputs.terraform.ast import Expr, Lit, Ref
+from cogcheck.inputs.terraform.ast import Expr, Ref
 from cogcheck.inputs.terraform.evaluate import Link, Scope, literal_value, opaque
 from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES, Attribute, Block, parse_file
 
@@ -601,9 +601,3 @@ def _suppression(text: str) -> list[dict[str, Any]]:
     ids, _, reason = body.partition("reason:")
     names = [word for word in re.split(r"[\s,]+", ids.strip(" ,;:-")) if word] or [""]
     return [{"id": name, **({"reason": reason.strip()} if reason.strip() else {})} for name in names]
-
-
-def literal_source(attr: Attribute | None) -> str | None:
-    if attr is None or not isinstance(attr.expr, Lit) or not isinstance(attr.expr.value, str):
-        return None
-    return attr.expr.value

@@ -23,7 +23,6 @@ from cogcheck.inputs.terraform.evaluate import Link, Scope
 from cogcheck.inputs.terraform.hcl import JSON_BLOCKS, Attribute, Block
 from cogcheck.inputs.terraform.module import Configuration, TfResource, build_resource, load_configuration
 
-MARKER = b"aws_cognito_user_pool_client"
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
 #: Stored as 0 by the provider when the configuration leaves them out: Cognito's default, not zero.
 _ZERO_IS_DEFAULT = {"access_token_validity", "id_token_validity", "refresh_token_validity", "auth_session_validity"}

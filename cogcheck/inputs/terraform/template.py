@@ -3,18 +3,15 @@ of the configuration (so cross-resource rules see pools, servers and providers w
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cogcheck.cfn.parse import PathT, Position, Template
+from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.findings import Source
-from cogcheck.inputs.terraform.mapping import TYPES
 from cogcheck.inputs.terraform.module import Configuration, TfResource
-
-CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
 
 
 @dataclass
@@ -74,11 +71,3 @@ def templates_of(config: Configuration, client_types: tuple[str, ...] = (CLIENT_
         first = next(iter(clients.values()))
         out.append(TerraformTemplate(template, first.path, TerraformContext(dict(config.resources))))
     return out
-
-
-def known_types() -> frozenset[str]:
-    return frozenset(TYPES)
-
-
-def display_join(directory: str, name: str) -> str:
-    return os.path.normpath(os.path.join(directory, name))

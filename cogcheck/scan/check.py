@@ -1,0 +1,150 @@
+"""The per-template check: every user pool client of one parsed template × its scenarios → findings, and the
+configuration's per-path ignores. The pipeline, the Terraform scan and the cfn-lint plugin all check through it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cogcheck.cfn.resolve import ResolveOptions
+from cogcheck.cfn.scenarios import Scenario, reduce_scenarios
+from cogcheck.cfn.types import CLIENT_TYPE
+from cogcheck.findings import Finding, Notice
+
+if TYPE_CHECKING:  # the engine is imported when a template with a client is met, not at start-up
+    from cogcheck.cfn.parse import Template
+    from cogcheck.engine.evaluate import Hit
+    from cogcheck.engine.rules import Rule
+    from cogcheck.inputs.types import TemplateInput
+    from cogcheck.scan.options import ScanOptions
+
+#: A client gets at most this many findings of one rule; the rest are counted in one more finding of that rule.
+MAX_FINDINGS_PER_RULE = 20
+
+
+def drop_ignored_by_path(findings: list[Finding], options: ScanOptions) -> list[Finding]:
+    """``findings`` without those the configuration's ``per-path-ignores`` ignore."""
+    if not options.per_path_ignores:
+        return findings
+    return [f for f in findings if not _ignored_by_path(f, options)]
+
+
+def _ignored_by_path(finding: Finding, options: ScanOptions) -> bool:
+    from cogcheck.inputs.globs import path_matches
+
+    base = options.config_base or Path.cwd()
+    return any(
+        finding.rule_id.startswith(ids) and path_matches(finding.file, glob, base)
+        for glob, ids in options.per_path_ignores
+    )
+
+
+def check_template(
+    template: Template, rules: Sequence[Rule], options: ScanOptions, item: TemplateInput | None = None
+) -> tuple[list[Finding], list[Notice], int]:
+    """Findings for every client of one parsed template."""
+    from cogcheck.cfn.scenarios import plan_scenarios
+    from cogcheck.engine.evaluate import evaluate_rules
+    from cogcheck.engine.predicates.base import World
+    from cogcheck.model.client import build_view, role_name
+
+    resolve = options.resolve
+    if item is not None and item.parameters:
+        resolve = ResolveOptions({**item.parameters, **resolve.parameters}, resolve.pseudo, resolve.max_scenarios)
+    findings: list[Finding] = []
+    notices: list[Notice] = []
+    clients = 0
+    for logical_id, resource in template.resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != CLIENT_TYPE:
+            continue
+        clients += 1
+        plan = plan_scenarios(template, logical_id, resolve)
+        if plan.note:
+            notices.append(Notice(template.file, logical_id, plan.note))
+        hits: dict[tuple[str, str, str, tuple[Any, ...]], list[Scenario]] = {}
+        first: dict[tuple[str, str, str, tuple[Any, ...]], tuple[Hit, dict[Any, Any]]] = {}
+        roles: dict[tuple[str, str, str, tuple[Any, ...]], set[str]] = {}  # the client's role in each scenario
+        evaluated: list[Scenario] = []
+        for scenario, resolver in plan.scenarios:
+            origins: dict[Any, Any] = {}
+            props = resolver.value(resource.get("Properties", {}), ("Properties",), (), origins)
+            evaluated.append(scenario)
+            if not isinstance(props, dict):
+                notices.append(Notice(template.file, logical_id, "Properties cannot be resolved; rules abstain"))
+                continue
+            view = build_view(logical_id, props, origins, options.policy)
+            world = World(
+                template, resolver, logical_id, view, options.policy, item.stack if item is not None else None
+            )
+            for hit in evaluate_rules(rules, view, world, options.severity):
+                key = (hit.rule.id, hit.severity, hit.message, hit.property)
+                hits.setdefault(key, []).append(scenario)
+                first.setdefault(key, (hit, origins))
+                roles.setdefault(key, set()).add(role_name(view.data["effective"]["role"]))
+        per_rule: dict[str, int] = {}
+        dropped: dict[str, tuple[Hit, dict[Any, Any], str]] = {}
+        for key, scenarios in hits.items():
+            hit, origins = first[key]
+            role = "/".join(sorted(roles[key]))  # one role, or e.g. "public/server" when scenarios disagree
+            for described in reduce_scenarios(scenarios, evaluated):
+                per_rule[hit.rule.id] = per_rule.get(hit.rule.id, 0) + 1
+                if per_rule[hit.rule.id] <= MAX_FINDINGS_PER_RULE:
+                    findings.append(_finding(template, logical_id, hit, origins, described, item, role))
+                else:
+                    dropped.setdefault(hit.rule.id, (hit, origins, role))
+        for rule_id, (hit, origins, role) in sorted(dropped.items()):
+            more = per_rule[rule_id] - MAX_FINDINGS_PER_RULE
+            summary = replace(
+                hit,
+                property=(),
+                message=f"{more} more {rule_id} finding{'s' if more != 1 else ''} on this client not listed "
+                f"(at most {MAX_FINDINGS_PER_RULE} per rule and client)",
+            )
+            findings.append(_finding(template, logical_id, summary, origins, None, item, role))
+    return findings, notices, clients
+
+
+def _finding(
+    template: Template,
+    logical_id: str,
+    hit: Hit,
+    origins: dict[Any, Any],
+    scenario: Scenario | None,
+    item: TemplateInput | None,
+    role: str | None = None,
+) -> Finding:
+    path = hit.property
+    while path and path not in origins:
+        path = path[:-1]
+    raw = origins[path] if path else ()
+    from cogcheck.engine.paths import format_property
+
+    line, column = template.locate_in_resources((logical_id,) + tuple(raw))
+    context = item.context if item is not None else None
+    construct_path = source = None
+    extra: dict[str, Any] = {}
+    if context is not None:
+        construct_path, source = context.describe(logical_id, format_property(hit.property))
+        extra = dict(context.details(logical_id))
+    if role is not None:
+        extra["client_role"] = role  # additive JSON key: machine | server | public | native | none | unknown
+    return Finding(
+        rule_id=hit.rule.id,
+        severity=hit.severity,
+        message=hit.message,
+        file=template.file,
+        line=line,
+        column=column,
+        resource=logical_id,
+        resource_type=CLIENT_TYPE,
+        property=format_property(hit.property),
+        stack=item.stack if item is not None else None,
+        construct_path=construct_path,
+        source=source,
+        scenario=scenario,
+        rule_name=hit.rule.name,
+        extra=extra,
+        project_path=item.project_path if item is not None else None,
+    )

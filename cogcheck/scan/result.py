@@ -1,0 +1,27 @@
+"""What a scan found: :class:`ScanResult`, the one value every report renders (reports import this, not the
+pipeline, so printing a result loads no reader)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cogcheck.findings import Finding, InputError, Notice
+
+if TYPE_CHECKING:
+    from cogcheck.scan.suppress import Suppression
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    templates: int = 0
+    clients: int = 0
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)  # by template Metadata, with why
+    baselined: list[Finding] = field(default_factory=list)  # matched by --baseline (see cogcheck.scan.baseline)
+    declared_parameters: set[str] = field(default_factory=set)  # names the scanned templates declare
+    inputs: set[str] = field(default_factory=set)  # real paths of the files discovered: outputs never replace them
+    config: str | None = None  # the configuration file used, as named (None: none); reports say which
+
