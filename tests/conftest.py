@@ -6,11 +6,24 @@ from functools import cache
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from tests.helpers import SHARED
+from tests.helpers import SHARED, hypothesis_profile
 
 #: tests write no rule cache into the user's home (tests/test_rulecache.py turns it on in a temporary directory)
 os.environ["COGCHECK_CACHE_DIR"] = ""
+
+#: Property tests: the default profile ("ci") is derandomised, a fixed sequence of examples derived from each test, and
+#: keeps no example database, so every run of a checkout tries the same examples and no result depends on a
+#: `.hypothesis/` directory. `COGCHECK_HYPOTHESIS=explore` selects random examples (ten times as many, see
+#: tests.helpers.examples) and a database of failures under `.hypothesis/` (git-ignored) that replays them.
+settings.register_profile(
+    "ci", derandomize=True, database=None, print_blob=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "explore", derandomize=False, print_blob=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(hypothesis_profile())
 
 #: where pip and pre-commit fetch packages from (pip's own setting when given)
 REGISTRY = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple")

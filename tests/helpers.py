@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -20,6 +21,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 RULE_FIXTURES = FIXTURES / "rules"
 SHARED = ROOT.parent / "shared"
+
+def hypothesis_profile() -> str:
+    """The Hypothesis profile of this run (tests/conftest.py): ``ci`` unless ``COGCHECK_HYPOTHESIS=explore``."""
+    name = os.environ.get("COGCHECK_HYPOTHESIS", "ci")
+    if name not in ("ci", "explore"):
+        raise ValueError(f"COGCHECK_HYPOTHESIS={name!r}: the profiles are ci (the default) and explore")
+    return name
+
+
+def examples(count: int) -> int:
+    """A property test's number of examples: ``count`` in CI, ten times as many when exploring."""
+    return count * 10 if hypothesis_profile() == "explore" else count
+
 
 _ANNOTATION = re.compile(r"#\s*(ruleid|ok)\s*:\s*([A-Z0-9, -]+)")
 

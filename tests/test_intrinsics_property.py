@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cogcheck.findings import Finding
-from tests.helpers import scan_paths
+from tests.helpers import examples, scan_paths
 
 UNITS = ["seconds", "minutes", "hours", "days", "Minutes"]
 FLOWS = ["code", "implicit", "client_credentials", "token"]
@@ -88,7 +88,7 @@ def _key(finding: Finding) -> tuple[str, str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150))
 @given(cases())
 def test_intrinsics_never_add_findings(case: tuple[dict[str, Any], dict[str, Any], dict[str, tuple[str, Any]]]) -> None:
     props, _alternatives, wrapped = case

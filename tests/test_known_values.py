@@ -93,8 +93,31 @@ def test_known_values_from_configuration(tmp_path: Path) -> None:
     config = tmp_path / ".cogcheck.yaml"
     config.write_text("known-values:\n  explicit-auth-flows: [ALLOW_PASSKEY_AUTH]\n", encoding="utf-8")
     policy = build_policy(load_config(config))
+    assert policy.known("explicit-auth-flows") == ("ALLOW_PASSKEY_AUTH",)
     result = scan_paths(_template(tmp_path, "ALLOW_PASSKEY_AUTH, ALLOW_REFRESH_TOKEN_AUTH"), policy=policy)
+    assert result.errors == [] and result.clients == 1
     assert not [f for f in result.findings if f.rule_id == "COG-E019"]
+    without = scan_paths(_template(tmp_path, "ALLOW_PASSKEY_AUTH, ALLOW_REFRESH_TOKEN_AUTH"))
+    assert [f.rule_id for f in without.findings if f.rule_id == "COG-E019"] == ["COG-E019"]  # the setting did it
+
+
+@pytest.mark.parametrize("values", ["[ALLOW_PASSKEY_AUTH]", "[]"])
+def test_known_values_from_configuration_scan_through_the_cli(tmp_path: Path, values: str) -> None:
+    """The documented key through `cogcheck scan` itself: an input scanned, no internal error (an empty list too)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cogcheck.cli import app
+
+    (tmp_path / ".cogcheck.yaml").write_text(f"known-values:\n  explicit-auth-flows: {values}\n", encoding="utf-8")
+    template = _template(tmp_path, "ALLOW_PASSKEY_AUTH, ALLOW_REFRESH_TOKEN_AUTH")
+    done = CliRunner().invoke(app, ["scan", str(template), "--format", "json", "--fail-on", "never"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["errors"] == [] and report["summary"]["templates"] == 1
+    e019 = [f for f in report["findings"] if f["rule_id"] == "COG-E019"]
+    assert len(e019) == (0 if values != "[]" else 1)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cogcheck.report.stream import Lazy, dump
+from tests.helpers import examples
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 keys = st.text() | st.integers() | st.booleans()  # json.dumps turns non-string keys into strings
@@ -24,7 +25,7 @@ def streamed(document: Any) -> str:
     return out.getvalue()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(st.lists(values, max_size=5), st.dictionaries(st.text(), values, max_size=3), st.lists(values, max_size=3))
 def test_lazy_arrays_anywhere_give_json_dumps_bytes(
     items: list[Any], extra: dict[str, Any], more: list[Any]

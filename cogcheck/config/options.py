@@ -253,4 +253,4 @@ def build_policy(
             raise OptionError("--previous names a file: scan exactly one template file, or give a directory")
         changes["previous"] = str(previous)
         changes["scan_roots"] = tuple(scan_roots)
-    return Policy(**changes)
+    return Policy.from_mapping(changes)  # each value in its field's type (known-values: a mapping → name/values pairs)
