@@ -11,14 +11,15 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec
 
 import typer
 
 from cogcheck import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from cogcheck.report.formats import Report
+    from cogcheck.scan.result import ScanResult
 
 app = typer.Typer(
     name="cogcheck",
@@ -61,17 +62,6 @@ class ListFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
-
-
-def _shown(path: Path, given: bool) -> str:
-    """A configuration file as reports show it: as given, or relative to the working directory when found below it."""
-    if given:
-        return str(path)
-    try:
-        below = path.resolve().is_relative_to(Path.cwd().resolve())
-        return Path(os.path.relpath(path)).as_posix() if below else str(path)
-    except (OSError, ValueError, RuntimeError):
-        return str(path)
 
 
 def _stderr(line: str) -> None:
@@ -275,65 +265,28 @@ def scan(
     # the cyclic collector re-walks them ever more often, and time per client grows with the template (1.5x at
     # 8,000 clients). Freed objects are still freed at once by reference counting.
     gc.set_threshold(GC_THRESHOLD, 50, 100)
-    from cogcheck.config.files import find_config, load_config
+    from cogcheck.config.files import config_for
     from cogcheck.config.options import OptionError, build_scan_options
+    from cogcheck.report.formats import ReportSettings, github_link_base, render, text_minimum, use_colour
+    from cogcheck.scan.baseline import BaselineError, apply_baseline, from_findings, load_baseline, write_baseline_file
     from cogcheck.scan.pipeline import scan as run_scan
 
-    if max_file_size < 1:
-        _usage_error(f"--max-file-size {max_file_size}: give 1 or more (MiB)")
     named = list(paths or ["."])
-    if stdin_filename is not None and "-" not in named:
-        _usage_error("--stdin-filename is for the path - (standard input)")
-    if named.count("-") > 1:
-        _usage_error("- (standard input) can be named once")
     try:
-        start = Path(stdin_filename or ".") if named[0] == "-" else Path(named[0])
-        found = config_file or (None if isolated else find_config(start))
-        config = load_config(found) if found else None
+        config = config_for(named, config_file, isolated, stdin_filename)
         options = build_scan_options(
-            config=config,
-            select=select or [],
-            ignore=ignore or [],
-            severity=severity or [],
-            parameters=parameter or [],
-            parameters_file=parameters_file,
-            terraform_vars=var or [],
+            config=config, select=select or [], ignore=ignore or [], severity=severity or [],
+            parameters=parameter or [], parameters_file=parameters_file, terraform_vars=var or [],
             terraform_var_files=var_file or [],
             pseudo={"AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": partition},
-            production=production,
-            production_stacks=production_stacks or [],
-            previous=previous,
-            scan_roots=named,
-            excludes=exclude or [],
+            production=production, production_stacks=production_stacks or [], previous=previous, scan_roots=named,
+            excludes=exclude or [], stdin_filename=stdin_filename, read_stdin=_read_stdin, source_root=source_root,
+            terraform_root=tf_root, max_file_size_mib=max_file_size, jobs=jobs,
         )
-    except OptionError as exc:
+        accepted = load_baseline(baseline) if baseline is not None else None
+    except (OptionError, BaselineError) as exc:
         _usage_error(str(exc))
-    if "-" in named:
-        options.stdin = (stdin_filename or "-", _read_stdin())
-    if jobs is not None and jobs < 1:
-        _usage_error(f"--jobs {jobs}: give 1 or more processes")
-    from cogcheck.scan.parallel import usable_cpus
-
-    options.jobs = jobs if jobs is not None else usable_cpus()
-    if tf_root is not None:
-        if not tf_root.is_dir():
-            _usage_error(f"--tf-root {tf_root}: not a directory")
-        options.terraform_root = tf_root
-    options.max_file_size = max_file_size * 1024 * 1024
-    if source_root is not None:
-        if not source_root.is_dir():
-            _usage_error(f"--source-root {source_root}: not a directory")
-        options.source_root = source_root
-    accepted = None
-    if baseline is not None or write_baseline is not None:
-        from cogcheck.scan.baseline import BaselineError, from_findings, load_baseline, write_baseline_file
-
-        try:
-            accepted = load_baseline(baseline) if baseline is not None else None
-        except BaselineError as exc:
-            _usage_error(str(exc))
     result = run_scan(named, options)
-    result.config = _shown(found, given=config_file is not None) if found else None
     for error in result.errors:
         _stderr(f"cogcheck: error: {error}")
     if write_baseline is not None:
@@ -345,46 +298,32 @@ def scan(
             _stderr(f"cogcheck: wrote {write_baseline} ({len(result.findings)} findings)")
         accepted = from_findings(result.findings)
     if accepted is not None:
-        from cogcheck.scan.baseline import apply_baseline
-
         result = apply_baseline(result, accepted, str(baseline) if baseline is not None else None)
     threshold = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
-    report: str | Callable[[TextIO], None]  # JSON and SARIF are written a finding at a time
-    if output_format is Format.json:
-        from cogcheck.report import json as json_report
-
-        report = functools.partial(json_report.write, result, show_suppressed=show_suppressed)
-    elif output_format is Format.sarif:
-        from cogcheck.report import sarif
-
-        report = functools.partial(
-            sarif.write, result, options.enabled_rules(), source_root=options.source_root, severity=options.severity,
-            include_suppressed=sarif_include_suppressed,
-        )
-    elif output_format is Format.junit:
-        from cogcheck.report import junit
-
-        report = junit.render(result, options.enabled_rules(), fail_on=threshold)
-    elif output_format is Format.text:
-        from cogcheck.report import text as text_report
-
-        stream_is_tty = output is None and sys.stdout.isatty()
-        shown = text_minimum(show_notes, min_severity.value if min_severity else None, threshold)
-        report = text_report.render(
-            result, colour=use_colour(color, stream_is_tty, os.environ), quiet=quiet, min_severity=shown
-        )
-    else:
-        report = _ci_report(output_format, result, options, show_suppressed, sarif_include_suppressed)
-    if output is not None:
-        from cogcheck.inputs.files import ReadError, write_safely
-
-        try:
-            write_safely(output, functools.partial(_emit, report), result.inputs)  # atomic, never via a symlink
-        except ReadError as exc:
-            _usage_error(f"{output}: {exc.message}")
-    else:
-        _emit(report, sys.stdout)
+    settings = ReportSettings(
+        rules=options.enabled_rules, severity=options.severity, source_root=options.source_root, fail_on=threshold,
+        show_suppressed=show_suppressed, sarif_include_suppressed=sarif_include_suppressed,
+        colour=use_colour(color, output is None and sys.stdout.isatty(), os.environ), quiet=quiet,
+        min_severity=text_minimum(show_notes, min_severity.value if min_severity else None, threshold),
+        link_base=github_link_base(os.environ),
+    )
+    _write_report(render(output_format.value, result, settings), output, result.inputs)
     raise typer.Exit(exit_code(result, threshold))
+
+
+def _write_report(report: Report, output: Path | None, inputs: set[str]) -> None:
+    """The report on stdout, or in ``output`` (atomically, never through a symlink nor over an input)."""
+    from cogcheck.report.formats import emit
+
+    if output is None:
+        emit(report, sys.stdout)
+        return
+    from cogcheck.inputs.files import ReadError, write_safely
+
+    try:
+        write_safely(output, functools.partial(emit, report), inputs)
+    except ReadError as exc:
+        _usage_error(f"{output}: {exc.message}")
 
 
 #: Bytes read from standard input at most (``cogcheck scan -``); a template is limited to 1 MB by CloudFormation.
@@ -398,73 +337,9 @@ def _read_stdin() -> bytes:
     return data
 
 
-def use_colour(choice: str, stream_is_tty: bool, environ: Mapping[str, str]) -> bool:
-    """``--color``: ``always`` / ``never`` as said; ``auto``: no when ``NO_COLOR`` is set and not empty
-    (no-color.org), yes when ``FORCE_COLOR`` is (force-color.org), else only on a terminal that is not ``dumb``."""
-    if choice == "always":
-        return True
-    if choice == "never" or environ.get("NO_COLOR"):
-        return False
-    if environ.get("FORCE_COLOR"):
-        return True
-    return stream_is_tty and environ.get("TERM") != "dumb"
-
-
-def _emit(report: str | Callable[[TextIO], None], out: TextIO) -> None:
-    if isinstance(report, str):
-        out.write(report)
-    else:
-        report(out)
-
-
-def _ci_report(
-    output_format: Format, result: object, options: object, show_suppressed: bool, include_suppressed: bool = False
-) -> str:
-    """SARIF, workflow commands, GitLab or Markdown: paths relative to the git root above the current directory."""
-    from cogcheck.scan.options import ScanOptions
-    from cogcheck.scan.result import ScanResult
-
-    assert isinstance(result, ScanResult) and isinstance(options, ScanOptions)
-    if output_format is Format.sarif:
-        from cogcheck.report import sarif
-
-        return sarif.render(
-            result, options.enabled_rules(), source_root=options.source_root, severity=options.severity,
-            include_suppressed=include_suppressed,
-        )
-    if output_format is Format.github:
-        from cogcheck.report import github
-
-        return github.render(result, source_root=options.source_root)
-    if output_format is Format.gitlab:
-        from cogcheck.report import gitlab
-
-        return gitlab.render(result, source_root=options.source_root)
-    from cogcheck.report import markdown
-
-    link_base = None
-    server, repository, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
-    if server and repository and sha:
-        link_base = f"{server}/{repository}/blob/{sha}/"
-    return markdown.render(
-        result, source_root=options.source_root, link_base=link_base, show_suppressed=show_suppressed
-    )
-
-
-def text_minimum(show_notes: bool, min_severity: str | None, fail_on: str) -> str:
-    """The lowest severity text output shows: notes are hidden unless asked for, or unless they fail the run."""
-    if show_notes:
-        return "note"
-    if min_severity is not None and min_severity != "never":
-        return min_severity
-    return "note" if fail_on == "note" else "warning"
-
-
-def exit_code(result: object, fail_on: str) -> int:
+def exit_code(result: ScanResult, fail_on: str) -> int:
     from cogcheck.findings import SEVERITY_RANK
-    from cogcheck.scan.result import ScanResult
 
-    assert isinstance(result, ScanResult)
     if result.errors:
         return EXIT_ERROR
     if fail_on != "never" and any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in result.findings):

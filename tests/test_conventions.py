@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cogcheck.cli import app, use_colour
+from cogcheck.cli import app
+from cogcheck.report.formats import use_colour
 from tests.helpers import BAD_CLIENT, GOOD_CLIENT
 
 runner = CliRunner()

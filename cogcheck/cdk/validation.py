@@ -148,7 +148,7 @@ def scan_options(settings: Settings, roots: Sequence[Path]) -> ScanOptions:
             if found is not None:
                 break
     config = load_config(found) if found is not None else None
-    options = build_scan_options(
+    return build_scan_options(
         config=config,
         select=settings.select,
         ignore=settings.ignore,
@@ -160,10 +160,9 @@ def scan_options(settings: Settings, roots: Sequence[Path]) -> ScanOptions:
         production_stacks=settings.production_stacks,
         previous=settings.previous,
         scan_roots=[display(root) for root in roots],
+        source_root=settings.source_root,
+        cdk_acknowledgements=False,  # CDK applies them to the report, and records them there with their reasons
     )
-    options.source_root = settings.source_root
-    options.cdk_acknowledgements = False  # CDK applies them to the report, and records them there with their reasons
-    return options
 
 
 def validate(template_paths: Sequence[str], settings: Settings) -> Outcome:

@@ -22,6 +22,8 @@ Keys (kebab-case; snake_case accepted)::
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ _KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "known-values"}
 class Config:
     path: Path | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    shown: str | None = None  # the file as reports name it (set by config_for)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -48,6 +51,27 @@ class Config:
     @property
     def base(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
+
+
+def config_for(paths: Sequence[str], given: Path | None, isolated: bool, stdin_filename: str | None) -> Config | None:
+    """The configuration a scan of ``paths`` reads: ``given`` (``--config``), else, unless ``isolated``, the nearest
+    one from the first path upwards (for standard input, from ``--stdin-filename`` or the working directory)."""
+    start = Path(stdin_filename or ".") if not paths or paths[0] == "-" else Path(paths[0])
+    found = given or (None if isolated else find_config(start))
+    if found is None:
+        return None
+    config = load_config(found)
+    config.shown = str(found) if given is not None else _shown(found)
+    return config
+
+
+def _shown(path: Path) -> str:
+    """A configuration file found by the search: relative to the working directory when below it, else as found."""
+    try:
+        below = path.resolve().is_relative_to(Path.cwd().resolve())
+        return Path(os.path.relpath(path)).as_posix() if below else str(path)
+    except (OSError, ValueError, RuntimeError):
+        return str(path)
 
 
 def find_config(start: Path) -> Path | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,8 +10,11 @@ from typing import Any
 from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.engine.rules import id_matches, rule_ids
 from cogcheck.findings import SEVERITIES
+from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.model.policy import Policy, coerce, field_types
 from cogcheck.scan.options import ScanOptions
+
+MIB = 1024 * 1024
 
 
 class OptionError(Exception):
@@ -190,12 +193,25 @@ def build_scan_options(
     previous: Path | None = None,
     scan_roots: Sequence[str] = (),
     excludes: Sequence[str] = (),
+    stdin_filename: str | None = None,
+    read_stdin: Callable[[], bytes] | None = None,
+    source_root: Path | None = None,
+    terraform_root: Path | None = None,
+    max_file_size_mib: int | None = None,
+    jobs: int | None = 1,
+    cdk_acknowledgements: bool = True,
 ) -> ScanOptions:
-    """Options from the command line, on top of a :class:`cogcheck.config.files.Config` when one was found.
+    """Options from the command line, on top of a :class:`cogcheck.config.files.Config` when one was found: every
+    value checked here, in one call (a mistake is an :class:`OptionError`).
+
+    ``scan_roots`` are the paths to scan; when one is ``-``, ``read_stdin`` gives its bytes (read once the other
+    options are known to be right) and ``stdin_filename`` the path they stand for. ``jobs``: worker processes
+    (None: the usable CPUs). ``max_file_size_mib``: the input size limit in MiB (None: the default).
 
     Rules are not loaded here (that costs a YAML parse of every rule file): ids are checked against the rule files'
     names, and the scan loads the enabled rules when it first meets a user pool client.
     """
+    max_file_size, workers = _limits(scan_roots, stdin_filename, source_root, terraform_root, max_file_size_mib, jobs)
     ids = rule_ids()
     where = str(config.path) if config is not None and config.path is not None else "configuration"
     config_select = list(config.get("select", [])) if config else []
@@ -227,7 +243,41 @@ def build_scan_options(
         config_base=config.base if config else None,
         policy=build_policy(config, production, production_stacks, previous, scan_roots),
         exclude=tuple(exclude),
+        source_root=source_root,
+        terraform_root=terraform_root,
+        cdk_acknowledgements=cdk_acknowledgements,
+        config_name=config.shown if config is not None else None,
+        stdin=(stdin_filename or "-", read_stdin()) if read_stdin is not None and "-" in scan_roots else None,
+        max_file_size=max_file_size,
+        jobs=workers,
     )
+
+
+def _limits(
+    scan_roots: Sequence[str],
+    stdin_filename: str | None,
+    source_root: Path | None,
+    terraform_root: Path | None,
+    max_file_size_mib: int | None,
+    jobs: int | None,
+) -> tuple[int, int]:
+    """The paths and limits, checked: the input size limit in bytes and the worker processes."""
+    if stdin_filename is not None and "-" not in scan_roots:
+        raise OptionError("--stdin-filename is for the path - (standard input)")
+    if list(scan_roots).count("-") > 1:
+        raise OptionError("- (standard input) can be named once")
+    for name, directory in (("--source-root", source_root), ("--tf-root", terraform_root)):
+        if directory is not None and not directory.is_dir():
+            raise OptionError(f"{name} {directory}: not a directory")
+    if max_file_size_mib is not None and max_file_size_mib < 1:
+        raise OptionError(f"--max-file-size {max_file_size_mib}: give 1 or more (MiB)")
+    if jobs is not None and jobs < 1:
+        raise OptionError(f"--jobs {jobs}: give 1 or more processes")
+    if jobs is None:
+        from cogcheck.scan.parallel import usable_cpus
+
+        jobs = usable_cpus()
+    return (max_file_size_mib * MIB if max_file_size_mib is not None else MAX_FILE_SIZE), jobs
 
 
 def build_policy(

@@ -3,23 +3,51 @@
 from __future__ import annotations
 
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from cogcheck.report import neutralise
 from cogcheck.report.summary import plural, summary
 from cogcheck.scan.result import ScanResult
 
+if TYPE_CHECKING:
+    from cogcheck.findings import Finding
+    from cogcheck.scan.suppress import Suppression
+
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"
 
 
-def render(result: ScanResult, colour: bool = False, quiet: bool = False, min_severity: str = "note") -> str:
+def render(
+    result: ScanResult,
+    colour: bool = False,
+    quiet: bool = False,
+    min_severity: str = "note",
+    show_suppressed: bool = False,
+) -> str:
     """``quiet``: the findings only, without notices and the summary line. Findings below ``min_severity`` are not
     listed; the summary still counts them and says how many were hidden (the CLI hides notes by default, as
-    cfn-lint hides informational findings)."""
+    cfn-lint hides informational findings). ``show_suppressed``: list the findings suppressed in templates (or
+    acknowledged in CDK) too, after the active ones, each line starting ``suppressed:`` and ending with why."""
     from cogcheck.findings import SEVERITY_RANK
 
     def paint(text: str, style: str) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
+
+    def line(f: Finding) -> str:
+        where = f"{f.resource}"
+        if f.construct_path:
+            where = f"{f.construct_path}"
+        if f.stack and not (f.construct_path or "").startswith(f.stack + "/"):
+            where = f"{f.stack}: {where}"  # a construct path that starts with its stack's says it already
+        extra = ""
+        if f.scenario:
+            extra += f" ({f.scenario_text})"
+        if f.source:
+            extra += paint(f" at {f.source.file}:{f.source.line}", "dim")
+        return (
+            f"{f.file}:{f.line}:{f.column}: {f.rule_id} {paint(f.severity, f.severity)} {f.message}{extra} "
+            + paint(f"[{where}]", "dim")
+        )
 
     result = neutralise.result(result)  # input text: one harmless line each (cogcheck.report.neutralise)
     floor = SEVERITY_RANK.get(min_severity, 1)
@@ -28,22 +56,14 @@ def render(result: ScanResult, colour: bool = False, quiet: bool = False, min_se
     lines: list[str] = []
     for file, group in groupby(shown, key=lambda f: f.file):
         lines.append(paint(file, "bold"))
-        for f in group:
-            where = f"{f.resource}"
-            if f.construct_path:
-                where = f"{f.construct_path}"
-            if f.stack and not (f.construct_path or "").startswith(f.stack + "/"):
-                where = f"{f.stack}: {where}"  # a construct path that starts with its stack's says it already
-            extra = ""
-            if f.scenario:
-                extra += f" ({f.scenario_text})"
-            if f.source:
-                extra += paint(f" at {f.source.file}:{f.source.line}", "dim")
-            lines.append(
-                f"{f.file}:{f.line}:{f.column}: {f.rule_id} {paint(f.severity, f.severity)} {f.message}{extra} "
-                + paint(f"[{where}]", "dim")
-            )
+        lines += [line(f) for f in group]
         lines.append("")
+    if show_suppressed:
+        for f, why in result.suppressed:
+            if SEVERITY_RANK[f.severity] >= floor:
+                lines.append(paint("suppressed: ", "dim") + line(f) + paint(f" ({_why(why)})", "dim"))
+        if lines and lines[-1]:
+            lines.append("")
     if quiet:
         return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
     for notice in result.notices:
@@ -70,3 +90,12 @@ def render(result: ScanResult, colour: bool = False, quiet: bool = False, min_se
         text += f"; configuration {result.config}"
     lines.append(paint(text, "bold"))
     return "\n".join(lines) + "\n"
+
+
+def _why(why: Suppression) -> str:
+    """Where a finding was suppressed, and the reason given."""
+    if why.source == "cdk":
+        return f"acknowledged in CDK: {why.justification}"
+    if why.source == "cfn-lint":
+        return why.justification  # it names cfn-lint's ignore_checks when no reason is given
+    return f"{why.id} ignored in the {why.scope}: {why.justification}"

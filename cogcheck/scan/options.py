@@ -34,6 +34,7 @@ class ScanOptions:
     cdk_acknowledgements: bool = True
     terraform_vars: Mapping[str, Any] = field(default_factory=dict)  # --var / --var-file: the root modules' variables
     terraform_root: Path | None = None  # --tf-root: the configuration of scanned plan JSON files (their .tf lines)
+    config_name: str | None = None  # the configuration file these options came from, as reports name it
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""

@@ -75,6 +75,7 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
     for part in ordered_map(_scan_task, options, tasks(), options.jobs):
         _merge(result, part)
     check_parameters(options, result)
+    result.config = options.config_name
     result.findings = drop_ignored_by_path(list(dict.fromkeys(result.findings)), options)  # once each: a plan
     # and its configuration scanned together report the same finding at the same .tf line
     result.findings.sort(key=Finding.sort_key)
