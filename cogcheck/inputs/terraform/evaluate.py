@@ -4,15 +4,22 @@ Values are plain Python values (``str``, ``int``, ``float``, ``bool``, ``None``,
 :class:`~cogcheck.cfn.values.Unknown`, or a :class:`Link` to an attribute of a resource of the configuration (a
 ``Ref``/``Fn::GetAtt`` once the resource is written CloudFormation-shaped). Errors Terraform would raise (a missing
 key, a bad index) are :class:`EvalError`, which ``try()`` and ``can()`` catch and everything else reads as unknown.
+
+The semantics followed are Terraform 1.11.4's: the functions and operators are rows of
+``tests/terraform_function_table.py``, checked against ``terraform console`` where a ``terraform`` binary is on PATH.
+Where Terraform's result depends on something a plain value does not show (a type, a 512-bit float, a Terraform
+version), the value is unknown (:class:`~cogcheck.inputs.terraform.values.Abstain`), never a guess.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from cogcheck.cfn.values import Unknown, to_number, to_text
+from cogcheck.cfn.values import Unknown
 from cogcheck.inputs.terraform.ast import (
     Binary,
     Call,
@@ -26,36 +33,42 @@ from cogcheck.inputs.terraform.ast import (
     Tuple,
     Unary,
 )
+from cogcheck.inputs.terraform.functions import call_function
+from cogcheck.inputs.terraform.values import (
+    Abstain,
+    SetValue,
+    arithmetic,
+    equal,
+    exact,
+    nfc,
+    to_bool,
+    to_number,
+    to_text,
+    unify,
+)
+from cogcheck.inputs.terraform.values import EvalError as EvalError
+from cogcheck.inputs.terraform.values import Link as Link
+from cogcheck.inputs.terraform.values import contains_opaque as contains_opaque
+from cogcheck.inputs.terraform.values import opaque as opaque
 
 #: Work bound per expression: nodes visited (locals may refer to locals; each visit counts).
 MAX_STEPS = 100_000
 
 
-@dataclass(frozen=True)
-class Link:
-    """An attribute of a resource of the configuration: its value is known only after apply, its identity is not."""
-
-    address: str
-    attribute: str
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
-class EvalError(Exception):
-    """What Terraform would report as an error while evaluating."""
+def _vouched(method: _Method) -> _Method:
+    """A step whose :class:`Abstain` (a result cogcheck cannot vouch for) reads as unknown."""
 
+    @functools.wraps(method)
+    def call(*args: Any) -> Any:
+        try:
+            return method(*args)
+        except Abstain as exc:
+            return Unknown(str(exc))
 
-def opaque(value: Any) -> bool:
-    """Whether ``value`` is not a concrete value (unknown, or a link to a resource's attribute)."""
-    return isinstance(value, Unknown | Link)
-
-
-def contains_opaque(value: Any) -> bool:
-    if opaque(value):
-        return True
-    if isinstance(value, list):
-        return any(contains_opaque(v) for v in value)
-    if isinstance(value, dict):
-        return any(contains_opaque(v) for v in value.values())
-    return False
+    return call  # type: ignore[return-value]
 
 
 def literal_value(expr: Expr) -> Any:
@@ -101,11 +114,19 @@ class Scope:
         except RecursionError:
             return Unknown("an expression nested too deeply")
 
+    def strict(self, expr: Expr) -> Any:
+        """The value of ``expr``, raising :class:`EvalError` where Terraform reports an error (as ``try()`` sees it)."""
+        return self._eval(expr)
+
     def _eval(self, expr: Expr) -> Any:
         self._steps[0] += 1
         if self._steps[0] > MAX_STEPS:
             return Unknown(f"more than {MAX_STEPS:,} evaluation steps")
         if isinstance(expr, Lit):
+            if isinstance(expr.value, str):
+                return nfc(expr.value)
+            if isinstance(expr.value, float) and not math.isfinite(expr.value):
+                return Unknown("a number beyond what cogcheck represents")
             return expr.value
         if isinstance(expr, Template):
             return self._template(expr)
@@ -117,21 +138,17 @@ class Scope:
                 key = self._eval(key_expr)
                 if opaque(key) or not isinstance(key, str | int | float | bool):
                     return Unknown("an object key is not known")
-                result[to_text(key) or ""] = self._eval(value_expr)
+                try:
+                    result[to_text(key)] = self._eval(value_expr)
+                except Abstain as exc:
+                    return Unknown(str(exc))
             return result
         if isinstance(expr, Ref):
             return self._ref(expr)
         if isinstance(expr, Call):
             return self._call(expr)
         if isinstance(expr, Cond):
-            test = self._eval(expr.test)
-            flag = _as_bool(test)
-            if flag is None:
-                then, other = self.eval(expr.then), self.eval(expr.other)
-                if not contains_opaque(then) and then == other:
-                    return then
-                return test if opaque(test) else Unknown("a condition that is not known")
-            return self._eval(expr.then if flag else expr.other)
+            return self._conditional(expr)
         if isinstance(expr, Unary):
             return self._unary(expr)
         if isinstance(expr, Binary):
@@ -197,6 +214,7 @@ class Scope:
     def walk(self, value: Any, steps: tuple[str | Expr, ...]) -> Any:
         return self._walk(value, steps)
 
+    @_vouched
     def _walk(self, value: Any, steps: tuple[str | Expr, ...]) -> Any:
         for step in steps:
             if opaque(value):
@@ -206,14 +224,16 @@ class Scope:
                 return Unknown("an index that is not known")
             if isinstance(value, dict):
                 text = to_text(key)
-                if text is None or text not in value:
-                    raise EvalError(f"no key {text!r}")
+                if text not in value:
+                    raise EvalError(f"no key {text[:40]!r}")
                 value = value[text]
+            elif isinstance(value, SetValue):
+                raise EvalError("a set has no index")
             elif isinstance(value, list):
-                number = to_number(key)
-                if not isinstance(number, int) or not 0 <= number < len(value):
-                    raise EvalError(f"no index {key!r}")
-                value = value[number]
+                number = exact(to_number(key))
+                if number.denominator != 1 or not 0 <= number < len(value):
+                    raise EvalError(f"no index {key!r}"[:60])
+                value = value[int(number)]
             elif value is None:
                 raise EvalError("attribute of null")
             else:
@@ -222,6 +242,7 @@ class Scope:
 
     # -------------------------------------------------------------------------------------------- templates
 
+    @_vouched
     def _template(self, expr: Template) -> Any:
         out = []
         for part in expr.parts:
@@ -231,70 +252,69 @@ class Scope:
             value = self._eval(part)
             if opaque(value):
                 return value if isinstance(value, Unknown) else Unknown("a template with a resource attribute")
-            text = to_text(value)
-            if text is None:
-                raise EvalError("a template interpolates a non-string")
-            out.append(text)
-        return "".join(out)
+            if value is None:
+                raise EvalError("a template interpolates null")
+            out.append(to_text(value))
+        return nfc("".join(out))
+
+    # ----------------------------------------------------------------------------------------- conditionals
+
+    @_vouched
+    def _conditional(self, expr: Cond) -> Any:
+        test = self._eval(expr.test)
+        if opaque(test):
+            then, other = self.eval(expr.then), self.eval(expr.other)
+            if not contains_opaque(then) and not contains_opaque(other) and equal(then, other):
+                return then
+            return test if isinstance(test, Unknown) else Unknown("a condition that is not known")
+        if test is None:
+            raise EvalError("a null condition")
+        chosen, other_expr = (expr.then, expr.other) if to_bool(test) else (expr.other, expr.then)
+        value = self._eval(chosen)
+        try:
+            other = self._eval(other_expr)
+        except EvalError:
+            return value  # an error in the branch not taken is ignored, and so is its type
+        if opaque(value) or opaque(other):
+            return value  # the unknown branch is taken to have the chosen branch's type
+        return unify([value, other])[0]  # true ? 1 : "b" is "1"
 
     # -------------------------------------------------------------------------------------------- operators
 
+    @_vouched
     def _unary(self, expr: Unary) -> Any:
         value = self._eval(expr.operand)
         if opaque(value):
             return Unknown("an operation on an unknown value")
         if expr.op == "!":
-            flag = _as_bool(value)
-            if flag is None:
-                raise EvalError("! of a non-bool")
-            return not flag
+            if value is None:
+                raise EvalError("! of null")
+            return not to_bool(value)
         number = to_number(value)
-        if number is None:
-            raise EvalError("- of a non-number")
-        return -number
+        return -float(number) if number == 0 else -number  # -0 is a number of its own in Terraform
 
+    @_vouched
     def _binary(self, expr: Binary) -> Any:
         op = expr.op
         left = self._eval(expr.left)
+        right = self._eval(expr.right)  # Terraform 1.11 evaluates both operands of && and || (no short circuit)
         if op in ("&&", "||"):
-            flag = _as_bool(left)
-            if flag is not None and flag is (op == "||"):
-                return flag
-        right = self._eval(expr.right)
-        if op in ("&&", "||"):
-            left_flag, right_flag = _as_bool(left), _as_bool(right)
-            if right_flag is not None and right_flag is (op == "||"):
-                return right_flag
-            if left_flag is None or right_flag is None:
+            if left is None or right is None:
+                raise EvalError(f"{op} of null")
+            flags = [None if opaque(side) else to_bool(side) for side in (left, right)]
+            if None in flags:
                 return Unknown("a condition that is not known")
-            return left_flag and right_flag if op == "&&" else left_flag or right_flag
+            return all(flags) if op == "&&" else any(flags)
         if contains_opaque(left) or contains_opaque(right):
             return Unknown("an operation on an unknown value")
         if op in ("==", "!="):
-            equal = _normal(left) == _normal(right)
-            return equal if op == "==" else not equal
+            return equal(left, right) is (op == "==")
         a, b = to_number(left), to_number(right)
-        if a is None or b is None:
-            raise EvalError(f"{op} of non-numbers")
-        if op == "<":
-            return a < b
-        if op == ">":
-            return a > b
-        if op == "<=":
-            return a <= b
-        if op == ">=":
-            return a >= b
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op in ("/", "%"):
-            if b == 0:
-                raise EvalError("division by zero")
-            result = a / b if op == "/" else a % b
-            return int(result) if isinstance(result, float) and result.is_integer() else result
+        if op in ("<", ">", "<=", ">="):
+            x, y = exact(a), exact(b)
+            return {"<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
+        if op in ("+", "-", "*", "/", "%"):
+            return arithmetic(op, a, b)
         return Unknown(f"operator {op}")
 
     # -------------------------------------------------------------------------------------------- functions
@@ -310,8 +330,10 @@ class Scope:
                 return value
             raise EvalError("no argument of try() succeeds")
         if name == "can":
+            if len(call.args) != 1:
+                raise EvalError("can() takes one argument")
             try:
-                value = self._eval(call.args[0]) if call.args else None
+                value = self._eval(call.args[0])
             except EvalError:
                 return False
             return Unknown("can() of an unknown value") if contains_opaque(value) else True
@@ -321,214 +343,4 @@ class Scope:
             if not isinstance(last, list):
                 return Unknown("an expanded argument that is not known")
             args += last
-        function = _FUNCTIONS.get(name)
-        if function is None:
-            return Unknown(f"function {name}() is not evaluated")
-        return function(args)
-
-
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value in ("true", "false"):
-        return value == "true"
-    return None
-
-
-def _normal(value: Any) -> Any:
-    number = to_number(value) if isinstance(value, int | float) else None
-    return number if number is not None else value
-
-
-# ---------------------------------------------------------------------------------------------- the functions
-
-
-def _lists(args: list[Any]) -> list[Any] | Unknown:
-    out: list[Any] = []
-    for arg in args:
-        if isinstance(arg, Unknown):
-            return arg
-        if not isinstance(arg, list):
-            raise EvalError("an argument is not a list")
-        out += arg
-    return out
-
-
-def _concat(args: list[Any]) -> Any:
-    return _lists(args)
-
-
-def _tolist(args: list[Any]) -> Any:
-    value = args[0] if args else None
-    if isinstance(value, Unknown | list):
-        return value
-    raise EvalError("tolist() of a non-list")
-
-
-def _toset(args: list[Any]) -> Any:
-    value = _tolist(args)
-    if not isinstance(value, list):
-        return value
-    if contains_opaque(value):
-        return Unknown("a set with unknown members")
-    out: list[Any] = []
-    for item in value:
-        if item not in out:
-            out.append(item)
-    if all(isinstance(item, str) for item in out):
-        out.sort()  # a set of strings iterates in lexical order
-    return out
-
-
-def _lookup(args: list[Any]) -> Any:
-    if len(args) < 2:
-        raise EvalError("lookup() needs a map and a key")
-    mapping, key = args[0], args[1]
-    if opaque(mapping) or opaque(key):
-        return Unknown("lookup() in an unknown map")
-    if not isinstance(mapping, dict):
-        raise EvalError("lookup() of a non-map")
-    text = to_text(key)
-    if text in mapping:
-        return mapping[text]
-    if len(args) > 2:
-        return args[2]
-    raise EvalError(f"no key {text!r}")
-
-
-def _coalesce(args: list[Any]) -> Any:
-    for arg in args:
-        if opaque(arg):
-            return arg if isinstance(arg, Unknown) else Unknown("coalesce() of a resource attribute")
-        if arg is not None and arg != "":
-            return arg
-    raise EvalError("coalesce() with no non-null argument")
-
-
-def _compact(args: list[Any]) -> Any:
-    value = _lists(args[:1])
-    if isinstance(value, Unknown):
-        return value
-    return [item for item in value if item is not None and item != ""]
-
-
-def _flatten(args: list[Any]) -> Any:
-    value = args[0] if args else []
-    if isinstance(value, Unknown):
-        return value
-    if not isinstance(value, list):
-        raise EvalError("flatten() of a non-list")
-    out: list[Any] = []
-    for item in value:
-        inner = _flatten([item]) if isinstance(item, list) else [item]
-        if isinstance(inner, Unknown):
-            return inner
-        out += inner
-    return out
-
-
-def _merge(args: list[Any]) -> Any:
-    out: dict[str, Any] = {}
-    for arg in args:
-        if opaque(arg):
-            return Unknown("merge() of an unknown map")
-        if arg is None:
-            continue
-        if not isinstance(arg, dict):
-            raise EvalError("merge() of a non-map")
-        out.update(arg)
-    return out
-
-
-def _strict(function: Callable[..., Any]) -> Callable[[list[Any]], Any]:
-    """A function of concrete values only: unknown in, unknown out."""
-
-    def call(args: list[Any]) -> Any:
-        if any(contains_opaque(arg) for arg in args):
-            return Unknown("a function of an unknown value")
-        try:
-            return function(*args)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError) as exc:
-            raise EvalError(str(exc)) from None
-
-    return call
-
-
-def _tostring(value: Any) -> Any:
-    text = to_text(value) if value is not None else None
-    if value is not None and text is None:
-        raise EvalError("tostring() of a collection")
-    return text
-
-
-def _tonumber(value: Any) -> Any:
-    number = to_number(value) if value is not None else None
-    if value is not None and number is None:
-        raise EvalError("tonumber() of a non-number")
-    return number
-
-
-def _tobool(value: Any) -> Any:
-    flag = _as_bool(value)
-    if value is not None and flag is None:
-        raise EvalError("tobool() of a non-bool")
-    return flag
-
-
-def _number(value: Any) -> int | float:
-    number = to_number(value)
-    if number is None:
-        raise EvalError("not a number")
-    return number
-
-
-def _element(items: list[Any], index: Any) -> Any:
-    number = to_number(index)
-    if not items or not isinstance(number, int):
-        raise EvalError("element() of an empty list")
-    return items[number % len(items)]
-
-
-def _join(separator: str, *lists: list[Any]) -> str:
-    items = [item for value in lists for item in value]
-    texts = [to_text(item) for item in items]
-    if any(text is None for text in texts):
-        raise EvalError("join() of non-strings")
-    return str(separator).join(t for t in texts if t is not None)
-
-
-def _distinct(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
-
-
-_FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
-    "concat": _concat,
-    "tolist": _tolist,
-    "toset": _toset,
-    "lookup": _lookup,
-    "coalesce": _coalesce,
-    "compact": _compact,
-    "flatten": _flatten,
-    "merge": _merge,
-    "coalescelist": _strict(lambda *lists: next((v for v in lists if v), [])),
-    "distinct": _strict(_distinct),
-    "length": _strict(len),
-    "keys": _strict(lambda m: sorted(m)),
-    "values": _strict(lambda m: [m[k] for k in sorted(m)]),
-    "contains": _strict(lambda items, value: value in items),
-    "element": _strict(_element),
-    "join": _strict(_join),
-    "split": _strict(lambda sep, text: str(text).split(str(sep))),
-    "lower": _strict(lambda text: str(text).lower()),
-    "upper": _strict(lambda text: str(text).upper()),
-    "trimspace": _strict(lambda text: str(text).strip()),
-    "tostring": _strict(_tostring),
-    "tonumber": _strict(_tonumber),
-    "tobool": _strict(_tobool),
-    "min": _strict(lambda *n: min(_number(x) for x in n)),
-    "max": _strict(lambda *n: max(_number(x) for x in n)),
-}
+        return call_function(name, args)
