@@ -121,7 +121,10 @@ def scan(
         Optional[list[str]], typer.Argument(help="Templates or directories (default: .); - reads standard input.")
     ] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", help="Write the report to FILE; the summary line goes to stderr."),
+    ] = None,
     fail_on: Annotated[
         Optional[FailOn],
         typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity [default: error]."),
@@ -177,7 +180,10 @@ def scan(
         ),
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Text: only the findings; no notices, summary or progress lines.")
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No notices and no summary line: text lists only the findings; stderr only errors."
+        ),
     ] = False,
     color: Annotated[
         Color,
@@ -248,7 +254,9 @@ def scan(
     ] = None,
     show_suppressed: Annotated[
         bool,
-        typer.Option("--show-suppressed", help="List findings suppressed in template Metadata too (json, markdown)."),
+        typer.Option(
+            "--show-suppressed", help="List suppressed findings too, marked (text, json, markdown)."
+        ),
     ] = False,
     jobs: Annotated[
         Optional[int],
@@ -308,6 +316,10 @@ def scan(
         link_base=github_link_base(os.environ),
     )
     _write_report(render(output_format.value, result, settings), output, result.inputs)
+    if output is not None and not quiet:  # the report went to a file: the summary line still says how the run went
+        from cogcheck.report.text import summary_line
+
+        _stderr(f"cogcheck: wrote {output}: {summary_line(result)}")
     raise typer.Exit(exit_code(result, threshold))
 
 

@@ -100,17 +100,19 @@ class Finding:
 
 @dataclass(frozen=True, order=True)
 class InputError:
-    """An input that could not be read or parsed."""
+    """An error that makes the run exit 2: an input that could not be read or parsed (``kind`` ``"input"``), or a
+    ``--parameter`` value outside the template's ``AllowedValues`` (``"parameter"``: the template is still checked)."""
 
     file: str
     line: int | None
     message: str
+    kind: str = "input"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
     def as_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "message": self.message}
+        return {"file": self.file, "line": self.line, "message": self.message, "kind": self.kind}
 
 
 @dataclass(frozen=True, order=True)

@@ -165,7 +165,7 @@ def parse_terraform_vars(values: Sequence[str], files: Sequence[Path]) -> dict[s
         try:
             result.update(parse_values(str(file), read_limited(file, MAX_FILE_BYTES)))
         except ReadError as exc:
-            raise OptionError(f"cannot read --var-file {file}: {exc.message}") from None
+            raise OptionError(f"--var-file {file}: {exc.message}") from None
         except TemplateError as exc:
             raise OptionError(f"--var-file {exc}") from None
     for value in values:

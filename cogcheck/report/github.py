@@ -20,7 +20,7 @@ from pathlib import Path
 from cogcheck.findings import SEVERITIES, Finding
 from cogcheck.report import neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
-from cogcheck.report.summary import plural, summary
+from cogcheck.report.summary import error_phrases, plural, summary
 from cogcheck.scan.result import ScanResult
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
@@ -71,7 +71,7 @@ def render(
     for error in result.errors:
         where = locator.path(error.file)
         by_level["error"].append(
-            command("error", error.message, file=where, line=error.line, title="cogcheck: input error")
+            command("error", error.message, file=where, line=error.line, title=f"cogcheck: {error.kind} error")
         )
     for finding in result.findings:
         by_level.get(finding.severity, by_level["warning"]).append(annotation(finding, locator))
@@ -88,8 +88,7 @@ def render(
     text = "cogcheck: " + plural(counts["findings"], "finding") + (f" ({levels})" if levels else "")
     text += f" in {plural(counts['clients'], 'client')} of {plural(counts['templates'], 'template')}"
     extras = [f"{counts[key]} {key}" for key in ("suppressed", "baselined") if counts[key]]
-    if result.errors:
-        extras.append(f"{plural(len(result.errors), 'input')} could not be read")
+    extras += error_phrases(result)
     if extras:
         text += "; " + ", ".join(extras)
     lines.append(text)

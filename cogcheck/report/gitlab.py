@@ -70,11 +70,12 @@ def render(
         issues.append(_issue(finding, locator, fingerprint))
     for error in result.errors:
         path = locator.path(error.file)
-        identity = hashlib.sha256(json.dumps(["input-error", path, error.message]).encode()).hexdigest()[:32]
+        identity = hashlib.sha256(json.dumps([f"{error.kind}-error", path, error.message]).encode()).hexdigest()[:32]
         issues.append({
             "type": "issue",
-            "description": f"cogcheck could not read this input: {error.message}",
-            "check_name": "cogcheck/input-error",
+            "description": f"cogcheck could not read this input: {error.message}" if error.kind == "input"
+            else f"cogcheck: {error.message}",
+            "check_name": f"cogcheck/{error.kind}-error",
             "categories": ["Bug Risk"],
             "fingerprint": identity,
             "severity": "critical",

@@ -86,7 +86,7 @@ def render(result: ScanResult, rules: Sequence[Rule], *, fail_on: str = "error")
         suite = ET.SubElement(root, "testsuite", name="cogcheck: inputs")
         for error in result.errors:
             case = ET.SubElement(suite, "testcase", name=xml_text(error.file), classname="cogcheck.inputs", time="0")
-            ET.SubElement(case, "error", message=xml_text(error.message), type="input-error").text = xml_text(
+            ET.SubElement(case, "error", message=xml_text(error.message), type=f"{error.kind}-error").text = xml_text(
                 str(error) + "\n"
             )
         count = str(len(result.errors))

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from cogcheck.findings import SEVERITIES, Finding
 from cogcheck.report import neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
-from cogcheck.report.summary import plural
+from cogcheck.report.summary import error_phrases, plural
 from cogcheck.scan.result import ScanResult
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ MAX_ROWS = 200
 MAX_CHARS = 65_000  # GitHub's comment limit is 65,536 characters: some room left for a caller's heading
 MAX_CELL = 600  # characters of one table cell or list item (a template can hold long values)
 LEVELS = SEVERITIES
+ERROR_HEADINGS = {"input": "Inputs that could not be read", "parameter": "Parameter values outside AllowedValues"}
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
@@ -98,10 +99,12 @@ def _render(
     if show_suppressed and result.suppressed:
         lines += ["", f"### Suppressed in templates ({len(result.suppressed)})", ""]
         lines += _findings_table(list(result.suppressed), locator, link_base, max_rows)
-    if result.errors:
-        lines += ["", "### Inputs that could not be read", ""]
-        lines += [f"- {code(_cut(str(error)))}" for error in result.errors[:max_rows]]
-        lines += _more(len(result.errors) - max_rows, "input errors", "the JSON report or the log")
+    for kind, heading in ERROR_HEADINGS.items():
+        errors = [error for error in result.errors if error.kind == kind]
+        if errors:
+            lines += ["", f"### {heading}", ""]
+            lines += [f"- {code(_cut(str(error)))}" for error in errors[:max_rows]]
+            lines += _more(len(errors) - max_rows, f"{kind} errors", "the JSON report or the log")
     if result.notices:
         lines += ["", "### Notices", ""]
         lines += [f"- {escape(str(notice))}" for notice in result.notices[:max_rows]]
@@ -122,8 +125,7 @@ def _headline(result: ScanResult) -> str:
         extras.append(f"{len(result.suppressed)} suppressed in templates")
     if result.baselined:
         extras.append(f"{len(result.baselined)} in the baseline")
-    if result.errors:
-        extras.append(f"{plural(len(result.errors), 'input')} could not be read")
+    extras += error_phrases(result)
     if extras:
         text += " " + "; ".join(extras) + "."
     return text
@@ -179,7 +181,7 @@ def _location(finding: Finding, locator: Locator, link_base: str | None) -> str:
     for file, line, source in places:
         path = locator.path(file, source)
         text = code(f"{path}:{line}")
-        if link_base and not Path(path).is_absolute():
+        if link_base and locator.inside(file, source):
             text = f"[{text}]({link_base.rstrip('/')}/{quote(path)}#L{line})"
         shown.append(text)
     return "<br>".join(shown)

@@ -20,7 +20,7 @@ import re
 from dataclasses import fields, is_dataclass, replace
 from typing import Any, TypeVar
 
-from cogcheck.findings import Finding, InputError, Notice
+from cogcheck.findings import Finding, Notice
 from cogcheck.scan.result import ScanResult
 
 T = TypeVar("T")
@@ -75,7 +75,7 @@ def result(scan: ScanResult) -> ScanResult:
     return replace(
         scan,
         findings=[finding(f) for f in scan.findings],
-        errors=[InputError(text(e.file), e.line, text(e.message)) for e in scan.errors],
+        errors=[replace(e, file=text(e.file), message=text(e.message)) for e in scan.errors],
         notices=[Notice(text(n.file), optional(n.resource), text(n.message)) for n in scan.notices],
         suppressed=[(finding(f), _deep(s)) for f, s in scan.suppressed],
         baselined=[finding(f) for f in scan.baselined],

@@ -3,8 +3,9 @@
 What GitHub reads: ``tool.driver.rules`` (descriptions, help, tags, ``security-severity``, precision), and per result
 the level, the message and the first location, which must be a file in the repository. So:
 
-* URIs are relative to the repository root (``uriBaseId: %SRCROOT%``), with forward slashes; a file outside it gets
-  an absolute ``file://`` URI (GitHub cannot show it, other viewers can);
+* URIs are relative to the repository root (``uriBaseId: %SRCROOT%``), with forward slashes; a file outside it keeps
+  a relative path relative (``../shared/t.yaml``) and an absolute one absolute (a ``file://`` URI), as every format
+  does (:meth:`Locator.path`); GitHub cannot show either, other viewers can;
 * a finding traced to the user's CDK source line gets that line as its primary location and the template position
   as a related location (a ``cdk.out`` is rarely committed), linked from the message;
 * GitHub ignores logical locations, so the message also names the resource, construct path, stack and scenario;
@@ -84,14 +85,21 @@ class Locator:
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019
     def path(self, file: str, source: bool = False) -> str:
-        """``file`` relative to the root with forward slashes (absolute when it is outside the root)."""
+        """``file`` relative to the root with forward slashes. Outside the root, a path given relative stays relative
+        (``../shared/t.yaml``, from the root), one given absolute stays absolute: never the machine's path for a path
+        that did not name it, so the report is the same wherever the checkout is."""
         path = PurePath(file)
         base = (self.source_root or self.root) if source else self.cwd
         absolute = PurePath(os.path.normpath(path if path.is_absolute() else base / path))
         try:
             relative = absolute.relative_to(self.root).as_posix()
         except ValueError:
-            return absolute.as_posix()
+            if path.is_absolute():
+                return absolute.as_posix()
+            try:
+                return PurePath(os.path.relpath(absolute, self.root)).as_posix()
+            except ValueError:  # pragma: no cover - another drive on Windows
+                return absolute.as_posix()
         return relative if relative not in ("", ".") else absolute.name or "."
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - a few small locators per run; findings share files
@@ -103,7 +111,9 @@ class Locator:
         return {"uri": quote(path, safe=_SAFE), "uriBaseId": SRCROOT}
 
     def inside(self, file: str, source: bool = False) -> bool:
-        return not PurePath(self.path(file, source)).is_absolute()
+        """Whether ``file`` is in the repository (a path the repository's viewers can show and link)."""
+        path = self.path(file, source)
+        return not PurePath(path).is_absolute() and path != ".." and not path.startswith("../")
 
     @classmethod
     def create(

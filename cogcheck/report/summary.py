@@ -24,5 +24,15 @@ def summary(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def error_phrases(result: ScanResult) -> list[str]:
+    """What the errors of a run were, counted by kind: ``["1 input could not be read"]``."""
+    inputs = sum(1 for error in result.errors if error.kind == "input")
+    parameters = len(result.errors) - inputs
+    phrases = [f"{plural(inputs, 'input')} could not be read"] if inputs else []
+    if parameters:
+        phrases.append(f"{plural(parameters, 'parameter value')} outside AllowedValues")
+    return phrases
+
+
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"

@@ -6,7 +6,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from cogcheck.report import neutralise
-from cogcheck.report.summary import plural, summary
+from cogcheck.report.summary import error_phrases, plural, summary
 from cogcheck.scan.result import ScanResult
 
 if TYPE_CHECKING:
@@ -68,10 +68,15 @@ def render(
         return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
     for notice in result.notices:
         lines.append(paint(f"note: {notice}", "dim"))
+    lines.append(paint(summary_line(result, hidden, min_severity), "bold"))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(result: ScanResult, hidden: int = 0, min_severity: str = "note") -> str:
+    """``3 findings (1 error, 2 warnings) in 2 clients of 1 template; …``: the text report's last line (``hidden``:
+    findings below ``min_severity`` that it did not list)."""
     counts = summary(result)
-    levels = ", ".join(
-        plural(n, level) for level, n in counts["by_severity"].items() if n
-    )
+    levels = ", ".join(plural(n, level) for level, n in counts["by_severity"].items() if n)
     text = plural(counts["findings"], "finding") + (f" ({levels})" if levels else "")
     text += f" in {plural(counts['clients'], 'client')} of {plural(counts['templates'], 'template')}"
     acknowledged = sum(1 for _finding, why in result.suppressed if why.source == "cdk")
@@ -84,12 +89,10 @@ def render(
     if hidden:
         below = "notes" if min_severity == "warning" else f"findings below {min_severity}"
         text += f"; {hidden} {below} not shown (--show-notes or --min-severity note shows them)"
-    if result.errors:
-        text += f"; {plural(len(result.errors), 'input')} could not be read"
+    text += "".join(f"; {phrase}" for phrase in error_phrases(result))
     if result.config:
         text += f"; configuration {result.config}"
-    lines.append(paint(text, "bold"))
-    return "\n".join(lines) + "\n"
+    return text
 
 
 def _why(why: Suppression) -> str:

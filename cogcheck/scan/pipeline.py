@@ -95,12 +95,17 @@ def _stdin_input(options: ScanOptions) -> TemplateInput:
 
 
 def check_parameters(options: ScanOptions, result: ScanResult) -> None:
-    """A notice for each ``--parameter`` that no scanned template declares (a typo would otherwise go unseen)."""
-    given = options.resolve.parameters
-    unknown = sorted(set(given) - result.declared_parameters)
-    for name in unknown:
+    """A notice for each ``--parameter`` that no scanned template declares, and for each ``--var`` (or variable of a
+    ``--var-file``) that no scanned Terraform root module declares: a typo would otherwise go unseen."""
+    for name in sorted(set(options.resolve.parameters) - result.declared_parameters):
         message = f"no scanned template with a user pool client declares a parameter {name!r}; its value is unused"
         result.notices.append(Notice("--parameter", None, message))
+    for name in sorted(set(options.terraform_vars) - result.declared_variables):
+        message = (
+            f"no scanned Terraform root module with a user pool client declares a variable {name!r}; its value is "
+            "unused"
+        )
+        result.notices.append(Notice("--var", None, message))
 
 
 def allowed_values_errors(template: Template, parameters: Mapping[str, str]) -> list[InputError]:
@@ -127,6 +132,7 @@ def allowed_values_errors(template: Template, parameters: Mapping[str, str]) -> 
                 template.file, line,
                 f"parameter {name}: {', '.join(repr(v) for v in outside)} is not one of its AllowedValues "
                 f"({', '.join(sorted(texts))}); CloudFormation would reject it",
+                kind="parameter",
             ))
     return errors
 
@@ -168,6 +174,7 @@ def _merge(result: ScanResult, part: ScanResult) -> None:
     result.templates += part.templates
     result.clients += part.clients
     result.declared_parameters |= part.declared_parameters
+    result.declared_variables |= part.declared_variables
 
 
 def _may_be_plan(item: TemplateInput, data: bytes) -> bool:

@@ -22,6 +22,7 @@ class ScanResult:
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)  # by template Metadata, with why
     baselined: list[Finding] = field(default_factory=list)  # matched by --baseline (see cogcheck.scan.baseline)
     declared_parameters: set[str] = field(default_factory=set)  # names the scanned templates declare
+    declared_variables: set[str] = field(default_factory=set)  # names the scanned Terraform root modules declare
     inputs: set[str] = field(default_factory=set)  # real paths of the files discovered: outputs never replace them
     config: str | None = None  # the configuration file used, as named (None: none); reports say which
 

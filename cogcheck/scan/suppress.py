@@ -65,8 +65,25 @@ class Suppression:
         return {"source": self.source, "scope": self.scope, "id": self.id, "reason": self.justification}
 
 
-def read_suppressions(metadata: Any, scope: str) -> tuple[list[Suppression], list[str]]:
-    """The suppressions of one ``Metadata`` block, and the problems that made entries of it count for nothing."""
+@dataclass(frozen=True)
+class Spelling:
+    """How an input writes cogcheck's suppressions, for the notices that say how to fix one."""
+
+    where: str  # what holds them
+    entry: str  # one suppression, ``{id}`` standing for the rule id
+
+
+#: ``Metadata: {cogcheck: {ignore: [...]}}`` in a CloudFormation template (and in a CDK stack's).
+CLOUDFORMATION = Spelling("Metadata.cogcheck.ignore", '{{id: {id}, reason: "why this is acceptable"}}')
+#: A ``# cogcheck:ignore`` comment on or above a Terraform block (:mod:`cogcheck.inputs.terraform.module`).
+TERRAFORM = Spelling("cogcheck:ignore", "# cogcheck:ignore {id} reason: why this is acceptable")
+
+
+def read_suppressions(
+    metadata: Any, scope: str, spelling: Spelling = CLOUDFORMATION
+) -> tuple[list[Suppression], list[str]]:
+    """The suppressions of one ``Metadata`` block, and the problems that made entries of it count for nothing
+    (said in the input's own ``spelling``)."""
     suppressions: list[Suppression] = []
     problems: list[str] = []
     if not isinstance(metadata, Mapping):
@@ -75,19 +92,19 @@ def read_suppressions(metadata: Any, scope: str) -> tuple[list[Suppression], lis
     if own is not None:
         entries = own.get("ignore") if isinstance(own, Mapping) else None
         if not isinstance(entries, list):
-            problems.append("Metadata.cogcheck.ignore must be a list of {id: RULE, reason: WHY}; nothing is suppressed")
+            problems.append(f"{spelling.where} must be a list of {{id: RULE, reason: WHY}}; nothing is suppressed")
             entries = []
         for entry in entries:
             rule_id = entry.get("id") if isinstance(entry, Mapping) else entry
             reason = entry.get("reason") if isinstance(entry, Mapping) else None
             if not isinstance(rule_id, str) or not _ID_SHAPE.match(rule_id.strip()):
-                problems.append(f"Metadata.cogcheck.ignore entry {_show(entry)} has no cogcheck rule id; it is ignored")
+                problems.append(f"{spelling.where} entry {_show(entry)} has no cogcheck rule id; it is ignored")
                 continue
             rule_id = rule_id.strip()
             if not isinstance(reason, str) or not reason.strip():
                 problems.append(
                     f"suppression of {rule_id} has no reason, so it does not suppress: "
-                    f"write {{id: {rule_id}, reason: \"why this is acceptable\"}}"
+                    f"write {spelling.entry.format(id=rule_id)}"
                 )
                 continue
             suppressions.append(Suppression("cogcheck", scope, rule_id, " ".join(reason.split())))
@@ -119,22 +136,26 @@ def template_metadata(template: Template) -> Any:
 
 
 def apply_suppressions(
-    template: Template, findings: Sequence[Finding], rules: Sequence[Rule], resource_type: str
+    template: Template,
+    findings: Sequence[Finding],
+    rules: Sequence[Rule],
+    resource_type: str,
+    spelling: Spelling = CLOUDFORMATION,
 ) -> tuple[list[Finding], list[tuple[Finding, Suppression]], list[Notice]]:
     """Split ``findings`` of one template into (active, suppressed with why, notices about the suppressions).
 
     Suppressions are read for the template and for every resource of ``resource_type``, so that a malformed or
-    reasonless one is reported even while it has nothing to suppress.
+    reasonless one is reported even while it has nothing to suppress; ``spelling``: how the input writes them.
     """
     by_id = {rule.id: rule for rule in rules}
     notices: list[Notice] = []
-    template_level, problems = read_suppressions(template_metadata(template), "template")
+    template_level, problems = read_suppressions(template_metadata(template), "template", spelling)
     notices += [Notice(template.file, None, problem) for problem in problems]
     by_resource: dict[str, list[Suppression]] = {}
     for logical_id, resource in template.resources.items():
         if not isinstance(resource, Mapping) or resource.get("Type") != resource_type:
             continue
-        own, problems = read_suppressions(resource.get("Metadata"), "resource")
+        own, problems = read_suppressions(resource.get("Metadata"), "resource", spelling)
         by_resource[logical_id] = own
         notices += [Notice(template.file, logical_id, problem) for problem in problems]
     active: list[Finding] = []

@@ -56,6 +56,7 @@ def scan_module(item: TemplateInput, options: ScanOptions, result: ScanResult) -
 
     values = root_values(item.path, item.file, options, result)
     config = load_configuration(item.path, item.file, item.root or item.path, values)
+    result.declared_variables |= config.variables
     check_configuration(config, item, options, result)
 
 
@@ -64,7 +65,7 @@ def check_configuration(
 ) -> None:
     """Findings for every client of a configuration, one template per file that declares clients."""
     from cogcheck.inputs.terraform.template import templates_of
-    from cogcheck.scan.suppress import apply_suppressions
+    from cogcheck.scan.suppress import TERRAFORM, apply_suppressions
 
     result.errors += [InputError(file, line, message) for file, line, message in config.errors]
     result.notices += [Notice(file, resource, message) for file, resource, message in config.notices]
@@ -82,7 +83,9 @@ def check_configuration(
         )
         findings, notices, clients = check_template(built.template, rules, options, each)
         findings = [speak_terraform(f, config) for f in findings]
-        findings, suppressed, suppress_notices = apply_suppressions(built.template, findings, rules, CLIENT_TYPE)
+        findings, suppressed, suppress_notices = apply_suppressions(
+            built.template, findings, rules, CLIENT_TYPE, TERRAFORM
+        )
         result.findings += findings
         result.suppressed += suppressed
         result.notices += notices + suppress_notices

@@ -55,6 +55,7 @@ class Configuration:
     notices: list[tuple[str, str | None, str]] = field(default_factory=list)  # (file, resource, message)
     instances: int = 0
     paths: dict[str, Path] = field(default_factory=dict)  # file as shown → file on disk
+    variables: set[str] = field(default_factory=set)  # the variables the root module declares
 
 
 @dataclass
@@ -170,6 +171,7 @@ def load_configuration(
     module = read_module(directory, display, config)
     scope = Scope()
     scope.variables = _variable_values(module, values or {}, scope, root_module=True)
+    config.variables = set(module.variables)
     scope.local_exprs = {name: attr.expr for name, attr in module.locals.items()}
     _instantiate(_Instance(module, "", scope, config, root.resolve(), 0, (directory.resolve(),)))
     return config
