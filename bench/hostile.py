@@ -168,6 +168,40 @@ def metadata_ownership(d: Path) -> list[str]:
     return [str(d)]
 
 
+def plan_pools(n: int) -> Callable[[Path], list[str]]:
+    """A plan (one line, as ``terraform show -json`` writes it) with ``n`` pools and a client: a line per address."""
+
+    def build(d: Path) -> list[str]:
+        changes: list[dict[str, Any]] = []
+        for i in range(n):
+            after = {"name": f"pool{i}", "mfa_configuration": "OFF"}
+            changes.append({"address": f"aws_cognito_user_pool.p{i}", "mode": "managed",
+                            "type": "aws_cognito_user_pool", "name": f"p{i}",
+                            "change": {"actions": ["create"], "after": after, "after_unknown": {}}})
+        after = {"name": "c", "user_pool_id": "eu-west-1_x", "access_token_validity": 25,
+                 "token_validity_units": [{"access_token": "hours"}]}
+        changes.append({"address": "aws_cognito_user_pool_client.c", "mode": "managed",
+                        "type": "aws_cognito_user_pool_client", "name": "c",
+                        "change": {"actions": ["create"], "after": after, "after_unknown": {}}})
+        planned = {"root_module": {"resources": [
+            {k: c[k] for k in ("address", "mode", "type", "name")} | {"values": c["change"]["after"]} for c in changes
+        ]}}
+        doc = {"format_version": "1.2", "terraform_version": "1.11.0", "planned_values": planned,
+               "resource_changes": changes}
+        (d / "plan.json").write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+        return [str(d)]
+
+    return build
+
+
+def manifest_hides_tree(d: Path) -> list[str]:
+    """A 35-byte manifest.json at the root of a tree with a bad template below it (issue 19)."""
+    (d / "manifest.json").write_text('{"version":"36.0.0","artifacts":{}}', encoding="utf-8")
+    (d / "infra").mkdir()
+    (d / "infra" / "bad.yaml").write_text(SENTINEL.replace("Client:", "Hidden:"), encoding="utf-8")
+    return [str(d)]
+
+
 TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
     "scenarios: false Condition + 40 undecidable": scenarios_2_40,
     "AllowedValues x 100k": allowed_values_100k,
@@ -187,6 +221,9 @@ TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
     "40 MB template": big_file,
     "client type written \\u0055...": escaped_type,
     "CDK metadata: 3000 nested x 30k paths": metadata_ownership,
+    "plan with 1k pools (line lookup)": plan_pools(1_000),
+    "plan with 10k pools (line lookup)": plan_pools(10_000),
+    "35-byte manifest.json at the root": manifest_hides_tree,
 }
 
 

@@ -74,7 +74,7 @@ def test_stored_zero_validity_of_an_unconfigured_argument_is_the_default(tmp_pat
     assert "COG-E003" not in {f.rule_id for f in result.findings}
 
 
-def test_deleted_clients_are_not_checked_and_unknown_format_is_a_notice(tmp_path: Path) -> None:
+def test_deleted_clients_are_not_checked_and_unknown_format_is_an_error(tmp_path: Path) -> None:
     def delete(doc: Any) -> None:
         change = _client(doc)
         change["actions"], change["after"] = ["delete"], None
@@ -84,9 +84,10 @@ def test_deleted_clients_are_not_checked_and_unknown_format_is_a_notice(tmp_path
     def future(doc: Any) -> None:
         doc["format_version"] = "2.0"
 
+    # a plan cogcheck cannot read may hide clients: an error naming it (it was a notice with exit 0)
     result = scan_paths(_plan(tmp_path, future))
-    assert not result.findings and not result.errors
-    assert any("format_version" in n.message for n in result.notices)
+    assert not result.findings and not result.notices
+    assert [(Path(e.file).name, "format_version '2.0'" in e.message) for e in result.errors] == [("plan.json", True)]
 
 
 def test_json_with_the_type_name_that_is_not_a_plan_is_not_an_error(tmp_path: Path) -> None:

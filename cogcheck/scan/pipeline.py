@@ -178,8 +178,9 @@ def _merge(result: ScanResult, part: ScanResult) -> None:
 
 
 def _may_be_plan(item: TemplateInput, data: bytes) -> bool:
-    """A JSON file that may be a Terraform plan with a client (cogcheck.inputs.terraform.plan)."""
-    if not item.path.name.lower().endswith(".json"):
+    """A file that may be a Terraform plan with a client (cogcheck.inputs.terraform.plan decides by its structure):
+    JSON (by its name, or an object by its first byte) that mentions a client type, even through escapes."""
+    if not item.path.name.lower().endswith(".json") and not data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
         return False
     from cogcheck.inputs.terraform.plan import may_be_plan
 
@@ -198,7 +199,8 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
         if data is None:
             return
     holds = mentions(data, CLIENT_TYPE)  # widened past escapes and other encodings: no client hides from it
-    if not holds and _may_be_plan(item, data):
+    plan = _may_be_plan(item, data)
+    if plan:  # by structure, whatever the CloudFormation pre-filter says (a plan writes & as \u0026)
         from cogcheck.scan.terraform import scan_plan
 
         if scan_plan(item, data, options, result):
@@ -208,7 +210,7 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
     try:
         template = parse_template(item.file, data, suffix=item.path.suffix.lower())
     except TemplateError as exc:
-        if not holds:  # a file named explicitly that is neither JSON nor YAML: not a template
+        if not holds and not plan:  # a file named explicitly that is neither JSON nor YAML: not a template
             result.notices.append(Notice(item.file, None, f"not a CloudFormation template ({exc.message}): skipped"))
         else:
             result.errors.append(InputError(exc.file, exc.line, exc.message))

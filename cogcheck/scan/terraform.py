@@ -103,17 +103,22 @@ def speak_terraform(finding: Finding, config: Configuration) -> Finding:
 
 
 def scan_plan(item: TemplateInput, data: bytes, options: ScanOptions, result: ScanResult) -> bool:
-    """Check a plan JSON; False when ``data`` is not a plan (it is then read as a template)."""
+    """Check a plan JSON; False when ``data`` is not a plan (it is then read as a template). A plan that cannot be
+    read, or a ``.json`` file that may be one and is not JSON cogcheck reads, is an error naming it."""
     from cogcheck.inputs.terraform.module import module_files
-    from cogcheck.inputs.terraform.plan import load_plan, read_plan
+    from cogcheck.inputs.terraform.plan import PlanError, load_plan, read_plan
 
-    doc = read_plan(data)
-    if doc is None:
-        return False
-    tf_root, display = options.terraform_root, str(options.terraform_root)
-    if tf_root is None and module_files(item.path.parent):
-        tf_root, display = item.path.parent, os.path.dirname(item.file) or "."  # saved beside its configuration
-    config = load_plan(item.file, item.path, data, doc, tf_root, display)
+    try:
+        doc = read_plan(data, strict=item.path.name.lower().endswith(".json"))
+        if doc is None:
+            return False
+        tf_root, display = options.terraform_root, str(options.terraform_root)
+        if tf_root is None and module_files(item.path.parent):
+            tf_root, display = item.path.parent, os.path.dirname(item.file) or "."  # saved beside its configuration
+        config = load_plan(item.file, item.path, data, doc, tf_root, display)
+    except PlanError as exc:
+        result.errors.append(InputError(item.file, exc.line, exc.message))
+        return True
     plan_item = dataclasses.replace(item, kind="plan", root=tf_root)
     check_configuration(config, plan_item, options, result)
     return True
