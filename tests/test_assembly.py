@@ -78,7 +78,9 @@ def test_inputs_name_their_stacks_and_never_repeat(tmp_path: Path) -> None:
     copy = tmp_path / "cdk.out"
     shutil.copytree(ASSEMBLIES / "clilike", copy)
     named = [str(copy), str(copy / "manifest.json"), str(copy / "Auth.template.json"), str(tmp_path)]
-    items = [i for i in discover(named) if isinstance(i, TemplateInput)]
+    found = [i for i in discover(named) if isinstance(i, TemplateInput)]
+    assert len({i.path.resolve() for i in found}) == len(found)  # each file once, as a stack or as a loose file
+    items = [i for i in found if i.stack is not None]  # the other files of cdk.out are scanned as loose files
     assert [(i.file.replace(str(tmp_path), "T"), i.stack) for i in items] == [  # in the manifests' order
         ("T/cdk.out/assembly-Prod/ProdApi2466CF1F.template.json", "Prod/Api"),
         ("T/cdk.out/assembly-Prod/ProdApiNested18379C46.nested.template.json", "Prod/Api/Nested"),
@@ -113,7 +115,7 @@ def test_walk_hands_assemblies_over_and_still_scans_loose_templates(tmp_path: Pa
     assert any(f.stack is None and f.file.endswith("client.yaml") for f in result.findings)
 
 
-def test_other_artifact_types_are_ignored_and_files_outside_the_manifest_too(tmp_path: Path) -> None:
+def test_other_artifact_types_are_ignored_and_files_outside_the_manifest_are_loose_templates(tmp_path: Path) -> None:
     copy = tmp_path / "cdk.out"
     shutil.copytree(ASSEMBLIES / "default", copy)
     shutil.copy(copy / "Auth.template.json", copy / "Stale.template.json")  # left by an older synth
@@ -121,7 +123,10 @@ def test_other_artifact_types_are_ignored_and_files_outside_the_manifest_too(tmp
     manifest["artifacts"]["Tree"] = {"type": "cdk:tree", "properties": {"file": "../../etc/passwd"}}
     (copy / "manifest.json").write_text(json.dumps(manifest))
     result = run(copy)
-    assert result.clients == 9 and not result.errors
+    # A template the manifest does not name is no stack of the assembly, but it is scanned: a manifest hides nothing
+    # (it was left out before, so a hand-written manifest.json could hide a tree; issue 19).
+    assert result.clients == 9 + 4 and not result.errors
+    assert {f.stack for f in result.findings if f.file.endswith("Stale.template.json")} == {None}
 
 
 # ------------------------------------------------------------------------------------------- metadata and paths

@@ -1,7 +1,9 @@
 """Inputs: the paths a user gave → the templates to scan: loose files, and CDK cloud assemblies (``cdk.out``).
 
 A directory that holds a cloud assembly (its ``manifest.json``), met as an argument or during a walk, is read by
-:mod:`cogcheck.inputs.cdk.assembly` and never walked as loose files, so no template is scanned twice.
+:mod:`cogcheck.inputs.cdk.assembly` for the templates its manifest names (with their stacks and metadata); the walk
+then goes on through it and below it as through any directory, so every other template and Terraform file is still
+scanned as a loose input. No file is scanned twice: what the assembly read is in ``seen``.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def _discover(
     elif path.is_file() and _is_terraform_file(path.name):
         yield from _terraform([path.parent], os.path.dirname(os.path.normpath(arg)) or ".", path.parent, how,
                               seen, explicit=True)
-    elif path.name == "manifest.json":
+    elif path.name == "manifest.json" and is_assembly(path.parent):
         yield from _assembly(path.parent, os.path.normpath(os.path.dirname(arg) or "."), seen, source_root, how)
     else:
         yield from _file(arg, path, seen, source_root, how)
@@ -146,7 +148,13 @@ def _first(path: Path, seen: set[Path]) -> bool:
 def _assembly(
     directory: Path, display: str, seen: set[Path], source_root: Path | None, how: Discovery
 ) -> Iterator[TemplateInput | InputError | Notice]:
-    yield from read_assembly(directory, display, seen, source_root, how.max_size)
+    """The templates a cloud assembly names, unless its manifest was read already (a stage of an outer assembly)."""
+    try:
+        read = (directory / "manifest.json").resolve() in seen
+    except (OSError, RuntimeError):
+        read = False
+    if not read:
+        yield from read_assembly(directory, display, seen, source_root, how.max_size)
 
 
 def _is_terraform_file(name: str) -> bool:
@@ -190,9 +198,8 @@ def _walk_templates(
         yield from _unreadable(arg, top, unreadable)
         display = os.path.normpath(os.path.join(arg, os.path.relpath(directory, top)))
         if "manifest.json" in filenames and is_assembly(Path(directory)):
-            dirnames[:] = []  # the assembly knows its templates, stages and nested stacks
+            # the templates it names, with their stacks; the walk goes on for everything else (nothing hides)
             yield from _assembly(Path(directory), display, seen, source_root, how)
-            continue
         dirnames[:] = sorted(
             d for d in dirnames
             if not d.startswith(".") and d not in SKIP_DIRS

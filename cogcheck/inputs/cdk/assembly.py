@@ -48,7 +48,10 @@ _HASH = re.compile(r"([0-9a-f]{64})\.json")
 
 
 def is_assembly(directory: Path) -> bool:
-    """A directory whose ``manifest.json`` is a cloud assembly's (the ``cdk.out`` marker file, or ``artifacts``)."""
+    """Whether ``directory`` looks like a cloud assembly: its ``manifest.json`` is an object with ``version`` and
+    ``artifacts``, or the ``cdk.out`` marker file CDK writes is beside it. One that looks like an assembly is read as
+    one, and a manifest that cannot be is an error (:func:`read_assembly`); the rest of the directory is scanned as
+    loose files either way (:mod:`cogcheck.inputs.discover`)."""
     manifest = directory / "manifest.json"
     try:
         if inside(directory, "manifest.json") is None or not manifest.is_file():
@@ -58,7 +61,7 @@ def is_assembly(directory: Path) -> bool:
         data = load_json(read_limited(manifest, MAX_OPTION_FILE_SIZE))
     except (OSError, ValueError, ReadError):
         return False
-    return isinstance(data, dict) and isinstance(data.get("artifacts"), dict) and "version" in data
+    return isinstance(data, dict) and "artifacts" in data and "version" in data
 
 
 def inside(base: Path, relative: Any) -> Path | None:
@@ -99,10 +102,11 @@ def read_assembly(
     max_size: int = MAX_FILE_SIZE,
     stacks: Collection[Path] | None = None,
 ) -> Iterator[Item]:
-    """Every template of the assembly in ``directory`` (``display`` is how the user named it).
+    """Every template the assembly in ``directory`` names (``display`` is how the user named it).
 
     ``stacks``: only the stack artifacts whose template is one of these (resolved) paths, with their nested stacks,
-    e.g. the stacks CDK hands a validation plugin.
+    e.g. the stacks CDK hands a validation plugin. Each template and each manifest read (stages included) is added to
+    ``seen`` (resolved), so that a walk reads neither again.
     """
     root = source_root
     if root is None:
@@ -138,14 +142,16 @@ class _Reader:
             yield InputError(manifest_display, None, "manifest leads outside the assembly directory; not read")
             return
         manifest = directory / "manifest.json"
+        self.seen.add(manifest.resolve())  # read as a manifest (CloudFormation refuses its keys as a template)
         data, error = _load_json(manifest, manifest_display, "cloud assembly manifest", self.max_size)
         if error is not None:
             yield error
             return
-        artifacts = data.get("artifacts", {}) if isinstance(data, dict) else None
-        if not isinstance(artifacts, dict):
-            yield InputError(manifest_display, None, "not a cloud assembly manifest (no artifacts)")
+        why = _not_a_manifest(data)
+        if why is not None:
+            yield InputError(manifest_display, None, f"not a cloud assembly manifest ({why}); not read as one")
             return
+        artifacts = data.get("artifacts") or {}
         yield from _version_notices(data, manifest_display)
         if depth == 0:
             self.root = directory
@@ -165,10 +171,16 @@ class _Reader:
         self, directory: Path, display: str, artifact_id: str, artifact: Any, assets: _AssetFiles, depth: int
     ) -> Iterator[Item]:
         manifest_display = _join(display, "manifest.json")
-        if not isinstance(artifact, dict):
+        properties = artifact.get("properties") if isinstance(artifact, dict) else None
+        if not isinstance(artifact, dict) or not isinstance(artifact.get("type"), str) or not isinstance(
+            properties, dict | None
+        ):
+            what = "is not an object" if not isinstance(artifact, dict) else (
+                "has no type" if not isinstance(artifact.get("type"), str) else "has properties that are not an object"
+            )
+            yield InputError(manifest_display, None, f"artifact {artifact_id} {what}; not a manifest CDK writes")
             return
-        properties = artifact.get("properties")
-        properties = properties if isinstance(properties, dict) else {}
+        properties = properties or {}
         if artifact.get("type") == STACK:
             yield from self.stack(directory, display, str(artifact_id), artifact, properties, assets)
         elif artifact.get("type") == STAGE:
@@ -363,6 +375,18 @@ class _AssetFiles:
                     if isinstance(source, dict) and isinstance(source.get("path"), str):
                         self._sources.setdefault(file_digest, source["path"])
         return self._sources.get(digest)
+
+
+def _not_a_manifest(data: Any) -> str | None:
+    """Why a parsed ``manifest.json`` is not a cloud assembly manifest (None when it is one): an object with a string
+    ``version`` and, when present, an object of ``artifacts``."""
+    if not isinstance(data, dict):
+        return "not an object"
+    if not isinstance(data.get("version"), str):
+        return "no version" if "version" not in data else "version is not a string"
+    if not isinstance(data.get("artifacts", {}), dict):
+        return "artifacts is not an object"
+    return None
 
 
 def _version_notices(data: dict[str, Any], display: str) -> Iterator[Notice]:
