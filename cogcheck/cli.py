@@ -244,6 +244,13 @@ def scan(
             help="CDK apps: show source lines relative to DIR (default: the git root above each cdk.out).",
         ),
     ] = None,
+    trust_cdk_acknowledgements: Annotated[
+        bool,
+        typer.Option(
+            "--trust-cdk-acknowledgements",
+            help="CDK apps: honour the acknowledgements recorded in cdk.out (only for one this job synthesised).",
+        ),
+    ] = False,
     baseline: Annotated[
         Optional[Path],
         typer.Option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline file."),
@@ -294,6 +301,7 @@ def scan(
         accepted = load_baseline(baseline) if baseline is not None else None
     except (OptionError, BaselineError) as exc:
         _usage_error(str(exc))
+    options.trust_cdk_acknowledgements = trust_cdk_acknowledgements
     result = run_scan(named, options)
     for error in result.errors:
         _stderr(f"cogcheck: error: {error}")

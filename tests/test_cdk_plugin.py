@@ -160,7 +160,7 @@ def test_offline_scan_honours_the_acknowledgements_cdk_records_in_the_assembly(
     """`cogcheck scan cdk.out` agrees with the synth: acknowledgements inside a stack (a construct, a nested stack)
     come from the stack's metadata; the one on the Stage, in no stack's metadata, from CDK's validation report."""
     _, work, _ = variants
-    result = scan([str(work / "acknowledged")], ScanOptions())
+    result = scan([str(work / "acknowledged")], ScanOptions(trust_cdk_acknowledgements=True))  # synthesised here
     assert not [f for f in result.findings if f.severity == "error"]
     assert {(why.source, why.id) for _, why in result.suppressed} == {
         ("cdk", "cogcheck::COG-E001"), ("cdk", "cogcheck::COG-E003"), ("cdk", "cogcheck::COG-E023")
@@ -170,9 +170,17 @@ def test_offline_scan_honours_the_acknowledgements_cdk_records_in_the_assembly(
         ("COG-E003", "batch jobs re-authenticate every run (acknowledged at Prod/Api/Clients)"),
         ("COG-E023", "the secret is added by the rollout job (acknowledged at Prod)"),
     }
+    # Not trusted (the default): the same assembly could be hand-written, so every acknowledged error stays, each
+    # with a notice naming the file that records its acknowledgement (the stack's metadata, or CDK's report).
+    untrusted = scan([str(work / "acknowledged")], ScanOptions())
+    assert {f.rule_id for f in untrusted.findings if f.severity == "error"} == {"COG-E001", "COG-E003", "COG-E023"}
+    assert not untrusted.suppressed
+    names = {Path(n.file).name for n in untrusted.notices if "acknowledgement" in n.message}
+    assert "validation-report.json" in names  # the Stage's, in no stack's metadata
+    assert all(n in ("manifest.json", "validation-report.json") or n.endswith(".metadata.json") for n in names), names
     # Without the report, only what the stacks' metadata records is honoured.
     (work / "acknowledged" / "validation-report.json").unlink()
-    result = scan([str(work / "acknowledged")], ScanOptions())
+    result = scan([str(work / "acknowledged")], ScanOptions(trust_cdk_acknowledgements=True))
     assert {(f.rule_id, f.construct_path) for f in result.findings if f.severity == "error"} == {
         ("COG-E023", "Prod/Api/Reports")
     }

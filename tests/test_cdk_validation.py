@@ -176,7 +176,14 @@ def test_scan_honours_cdk_acknowledgements_recorded_in_the_assembly(assembly: Pa
     assert mobile
     _acknowledge(assembly, "/Auth/Users", "COG-E001", "legacy client, removed in Q3")  # a parent of the client
     _acknowledge(assembly, "/Auth/Users/Web", "COG-S099", "an id no rule has")
-    after = scan([str(assembly)], ScanOptions())
+    # Untrusted (the default): nothing shows a synth wrote the assembly, so the finding stays, with a notice naming
+    # the file that records the acknowledgement.
+    untrusted = scan([str(assembly)], ScanOptions())
+    assert sorted(map(repr, untrusted.findings)) == sorted(map(repr, before.findings)) and not untrusted.suppressed
+    ignored = [n for n in untrusted.notices if "cogcheck::COG-E001" in n.message]
+    assert {(n.file, n.resource) for n in ignored} == {(str(assembly / "Auth.metadata.json"), mobile[0].resource)}
+    assert "--trust-cdk-acknowledgements" in ignored[0].message and "at Auth/Users" in ignored[0].message
+    after = scan([str(assembly)], ScanOptions(trust_cdk_acknowledgements=True))
     assert not [f for f in after.findings if f.rule_id == "COG-E001" and f.construct_path == "Auth/Users/Mobile"]
     (why,) = {why for finding, why in after.suppressed if finding.construct_path == "Auth/Users/Mobile"}
     assert (why.source, why.id) == ("cdk", "cogcheck::COG-E001")
@@ -192,7 +199,7 @@ def test_acknowledgement_needs_the_plugin_namespace_and_the_exact_id(assembly: P
         entries = json.loads((assembly / "Auth.metadata.json").read_text(encoding="utf-8"))
         entries.setdefault(construct, []).append({"type": "aws:cdk:acknowledged-rules", "data": {ack: "why"}})
         (assembly / "Auth.metadata.json").write_text(json.dumps(entries), encoding="utf-8")
-    result = scan([str(assembly)], ScanOptions())
+    result = scan([str(assembly)], ScanOptions(trust_cdk_acknowledgements=True))
     assert any(f.rule_id == "COG-E001" and f.stack == "Auth" for f in result.findings)
     assert not result.suppressed
 
@@ -214,14 +221,21 @@ def test_scan_honours_acknowledgements_in_cdks_validation_report(assembly: Path)
     and logical id only, and not at all from another plugin's report or from a report older than the manifest."""
     template = f"assembly-Prod/{NESTED}"
 
+    trusted = ScanOptions(trust_cdk_acknowledgements=True)
+
     def errors() -> set[tuple[str, str]]:
-        return {(f.rule_id, f.resource) for f in scan([str(assembly)], ScanOptions()).findings if f.severity == "error"}
+        return {(f.rule_id, f.resource) for f in scan([str(assembly)], trusted).findings if f.severity == "error"}
 
     before = errors()
     assert ("COG-E003", "Batch") in before
     _report_acknowledging(assembly, "COG-E003", "Batch", template)
     assert errors() == before - {("COG-E003", "Batch")}
-    ((finding, why),) = scan([str(assembly)], ScanOptions()).suppressed
+    untrusted = scan([str(assembly)], ScanOptions())  # a committed report counts for nothing unless trusted
+    assert not untrusted.suppressed and ("COG-E003", "Batch") in {(f.rule_id, f.resource) for f in untrusted.findings}
+    assert [(n.file, n.resource) for n in untrusted.notices if "COG-E003" in n.message] == [
+        (str(assembly / "validation-report.json"), "Batch")
+    ]
+    ((finding, why),) = scan([str(assembly)], trusted).suppressed
     assert (finding.rule_id, why.id, why.reason) == ("COG-E003", "cogcheck::COG-E003", "app-wide")
     _report_acknowledging(assembly, "COG-E003", "Batch", template, pluginName="other")
     assert errors() == before
@@ -232,7 +246,7 @@ def test_scan_honours_acknowledgements_in_cdks_validation_report(assembly: Path)
     os.utime(assembly / "validation-report.json", (old, old))
     assert errors() == before
     (assembly / "validation-report.json").write_text("{ broken", encoding="utf-8")
-    result = scan([str(assembly)], ScanOptions())
+    result = scan([str(assembly)], trusted)
     assert {(f.rule_id, f.resource) for f in result.findings if f.severity == "error"} == before
     assert any(n.file.endswith("validation-report.json") for n in result.notices)
 
@@ -240,7 +254,8 @@ def test_scan_honours_acknowledgements_in_cdks_validation_report(assembly: Path)
 def test_text_summary_counts_acknowledgements_apart(assembly: Path) -> None:
     _acknowledge(assembly, "/Auth", "COG-E001", "whole stack")
     done = subprocess.run(
-        [sys.executable, "-m", "cogcheck", "scan", str(assembly), "--select", "COG-E001"],
+        [sys.executable, "-m", "cogcheck", "scan", str(assembly), "--select", "COG-E001",
+         "--trust-cdk-acknowledgements"],
         capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cogcheck.findings import Source
 
 if TYPE_CHECKING:
     from cogcheck.cfn.parse import Template
+
+
+class Acknowledgement(NamedTuple):
+    """An acknowledgement the input records for a resource (CDK's ``Validations``)."""
+
+    reason: str
+    where: str  # the construct path it was given at; "" for the App
+    recorded_in: str  # the file that records it, as shown to the user (a manifest, a metadata file, a report)
 
 
 class ResourceContext(Protocol):
@@ -24,8 +32,8 @@ class ResourceContext(Protocol):
         """More about the resource for machine-readable reports (``Finding.extra``), e.g. the full construct path."""
         ...
 
-    def acknowledgement(self, logical_id: str, rule_id: str) -> tuple[str, str] | None:
-        """(reason, where) when the input itself acknowledges the rule for this resource (CDK's ``Validations``)."""
+    def acknowledgement(self, logical_id: str, rule_id: str) -> Acknowledgement | None:
+        """The acknowledgement of the rule the input itself records for this resource (CDK's ``Validations``)."""
         ...
 
 

@@ -32,6 +32,9 @@ class ScanOptions:
     max_file_size: int = MAX_FILE_SIZE  # larger input files are errors, never read
     #: honour CDK acknowledgements recorded in an assembly (off in the synth-time plugin, where CDK applies them)
     cdk_acknowledgements: bool = True
+    #: count them (--trust-cdk-acknowledgements: the scanned cdk.out is one the user's job synthesised); otherwise
+    #: each that would silence a finding is a notice and the finding stays (cogcheck.scan.suppress)
+    trust_cdk_acknowledgements: bool = False
     terraform_vars: Mapping[str, Any] = field(default_factory=dict)  # --var / --var-file: the root modules' variables
     terraform_root: Path | None = None  # --tf-root: the configuration of scanned plan JSON files (their .tf lines)
     config_name: str | None = None  # the configuration file these options came from, as reports name it

@@ -236,8 +236,11 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
     if options.cdk_acknowledgements and item.context is not None:
         from cogcheck.scan.suppress import apply_acknowledgements
 
-        findings, acknowledged = apply_acknowledgements(findings, item.context)
+        findings, acknowledged, ignored = apply_acknowledgements(
+            findings, item.context, options.trust_cdk_acknowledgements
+        )
         result.suppressed.extend(acknowledged)
+        result.notices.extend(ignored)
     notices = notices + suppress_notices
     result.findings.extend(findings)
     result.notices.extend(notices)

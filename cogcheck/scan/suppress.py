@@ -21,7 +21,8 @@ Suppressed findings are not dropped: they are returned beside the active ones so
 
 A CDK stack also honours CDK's own acknowledgements recorded in the assembly
 (``Validations.of(scope).acknowledge(Acknowledgment(id="cogcheck::COG-E001", reason=...))``, see
-:func:`apply_acknowledgements`), so ``cogcheck scan cdk.out`` agrees with the synth-time plugin (:mod:`cogcheck.cdk`).
+:func:`apply_acknowledgements`) when the user trusts the assembly (``--trust-cdk-acknowledgements``), so
+``cogcheck scan cdk.out`` right after a synth agrees with the synth-time plugin (:mod:`cogcheck.cdk`).
 """
 
 from __future__ import annotations
@@ -175,21 +176,37 @@ def apply_suppressions(
 
 
 def apply_acknowledgements(
-    findings: Sequence[Finding], context: ResourceContext
-) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
-    """Split ``findings`` into (active, acknowledged in CDK): an ``aws:cdk:acknowledged-rules`` entry for
+    findings: Sequence[Finding], context: ResourceContext, trusted: bool = False
+) -> tuple[list[Finding], list[tuple[Finding, Suppression]], list[Notice]]:
+    """Split ``findings`` into (active, acknowledged in CDK, notices): an ``aws:cdk:acknowledged-rules`` entry for
     ``cogcheck::RULE`` at the resource's construct path or a parent of it, as CDK applies it to the plugin's report,
     or the acknowledgement CDK's validation report records for the resource (:mod:`cogcheck.inputs.cdk.acknowledged`).
-    CDK takes any reason, an empty one too, so the scan does as well (the synth and the scan must agree)."""
+    CDK takes any reason, an empty one too, so the scan does as well (the synth and the scan must agree).
+
+    Nothing in an assembly shows that a synth wrote it: a hand-written ``manifest.json`` or a committed
+    ``validation-report.json`` reads the same. So acknowledgements count only when ``trusted``
+    (``--trust-cdk-acknowledgements``: the user says the scanned ``cdk.out`` is one their own job synthesised);
+    otherwise each one that would silence a finding is a notice naming the file that records it, and the finding
+    stays active."""
     active: list[Finding] = []
     acknowledged: list[tuple[Finding, Suppression]] = []
+    notices: list[Notice] = []
     for finding in findings:
         found = context.acknowledgement(finding.resource, finding.rule_id)
         if found is None:
             active.append(finding)
             continue
-        reason, where = found
-        text = " ".join(reason.split()) or "no reason given"
-        why = f"{text} (acknowledged at {where})" if where else text
+        text = " ".join(found.reason.split()) or "no reason given"
+        if not trusted:
+            active.append(finding)
+            at = f" at {found.where}" if found.where else " on the App"
+            notices.append(Notice(  # once per resource and rule (a notice is a value: duplicates are dropped below)
+                found.recorded_in, finding.resource,
+                f"CDK acknowledgement cogcheck::{finding.rule_id}{at} of the finding in {finding.file} is ignored, so "
+                "the finding stays: nothing in a cloud assembly shows that a synth wrote it; pass "
+                "--trust-cdk-acknowledgements when this job synthesised the scanned cdk.out",
+            ))
+            continue
+        why = f"{text} (acknowledged at {found.where})" if found.where else text
         acknowledged.append((finding, Suppression("cdk", "construct", f"cogcheck::{finding.rule_id}", why)))
-    return active, acknowledged
+    return active, acknowledged, list(dict.fromkeys(notices))

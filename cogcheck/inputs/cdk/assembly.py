@@ -21,8 +21,9 @@ from typing import Any
 from cogcheck.cfn.parse import JsonError, load_json, mentions
 from cogcheck.cfn.types import NESTED_STACK
 from cogcheck.findings import InputError, Notice
-from cogcheck.inputs.cdk.acknowledged import Acks, Table, read_report
+from cogcheck.inputs.cdk.acknowledged import REPORT, Acks, Table, read_report
 from cogcheck.inputs.cdk.metadata import (
+    ACKNOWLEDGED_RULES,
     FrameFilter,
     StackContext,
     StackMetadata,
@@ -130,6 +131,7 @@ class _Reader:
         self.directories: set[Path] = set()
         self.root: Path | None = None  # the outermost assembly directory, where CDK writes its validation report
         self.reported: Table = {}
+        self.report_file = ""
 
     def manifest(self, directory: Path, display: str, depth: int) -> Iterator[Item]:
         manifest_display = _join(display, "manifest.json")
@@ -156,6 +158,7 @@ class _Reader:
         if depth == 0:
             self.root = directory
             self.reported, notice = read_report(directory, display, self.max_size)
+            self.report_file = _join(display, REPORT)
             if notice is not None:
                 yield notice
         assets = _AssetFiles(directory, display, artifacts, self.max_size)
@@ -220,7 +223,7 @@ class _Reader:
             return
         template_display = _join(display, str(name))
         stack_display = str(artifact.get("displayName") or artifact_id)
-        entries: list[Any] = []
+        entries: list[tuple[Any, str]] = []  # (metadata, the file it is in, as shown)
         metadata_file = artifact.get("additionalMetadataFile")
         if metadata_file is not None:
             path = inside(directory, metadata_file)
@@ -236,9 +239,14 @@ class _Reader:
                 )
                 if error is not None:
                     yield Notice(error.file, None, f"{error.message}; construct paths and source lines are missing")
-                entries.append(loaded)
-        entries.append(artifact.get("metadata"))
-        metadata = StackMetadata(merge_entries(*entries), "/" + stack_display.strip("/"), self.frames)
+                entries.append((loaded, _join(display, str(metadata_file))))
+        entries.append((artifact.get("metadata"), manifest_display))
+        metadata = StackMetadata(merge_entries(*(e for e, _ in entries)), "/" + stack_display.strip("/"), self.frames)
+        for source, shown in entries:  # where each acknowledgement is recorded, for the notice that ignores it
+            for path, items in source.items() if isinstance(source, dict) else ():
+                if isinstance(items, list) and any(isinstance(e, dict) and e.get("type") == ACKNOWLEDGED_RULES
+                                                   for e in items):
+                    metadata.ack_files.setdefault(str(path), shown)
         stack_name = properties.get("stackName") or artifact_id
         extra = {"stack_name": stack_name} if stack_name != stack_display else {}
         yield from self.template(
@@ -265,7 +273,7 @@ class _Reader:
         if key in self.seen:
             return
         self.seen.add(key)
-        context = StackContext(metadata, stack_path, path, extra, self._reported(path))
+        context = StackContext(metadata, stack_path, path, extra, self._reported(path), self.report_file)
         item = TemplateInput(display, path, stack_display, dict(parameters), context, link or None)
         try:
             data = item.data = read_limited(path, self.max_size)  # read once: the scan takes these bytes

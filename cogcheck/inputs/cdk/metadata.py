@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from cogcheck.findings import Source
+from cogcheck.inputs.types import Acknowledgement
 
 LOGICAL_ID = "aws:cdk:logicalId"
 CREATION_STACK = "aws:cdk:creationStack"
@@ -124,6 +125,8 @@ class StackMetadata:
     root: str  # the artifact's construct path, e.g. "/Prod/Api"
     frames: FrameFilter
     nested: set[str] = field(default_factory=set)
+    #: construct path → the file recording its acknowledgements, as shown (the metadata file, else the manifest)
+    ack_files: dict[str, str] = field(default_factory=dict)
     _logical: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -170,10 +173,10 @@ class StackMetadata:
                 return str(entry["data"])
         return None
 
-    def acknowledgement(self, path: str, rule_id: str) -> tuple[str, str] | None:
-        """(reason, where) of the acknowledgement of ``cogcheck::RULE`` closest to construct ``path``, as CDK finds it:
-        the path itself, then each parent up to the stack (the id must match exactly; CDK's normalisation of spaces
-        to ``-`` is moot for rule ids)."""
+    def acknowledgement(self, path: str, rule_id: str) -> Acknowledgement | None:
+        """The acknowledgement of ``cogcheck::RULE`` closest to construct ``path``, as CDK finds it: the path itself,
+        then each parent up to the stack (the id must match exactly; CDK's normalisation of spaces to ``-`` is moot
+        for rule ids)."""
         wanted = f"{ACK_NAMESPACE}::{rule_id}"
         scope = path.rstrip("/")
         while scope:
@@ -181,7 +184,8 @@ class StackMetadata:
                 data = entry.get("data")
                 if entry.get("type") == ACKNOWLEDGED_RULES and isinstance(data, dict) and wanted in data:
                     reason = data[wanted]
-                    return (reason if isinstance(reason, str) else ""), scope.strip("/")
+                    recorded = self.ack_files.get(scope, "the stack's metadata")
+                    return Acknowledgement(reason if isinstance(reason, str) else "", scope.strip("/"), recorded)
             scope = scope[: scope.rfind("/")] if "/" in scope else ""
         return None
 
@@ -219,12 +223,14 @@ class StackContext:
         template: Path,
         extra: Mapping[str, Any] | None = None,
         reported: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
+        report_file: str = "",
     ) -> None:
         self.metadata = metadata
         self.stack = stack  # construct path of this template's stack
         self.template = template
         self.extra = dict(extra or {})
         self.reported = reported or {}  # acknowledged in validation-report.json (cogcheck.inputs.cdk.acknowledged)
+        self.report_file = report_file  # that report, as shown
         self._cdk_paths: dict[str, str] | None = None
 
     def construct_path(self, logical_id: str) -> str | None:
@@ -243,12 +249,15 @@ class StackContext:
             return None, None
         return display_path(path), self.metadata.source(path, property_path)
 
-    def acknowledgement(self, logical_id: str, rule_id: str) -> tuple[str, str] | None:
-        """(reason, construct path where it was given) when ``cogcheck::RULE`` is acknowledged for the resource: in the
-        stack's metadata, else (an acknowledgement on a Stage or the App) in CDK's validation report."""
+    def acknowledgement(self, logical_id: str, rule_id: str) -> Acknowledgement | None:
+        """The acknowledgement of ``cogcheck::RULE`` for the resource: in the stack's metadata, else (an
+        acknowledgement on a Stage or the App) in CDK's validation report."""
         path = self.construct_path(logical_id)
         found = self.metadata.acknowledgement(path, rule_id) if path else None
-        return found or self.reported.get(logical_id, {}).get(rule_id)
+        if found is not None:
+            return found
+        reported = self.reported.get(logical_id, {}).get(rule_id)
+        return Acknowledgement(reported[0], reported[1], self.report_file) if reported is not None else None
 
     def details(self, logical_id: str) -> dict[str, Any]:
         path = self.construct_path(logical_id)

@@ -12,6 +12,7 @@ from cogcheck.cfn.parse import PathT, Position, Template
 from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.findings import Source
 from cogcheck.inputs.terraform.module import Configuration, TfResource
+from cogcheck.inputs.types import Acknowledgement
 
 
 @dataclass
@@ -24,7 +25,7 @@ class TerraformContext:
         resource = self.resources.get(logical_id)
         return (resource.construct_path if resource is not None else None), None
 
-    def acknowledgement(self, logical_id: str, rule_id: str) -> tuple[str, str] | None:
+    def acknowledgement(self, logical_id: str, rule_id: str) -> Acknowledgement | None:
         return None  # Terraform's own suppressions are comments, read into the resource's Metadata
 
     def details(self, logical_id: str) -> Mapping[str, Any]:
