@@ -1,13 +1,16 @@
 """Terraform expressions and their values in Terraform 1.11.4: the table cogcheck's evaluator follows.
 
-Each row is ``(expression, value)`` or ``(expression, value, UNKNOWN)``:
+Each row is ``(expression, value)``, ``(expression, value, UNKNOWN)`` or ``(expression, UNKNOWN, value)``:
 
 * ``value`` is what ``terraform console`` gives (as ``jsonencode`` writes it, read back by Python's ``json``),
   ``ERROR`` where Terraform reports an error, or ``UNKNOWN`` where it is known only after apply (the rows that read
-  ``terraform_data.u.output``, a string the console does not know: the directory declares that resource);
+  ``terraform_data.u.output``, a string the console does not know); expressions are evaluated in a module of
+  :data:`CONFIG`, which declares that resource, variables with defaults and locals;
 * ``UNKNOWN`` marks a row whose answer cogcheck does not vouch for: its evaluator reads it as unknown (a type its
   plain values do not carry, a 512-bit float, a Unicode rule it does not implement, a behaviour that differs between
-  Terraform versions). Every other row cogcheck must answer exactly (an error as an error).
+  Terraform versions). Every other row cogcheck must answer exactly (an error as an error);
+* ``(expression, UNKNOWN, value)``: Terraform knows the value only after apply, and it is ``value`` whatever the
+  unknown turns out to be; cogcheck gives ``value``.
 
 tests/test_terraform_functions.py checks cogcheck against every row, and the rows against ``terraform console`` when
 a ``terraform`` binary is on PATH. Expressions are one line each (the console reads one expression per line).
@@ -33,6 +36,32 @@ UNKNOWN = _Marker("UNKNOWN")
 
 #: The Terraform version whose answers the table records.
 TERRAFORM_VERSION = "1.11.4"
+
+#: The module the expressions are evaluated in (``main.tf`` of the console's directory; cogcheck's scope).
+CONFIG = """\
+resource "terraform_data" "u" {
+  input = "x"
+}
+
+variable "list" {
+  default = ["b", "a"]
+}
+
+variable "typed" {
+  type    = list(string)
+  default = []
+}
+
+locals {
+  l      = [1, 2]
+  m      = { a = 1, b = null }
+  s      = toset(["a"])
+  n      = null
+  str    = "x"
+  nested = { a = [{ b = "c" }] }
+  chain  = local.l
+}
+"""
 
 ROWS: list[tuple[Any, ...]] = [
     # ------------------------------------------------------------------------------------------- literals, strings
@@ -205,7 +234,47 @@ ROWS: list[tuple[Any, ...]] = [
     ('true ? {a = 1} : {b = "x"}', {"a": "1"}, UNKNOWN),
     ('true ? 1 : lookup({}, "a")', 1),
     ("false ? nosuch() : 1", 1),
-    # ------------------------------------------------------------------------------------------- index, attribute
+    # ---------------------------------------------------------------------------- references, index, attribute
+    ("local.l[1]", 2),
+    ('local.l["1"]', 2),
+    ("local.l.0", 1),
+    ("local.l[2]", ERROR),
+    ("local.l[-1]", ERROR),
+    ("local.l[1.5]", ERROR),
+    ("local.l[true]", ERROR),
+    ("local.l[null]", ERROR),
+    ("local.m.a", 1),
+    ('local.m["a"]', 1),
+    ("local.m.b", None),
+    ("local.m.c", ERROR),
+    ("local.m.b.c", ERROR),
+    ("local.m[local.str]", ERROR),
+    ("local.m[terraform_data.u.output]", UNKNOWN),
+    ("local.str.a", ERROR),
+    ("local.str[0]", ERROR),
+    ("local.s[0]", ERROR),
+    ("local.n.a", ERROR),
+    ("local.nested.a[0].b", "c"),
+    ('local.nested["a"][0]["b"]', "c"),
+    ("local.chain", [1, 2]),
+    ('try(local.m.c, "d")', "d"),
+    ("can(local.l[5])", False),
+    ('lookup(local.m, "b", "d")', None),
+    ("var.list", ["b", "a"]),
+    ("var.list[0]", "b"),
+    ("length(var.list)", 2),
+    ("length(var.typed) == 0", True),
+    ('var.list == ["b", "a"]', True, UNKNOWN),
+    ("var.typed == []", False, UNKNOWN),  # a list(string) is not the empty tuple
+    ("count.index", ERROR),
+    ("each.key", ERROR),
+    ("local.undeclared", ERROR, UNKNOWN),
+    ("var.undeclared", ERROR, UNKNOWN),
+    ("path.module", ".", UNKNOWN),
+    ("terraform.workspace", "default", UNKNOWN),
+    ("self.x", ERROR, UNKNOWN),
+    ("data.aws_x.y.id", ERROR, UNKNOWN),
+    ("module.m.out", ERROR, UNKNOWN),
     ("{a = 1}.a", 1, UNKNOWN),
     ('{a = 1}["a"]', 1, UNKNOWN),
     ("{a = 1}.b", ERROR, UNKNOWN),
@@ -576,6 +645,10 @@ ROWS: list[tuple[Any, ...]] = [
     ('true || terraform_data.u.output == "x"', UNKNOWN),
     ('terraform_data.u.output == "x" ? 1 : 2', UNKNOWN),
     ('terraform_data.u.output != "" ? 1 : 1', 1),
+    ('terraform_data.u.output == "x" ? ["a"] : ["a"]', UNKNOWN, ["a"]),
+    ('terraform_data.u.output == "x" ? 1 : "1"', UNKNOWN),
+    ("{(null) = 1}", ERROR, UNKNOWN),
+    (f'tonumber("1{"0" * 1000}") > 1', True, UNKNOWN),
     ('true ? "a" : terraform_data.u.output', "a"),
     ('false ? "a" : terraform_data.u.output', UNKNOWN),
     ("[terraform_data.u.output]", UNKNOWN),

@@ -41,6 +41,7 @@ from cogcheck.inputs.terraform.values import (
     equal,
     exact,
     nfc,
+    same,
     to_bool,
     to_number,
     to_text,
@@ -264,8 +265,8 @@ class Scope:
         test = self._eval(expr.test)
         if opaque(test):
             then, other = self.eval(expr.then), self.eval(expr.other)
-            if not contains_opaque(then) and not contains_opaque(other) and equal(then, other):
-                return then
+            if not contains_opaque(then) and not contains_opaque(other) and same(then, other):
+                return then  # the same value (and type) whichever branch is taken
             return test if isinstance(test, Unknown) else Unknown("a condition that is not known")
         if test is None:
             raise EvalError("a null condition")

@@ -33,6 +33,9 @@ MANTISSA_BITS = 512
 #: The largest decimal exponent cogcheck reads; a number beyond it (``1e400``) is unknown.
 MAX_EXPONENT = 300
 
+#: The longest string cogcheck reads as a number (a longer one is unknown).
+MAX_NUMBER_TEXT = 1_000
+
 #: Terraform's reading of a string as a number (cty's conversion): no spaces, no hex, no ``inf``, no ``_``.
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -130,6 +133,8 @@ def to_number(value: Any) -> int | float:
             raise Abstain("a number cogcheck cannot represent")
         return value
     if isinstance(value, str):
+        if len(value) > MAX_NUMBER_TEXT:
+            raise Abstain("a number written with more characters than cogcheck reads")
         if _NUMBER.fullmatch(value) is None:
             raise EvalError(f"{value[:40]!r} is not a number")
         return from_decimal(Decimal(value))
@@ -190,7 +195,7 @@ def _short(number: Fraction) -> int | float:
     if rest != 1 or denominator.bit_length() > 128:
         raise Abstain("a quotient Terraform rounds to 512 bits")
     with localcontext() as context:
-        context.prec = 200
+        context.prec = 400  # exact: at most 155 digits of integer part and 128 of fraction
         return from_decimal(Decimal(number.numerator) / Decimal(denominator))
 
 
