@@ -169,7 +169,7 @@ def _terraform(
     """Terraform root modules among ``directories`` (see :mod:`cogcheck.inputs.terraform.discover`)."""
     from cogcheck.inputs.terraform.discover import root_modules
 
-    roots = directories if explicit else root_modules(directories)
+    roots = directories if explicit else root_modules(directories, top)
     for directory in roots:
         if not _first(directory, seen):
             continue

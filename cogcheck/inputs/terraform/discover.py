@@ -1,8 +1,9 @@
 """Which directories of a walked tree are Terraform root modules worth reading.
 
 Found by content, like templates: a directory with ``.tf`` files is read only when it, or a local module it calls
-(inside the tree), mentions ``aws_cognito_user_pool_client``; a directory that another directory of the tree calls
-as a local module is read through its caller (with the caller's arguments), not on its own.
+(inside the tree, hidden directories included), mentions ``aws_cognito_user_pool_client``, or when it calls a local
+module that cannot be read (the reader then says why); a directory that another directory of the tree calls as a
+local module is read through its caller (with the caller's arguments), not on its own.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from cogcheck.cfn.parse import mentions
 from cogcheck.inputs.files import ReadError, read_limited
 from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES
-from cogcheck.inputs.terraform.module import module_files
+from cogcheck.inputs.terraform.module import listing
 
 MARKERS = ("aws_cognito_user_pool_client", "aws_cognito_managed_user_pool_client")
 _LOCAL_SOURCE = re.compile(rb"""["']?source["']?\s*[=:]\s*"(\.{1,2}[/\\][^"\n]*)\"""")
@@ -23,7 +24,11 @@ def scan_directory(directory: Path) -> tuple[bool, list[Path]]:
     """(mentions a client, the local module directories it calls), from the bytes only."""
     marker = False
     sources: list[Path] = []
-    for name in module_files(directory):
+    try:
+        names = listing(directory)
+    except OSError:
+        return True, []  # let the reader report it
+    for name in names:
         try:
             data = read_limited(directory / name, MAX_FILE_BYTES)
         except ReadError:
@@ -38,33 +43,75 @@ def scan_directory(directory: Path) -> tuple[bool, list[Path]]:
     return marker, sources
 
 
-def root_modules(directories: list[Path]) -> list[Path]:
-    """The directories to read as root modules, in the given order."""
+def root_modules(directories: list[Path], top: Path | None = None) -> list[Path]:
+    """The directories to read as root modules, in the given order.
+
+    ``directories`` are those the walk found (it skips hidden ones); a local module they call is followed wherever it
+    is, hidden directories included: it is scanned here when the walk did not list it, so that a client in
+    ``./.mod`` makes its caller a root. A call that leaves ``top`` (or names no directory) makes its caller a root
+    too: reading it is what reports that the module cannot be read.
+    """
     info = {d.resolve(): scan_directory(d) for d in directories}
-    called = {source for _marker, sources in info.values() for source in sources if source in info}
-    reaches: dict[Path, bool] = {}
+    boundary = top.resolve() if top is not None else None
+    listed = set(info)
 
-    def reach(directory: Path, seen: frozenset[Path]) -> bool:
-        if directory in reaches:
-            return reaches[directory]
-        marker, sources = info.get(directory, (False, []))
-        found = marker or any(reach(s, seen | {directory}) for s in sources if s in info and s not in seen)
-        reaches[directory] = found
-        return found
+    def known(directory: Path) -> bool:
+        """Whether ``directory`` is scanned (scanning it now when it is inside ``top``); False: it cannot be."""
+        if directory in info:
+            return True
+        if boundary is None or not _inside(directory, boundary) or not directory.is_dir():
+            return False
+        info[directory] = scan_directory(directory)
+        return True
 
-    roots = [d for d in directories if d.resolve() not in called and reach(d.resolve(), frozenset())]
+    # every module reachable by calls, and who calls whom; then "reaches a client" flows back from the callees
+    callers: dict[Path, list[Path]] = {}
+    reaching: list[Path] = []
+    pending = list(info)
+    while pending:
+        directory = pending.pop()
+        marker, sources = info[directory]
+        unreadable = False
+        for source in sources:
+            new = source not in info
+            if not known(source):
+                unreadable = True  # the reader reports the module it cannot read
+                continue
+            callers.setdefault(source, []).append(directory)
+            if new:
+                pending.append(source)
+        if marker or unreadable:
+            reaching.append(directory)
+    reaches = set(reaching)
+    while reaching:
+        for caller in callers.get(reaching.pop(), []):
+            if caller not in reaches:
+                reaches.add(caller)
+                reaching.append(caller)
+
+    called = set(callers)
+    roots = [d for d in directories if d.resolve() not in called and d.resolve() in reaches]
     covered: set[Path] = set()
 
     def cover(directory: Path) -> None:
-        if directory in covered:
-            return
-        covered.add(directory)
-        for source in info.get(directory, (False, []))[1]:
-            if source in info:
-                cover(source)
+        stack = [directory]
+        while stack:
+            current = stack.pop()
+            if current in covered:
+                continue
+            covered.add(current)
+            stack += [source for source in info.get(current, (False, []))[1] if source in info]
 
     for root in roots:
         cover(root.resolve())
     # a module only called in a cycle, or by nothing that reaches it: read on its own
-    roots += [d for d in directories if d.resolve() not in covered and info[d.resolve()][0]]
+    roots += [d for d in directories if d.resolve() not in covered and d.resolve() in listed and info[d.resolve()][0]]
     return roots
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True

@@ -8,6 +8,7 @@ walked instead (each rule carries lark's ``meta``).
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,7 +27,9 @@ JSON_BLOCKS = {
     "dynamic", "string_attribute_constraints", "number_attribute_constraints", "timeouts",
 }
 
-_IGNORE = re.compile(r"(?:#|//|/\*)\s*(cogcheck:ignore\b[^\r\n]*?)\s*(?:\*/)?\s*$")
+#: A suppression comment; the text runs to the end of the line (a closing ``*/`` is cut off after the match, which
+#: keeps the expression free of nested repetitions: linear in the line).
+_IGNORE = re.compile(r"(?:#|//|/\*)\s*(cogcheck:ignore\b[^\r\n]*)")
 
 
 @dataclass
@@ -61,77 +64,51 @@ def _hcl_error(file: str, exc: Exception) -> TemplateError:
 
 def parse_hcl(file: str, text: str) -> list[Block]:
     """Top-level blocks of one ``.tf`` file (raises :class:`TemplateError` when it does not parse)."""
-    try:
-        from hcl2.query.body import DocumentView
-    except ImportError:  # pragma: no cover - python-hcl2 is a dependency
-        raise TemplateError(file, "python-hcl2 is not installed: cannot read Terraform files") from None
+    from cogcheck.inputs.terraform.lexer import prepare
+    from cogcheck.inputs.terraform.mapping import TYPES
+
     text = text.lstrip("\ufeff")
+    lexed = prepare(text, TYPES)
+    prepared, skipped = lexed.text, lexed.skipped
     try:
-        doc = DocumentView.parse(text)
+        doc = _parse_document(prepared)
     except RecursionError:
         raise TemplateError(file, "invalid HCL: nested too deeply") from None
     except Exception as exc:  # lark raises many kinds; any of them means "does not parse"
-        joined = _join_interpolation_lines(text)
-        if joined == text:
+        if prepared == text:
             raise _hcl_error(file, exc) from None
         try:
-            doc = DocumentView.parse(joined)  # same lines: the newlines moved after the string
+            doc = _parse_document(text)  # never worse than the text as written
         except Exception:
             raise _hcl_error(file, exc) from None
-    lines = text.splitlines()
+        skipped = []
+    lines = text.splitlines()  # comments are read from the text as written
     top = [_block(file, view.raw, lines) for view in doc.blocks()]
+    del doc
+    if skipped:  # blocks left unparsed: present, without arguments (nothing of them is read)
+        top += [Block(s.keyword, s.labels, file, s.line, s.end_line) for s in skipped]
+        top.sort(key=lambda block: block.line)
+    if len(prepared) > _COLLECT_AFTER:
+        gc.collect()  # the parse tree is cyclic: free it now, not when garbage of many files has piled up
     return top
 
 
-def _join_interpolation_lines(text: str) -> str:
-    """HCL allows newlines inside ``${ … }`` of a quoted string; python-hcl2 8 does not. The same text with those
-    newlines moved right after the string's closing quote, so every other line keeps its number."""
-    out: list[str] = []
-    in_string = False
-    depth = 0  # braces open inside an interpolation
-    moved = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if not in_string:
-            if char == '"':
-                in_string = True
-            elif char == "#" or text.startswith("//", index):
-                end = text.find("\n", index)
-                end = len(text) if end < 0 else end
-                out.append(text[index:end])
-                index = end
-                continue
-            out.append(char)
-        elif depth == 0:
-            if char == "\\":
-                out.append(text[index:index + 2])
-                index += 2
-                continue
-            if text.startswith("${", index) and not text.startswith("$${", index - 1 if index else 0):
-                depth = 1
-                out.append("${")
-                index += 2
-                continue
-            out.append(char)
-            if char == '"':
-                in_string = False
-                out.append("\n" * moved)
-                moved = 0
-            elif char == "\n":
-                in_string = False  # an unterminated string: leave the rest alone
-        else:
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-            if char == "\n":
-                out.append(" ")
-                moved += 1
-            else:
-                out.append(char)
-        index += 1
-    return "".join(out)
+#: After parsing a file longer than this (characters), the cyclic garbage of its parse tree is collected at once.
+_COLLECT_AFTER = 64_000
+
+
+def _parse_document(text: str) -> Any:
+    """python-hcl2's document, parsed with the cyclic collector paused (the tree only grows while it is built; a
+    collection then would walk it again and again)."""
+    from hcl2.query.body import DocumentView
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return DocumentView.parse(text)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _label(rule: Any) -> str:
@@ -172,7 +149,8 @@ def _comments(lines: list[str], start: int, end: int) -> list[str]:
     for line in lines[first:end]:
         match = _IGNORE.search(line)
         if match:
-            found.append(match.group(1))
+            comment = match.group(1).rstrip()
+            found.append(comment.removesuffix("*/").rstrip() if comment.endswith("*/") else comment)
     return found
 
 

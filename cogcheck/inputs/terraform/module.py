@@ -56,6 +56,8 @@ class Configuration:
     instances: int = 0
     paths: dict[str, Path] = field(default_factory=dict)  # file as shown → file on disk
     variables: set[str] = field(default_factory=set)  # the variables the root module declares
+    opentofu: bool = False  # a .tofu file hides the .tf file of the same name (--opentofu)
+    modules: dict[Path, _Module] = field(default_factory=dict)  # module directory (resolved) → its declarations
 
 
 @dataclass
@@ -71,16 +73,27 @@ class _Module:
 
 
 def module_files(directory: Path) -> list[str]:
-    """The Terraform files of one directory, sorted; a ``.tofu`` file hides the ``.tf`` file of the same name."""
+    """The Terraform and OpenTofu files of one directory, sorted ([] when it cannot be listed)."""
     try:
-        names = sorted(
-            entry.name for entry in os.scandir(directory)
-            if is_tf_file(entry.name) and entry.is_file(follow_symlinks=False)
-        )
+        return listing(directory)
     except OSError:
         return []
-    tofu = {name.replace(".tofu", ".tf") for name in names if ".tofu" in name}
-    return [name for name in names if name not in tofu]
+
+
+def listing(directory: Path) -> list[str]:
+    """The Terraform and OpenTofu files of one directory, sorted (raises :class:`OSError`)."""
+    return sorted(
+        entry.name for entry in os.scandir(directory)
+        if is_tf_file(entry.name) and entry.is_file(follow_symlinks=False)
+    )
+
+
+def shadowed(names: list[str]) -> dict[str, str]:
+    """``.tf`` file → the ``.tofu`` file of the same name beside it, which OpenTofu reads instead (Terraform reads
+    no ``.tofu`` file at all)."""
+    present = set(names)
+    return {name.replace(".tofu", ".tf"): name for name in names if ".tofu" in name
+            and name.replace(".tofu", ".tf") in present}
 
 
 def _is_override(name: str) -> bool:
@@ -89,10 +102,28 @@ def _is_override(name: str) -> bool:
 
 
 def read_module(directory: Path, display: str, config: Configuration) -> _Module:
-    module = _Module(directory, display)
-    names = module_files(directory)
+    """The declarations of one module directory, read once per configuration however often it is called."""
+    key = directory.resolve()
+    if key in config.modules:
+        return config.modules[key]
+    module = config.modules[key] = _Module(directory, display)
+    try:
+        names = listing(directory)
+    except OSError as exc:
+        config.errors.append((display, None, f"cannot list the module directory: {exc.strerror or exc}"))
+        return module
+    hidden = shadowed(names)
+    if config.opentofu:
+        names = [name for name in names if name not in hidden]
+    else:
+        for tf, tofu in hidden.items():
+            config.notices.append((os.path.normpath(os.path.join(display, tofu)), None,
+                                   f"{tofu} hides {tf} for OpenTofu, and Terraform does not read {tofu}: both are "
+                                   f"read (where both declare a resource, {tf}'s is checked); --opentofu reads the "
+                                   "directory as OpenTofu does"))
     if len(names) > MAX_FILES:
-        config.notices.append((display, None, f"more than {MAX_FILES} Terraform files: only the first are read"))
+        config.errors.append((display, None, f"more than {MAX_FILES} Terraform files: only the first {MAX_FILES} "
+                              "are read"))
         names = names[:MAX_FILES]
     overrides: list[Block] = []
     for name in names:
@@ -164,16 +195,18 @@ class _Instance:
 
 
 def load_configuration(
-    directory: Path, display: str, root: Path, values: dict[str, Any] | None = None
+    directory: Path, display: str, root: Path, values: dict[str, Any] | None = None, opentofu: bool = False
 ) -> Configuration:
-    """Every Cognito resource of the root module in ``directory`` and of the local modules it calls."""
-    config = Configuration()
+    """Every Cognito resource of the root module in ``directory`` and of the local modules it calls
+    (``opentofu``: read the files as OpenTofu does, a ``.tofu`` file hiding the ``.tf`` file of the same name)."""
+    config = Configuration(opentofu=opentofu)
     module = read_module(directory, display, config)
     scope = Scope()
     scope.variables = _variable_values(module, values or {}, scope, root_module=True)
     config.variables = set(module.variables)
     scope.local_exprs = {name: attr.expr for name, attr in module.locals.items()}
     _instantiate(_Instance(module, "", scope, config, root.resolve(), 0, (directory.resolve(),)))
+    config.errors = list(dict.fromkeys(config.errors))  # a call inside a module read for many instances: once
     return config
 
 
@@ -284,25 +317,28 @@ def _module_call(inst: _Instance, name: str, block: Block) -> None:
     source_attr = block.attributes.get("source")
     source = literal_value(source_attr.expr) if source_attr is not None else None
     where = f"{inst.prefix}module.{name}"
-    if not isinstance(source, str):
-        config.notices.append((block.file, where, "module source is not a literal string: not read"))
+    called = f"module.{name}"  # in errors: once per call written, however many instances make it
+    line = source_attr.line if source_attr is not None else block.line
+    if not isinstance(source, str):  # Terraform requires a literal string: the module cannot be known
+        config.errors.append((block.file, line, f"{called}: the module source is not a literal string: not read"))
         return
     if not source.startswith(("./", "../", ".\\", "..\\")):
         if _reaches_clients_unknown(source):
             config.notices.append((block.file, where, f"remote module {source!r} is not fetched: clients it may "
                                    "create are not checked"))
         return
-    target = (inst.module.directory / source).resolve()
+    target = local_target(inst.module.directory, source)
     try:
         target.relative_to(inst.root)
     except ValueError:
-        config.notices.append((block.file, where, f"local module {source!r} is outside the scanned paths: not read"))
+        config.errors.append((block.file, line, f"{called}: local module {source!r} is outside the scanned paths: "
+                              "not read (scan a directory that holds it)"))
         return
     if inst.depth + 1 > MAX_MODULE_DEPTH or target in inst.stack:
         config.notices.append((block.file, where, "module calls nest too deeply or call themselves: not followed"))
         return
     if not target.is_dir():
-        config.notices.append((block.file, where, f"local module {source!r} is not found: not read"))
+        config.errors.append((block.file, line, f"{called}: local module {source!r} is not a directory: not read"))
         return
     display = os.path.normpath(os.path.join(inst.module.display, source))
     child_module = read_module(target, display, config)
@@ -330,6 +366,14 @@ def _module_call(inst: _Instance, name: str, block: Block) -> None:
             child_module, f"{inst.prefix}module.{name}{suffix}.", scope, config, inst.root, inst.depth + 1,
             (*inst.stack, target),
         ))
+
+
+def local_target(directory: Path, source: str) -> Path:
+    """The directory a local module source names, resolved."""
+    try:
+        return (directory / source).resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return directory / source
 
 
 def _reaches_clients_unknown(source: str) -> bool:
