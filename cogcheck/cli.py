@@ -215,6 +215,13 @@ def scan(
         Optional[Path],
         typer.Option("--tf-root", metavar="DIR", help="Terraform plan JSON: its configuration, for .tf lines."),
     ] = None,
+    opentofu: Annotated[
+        bool,
+        typer.Option(
+            "--opentofu",
+            help="Terraform directories are deployed with OpenTofu: a .tofu file hides the .tf file of its name.",
+        ),
+    ] = False,
     region: Annotated[Optional[str], typer.Option("--region", help="Value of AWS::Region.")] = None,
     account_id: Annotated[Optional[str], typer.Option("--account-id", help="Value of AWS::AccountId.")] = None,
     partition: Annotated[Optional[str], typer.Option("--partition", help="Value of AWS::Partition.")] = None,
@@ -296,7 +303,7 @@ def scan(
             pseudo={"AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": partition},
             production=production, production_stacks=production_stacks or [], previous=previous, scan_roots=named,
             excludes=exclude or [], stdin_filename=stdin_filename, read_stdin=_read_stdin, source_root=source_root,
-            terraform_root=tf_root, max_file_size_mib=max_file_size, jobs=jobs,
+            terraform_root=tf_root, max_file_size_mib=max_file_size, jobs=jobs, opentofu=opentofu,
         )
         accepted = load_baseline(baseline) if baseline is not None else None
     except (OptionError, BaselineError) as exc:

@@ -18,6 +18,7 @@ Keys (kebab-case; snake_case accepted)::
     token-note-minutes = 60                 # COG-S007: note above this access/ID-token lifetime
     known-values = {explicit-auth-flows = ["ALLOW_NEW_FLOW"]}   # values AWS added after cogcheck's data
                                             # (sets: see cogcheck.model.known.ENUMERATIONS)
+    opentofu = true                         # Terraform directories are deployed with OpenTofu (.tofu hides .tf)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
 
 _LIST_KEYS = {"select", "ignore", "exclude"}
-_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "known-values"} | set(POLICY_KEYS)
+_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "known-values", "opentofu"} | set(POLICY_KEYS)
 
 
 @dataclass
@@ -167,6 +168,9 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
                 raise OptionError(f"{where}: fail-on must be error, warning, note or never")
         elif name == "known-values":
             value = _known_values(value, where)
+        elif name == "opentofu":
+            if not isinstance(value, bool):
+                raise OptionError(f"{where}: opentofu must be true or false")
         elif name in POLICY_KEYS:
             value = policy_value(POLICY_KEYS[name], value, f"{where}: {key}")
         values[name] = value

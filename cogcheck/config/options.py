@@ -200,6 +200,7 @@ def build_scan_options(
     max_file_size_mib: int | None = None,
     jobs: int | None = 1,
     cdk_acknowledgements: bool = True,
+    opentofu: bool = False,
 ) -> ScanOptions:
     """Options from the command line, on top of a :class:`cogcheck.config.files.Config` when one was found: every
     value checked here, in one call (a mistake is an :class:`OptionError`).
@@ -250,6 +251,7 @@ def build_scan_options(
         stdin=(stdin_filename or "-", read_stdin()) if read_stdin is not None and "-" in scan_roots else None,
         max_file_size=max_file_size,
         jobs=workers,
+        opentofu=opentofu or bool(config and config.get("opentofu", False)),
     )
 
 

@@ -37,6 +37,7 @@ class ScanOptions:
     trust_cdk_acknowledgements: bool = False
     terraform_vars: Mapping[str, Any] = field(default_factory=dict)  # --var / --var-file: the root modules' variables
     terraform_root: Path | None = None  # --tf-root: the configuration of scanned plan JSON files (their .tf lines)
+    opentofu: bool = False  # --opentofu: module directories are read as OpenTofu does (.tofu hides .tf)
     config_name: str | None = None  # the configuration file these options came from, as reports name it
 
     def enabled_rules(self) -> Sequence[Rule]:

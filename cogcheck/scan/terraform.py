@@ -55,7 +55,7 @@ def scan_module(item: TemplateInput, options: ScanOptions, result: ScanResult) -
     from cogcheck.inputs.terraform.module import load_configuration
 
     values = root_values(item.path, item.file, options, result)
-    config = load_configuration(item.path, item.file, item.root or item.path, values)
+    config = load_configuration(item.path, item.file, item.root or item.path, values, opentofu=options.opentofu)
     result.declared_variables |= config.variables
     check_configuration(config, item, options, result)
 
