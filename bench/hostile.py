@@ -1,9 +1,11 @@
-"""Hostile inputs, timed: each trigger of issue 11 beside a sentinel template, run through the CLI in a child process.
+"""Hostile inputs, timed: each trigger of issues 11 and 19 beside a sentinel template, run through the CLI in a child
+process.
 
 Run from a checkout: ``python bench/hostile.py`` (a minute or two). ``--src DIR`` runs another checkout's cogcheck
 (e.g. an older commit unpacked with ``git archive``) for a before/after table; ``--timeout S`` bounds each run
 (default 60 s; a run cut off is reported as ``timeout``). For each trigger: wall seconds, peak RSS (MiB, via
-:func:`os.wait4`), the exit code, whether a traceback was printed and whether the sentinel's finding was reported.
+:func:`os.wait4`), the exit code, whether a traceback was printed, whether the sentinel's finding was reported, and
+the clients checked (the sentinel is one: a trigger that hides a client shows 1 where it should show 2 or more).
 Nothing here is a test: the tests check behaviour, this measures it.
 """
 
@@ -202,6 +204,60 @@ def manifest_hides_tree(d: Path) -> list[str]:
     return [str(d)]
 
 
+TF_POOL = 'resource "aws_cognito_user_pool" "pool" {\n  name = "app"\n}\n'
+TF_CLIENT = ('resource "aws_cognito_user_pool_client" "hidden" {\n  name = "hidden"\n'
+             "  user_pool_id = aws_cognito_user_pool.pool.id\n  access_token_validity = 25\n}\n")
+
+
+def tf_comment_brace(d: Path) -> list[str]:
+    text = 'locals {\n  joined = "${\n  1}"\n}\n/* "${ */ #\n' + TF_CLIENT + '# } "\n'
+    (d / "main.tf").write_text(TF_POOL + text, encoding="utf-8")
+    return [str(d)]
+
+
+def tf_hidden_module(d: Path) -> list[str]:
+    (d / ".mod").mkdir()
+    (d / ".mod" / "c.tf").write_text(TF_POOL + TF_CLIENT, encoding="utf-8")
+    (d / "main.tf").write_text('module "m" {\n  source = "./.mod"\n}\n', encoding="utf-8")
+    return [str(d)]
+
+
+def tf_empty_tofu(d: Path) -> list[str]:
+    (d / "main.tf").write_text(TF_POOL + TF_CLIENT, encoding="utf-8")
+    (d / "main.tofu").write_text("", encoding="utf-8")
+    return [str(d)]
+
+
+def tf_ignore_spaces(n: int) -> Callable[[Path], list[str]]:
+    def build(d: Path) -> list[str]:
+        (d / "main.tf").write_text(TF_POOL + "# cogcheck:ignore" + " " * n + "x\n" + TF_CLIENT, encoding="utf-8")
+        return [str(d)]
+    return build
+
+
+def tf_module_calls(n: int) -> Callable[[Path], list[str]]:
+    def build(d: Path) -> list[str]:
+        calls = "".join(f'module "m{i}" {{\n  source = "./mod"\n  pool = aws_cognito_user_pool.pool.id\n}}\n'
+                        for i in range(n))
+        (d / "main.tf").write_text(TF_POOL + calls, encoding="utf-8")
+        (d / "mod").mkdir()
+        others = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "b{i}"\n}}\n' for i in range(300))
+        (d / "mod" / "c.tf").write_text('variable "pool" {}\n' + TF_CLIENT.replace(
+            "aws_cognito_user_pool.pool.id", "var.pool") + others, encoding="utf-8")
+        return [str(d)]
+    return build
+
+
+def tf_large_files(n: int) -> Callable[[Path], list[str]]:
+    def build(d: Path) -> list[str]:
+        for index in range(n):
+            blocks = [f'resource "aws_s3_bucket" "b{index}_{j}" {{\n  bucket = "b{j}"\n}}\n' for j in range(5000)]
+            (d / f"f{index}.tf").write_text("".join(blocks)[:200_000].rsplit("resource", 1)[0], encoding="utf-8")
+        (d / "z.tf").write_text(TF_POOL + TF_CLIENT, encoding="utf-8")
+        return [str(d)]
+    return build
+
+
 TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
     "scenarios: false Condition + 40 undecidable": scenarios_2_40,
     "AllowedValues x 100k": allowed_values_100k,
@@ -224,6 +280,15 @@ TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
     "plan with 1k pools (line lookup)": plan_pools(1_000),
     "plan with 10k pools (line lookup)": plan_pools(10_000),
     "35-byte manifest.json at the root": manifest_hides_tree,
+    "TF: '\"${' in a comment beside a multi-line interpolation": tf_comment_brace,
+    "TF: client in a module under ./.mod": tf_hidden_module,
+    "TF: empty main.tofu beside main.tf": tf_empty_tofu,
+    "TF: cogcheck:ignore comment with 300 spaces": tf_ignore_spaces(300),
+    "TF: cogcheck:ignore comment with 3000 spaces": tf_ignore_spaces(3000),
+    "TF: one local module called 6 times": tf_module_calls(6),
+    "TF: one local module called 60 times": tf_module_calls(60),
+    "TF: 1 file of 200 KB": tf_large_files(1),
+    "TF: 10 files of 200 KB": tf_large_files(10),
 }
 
 
@@ -246,19 +311,20 @@ def run(argv: list[str], src: Path, timeout: float, cwd: Path) -> dict[str, Any]
             os.killpg(proc.pid, signal.SIGKILL)
             os.wait4(proc.pid, 0)
             return {"wall": timeout, "code": "timeout", "rss": None, "traceback": False, "sentinel": False,
-                    "size": None}
+                    "size": None, "clients": None}
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status) if status is not None else None
     try:
-        findings = json.loads(stdout)["findings"]
+        report = json.loads(stdout)
+        findings, clients = report["findings"], report["summary"]["clients"]
     except (ValueError, KeyError, TypeError):
-        findings = []
+        findings, clients = [], None
     sentinel = any(f.get("file", "").endswith("sentinel.yaml") and f.get("rule_id") == "COG-E001" for f in findings)
     return {"wall": wall, "code": code, "rss": rusage.ru_maxrss / 1024 if rusage else None,
-            "traceback": "Traceback" in stderr, "sentinel": sentinel, "size": len(stdout)}
+            "traceback": "Traceback" in stderr, "sentinel": sentinel, "size": len(stdout), "clients": clients}
 
 
 def main() -> None:
@@ -267,8 +333,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--only", help="run the triggers whose name contains this")
     args = parser.parse_args()
-    print("| trigger | wall s | peak RSS MiB | exit | traceback | sentinel | report bytes |")
-    print("|---|---:|---:|---|---|---|---:|")
+    print("| trigger | wall s | peak RSS MiB | exit | traceback | sentinel | report bytes | clients |")
+    print("|---|---:|---:|---|---|---|---:|---:|")
     for name, build in TRIGGERS.items():
         if args.only and args.only not in name:
             continue
@@ -279,7 +345,8 @@ def main() -> None:
             r = run(argv, args.src.resolve(), args.timeout, directory)
         rss = f"{r['rss']:.0f}" if r["rss"] is not None else "-"
         print(f"| {name} | {r['wall']:.2f} | {rss} | {r['code']} | {'yes' if r['traceback'] else 'no'} | "
-              f"{'yes' if r['sentinel'] else 'NO'} | {r['size'] if r['size'] is not None else '-'} |", flush=True)
+              f"{'yes' if r['sentinel'] else 'NO'} | {r['size'] if r['size'] is not None else '-'} | "
+              f"{r['clients'] if r['clients'] is not None else '-'} |", flush=True)
 
 
 if __name__ == "__main__":
