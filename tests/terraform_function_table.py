@@ -691,6 +691,14 @@ ROWS: list[tuple[Any, ...]] = [
     ("min(terraform_data.u.output, 1)", UNKNOWN),
     ("coalescelist([terraform_data.u.output])", UNKNOWN),
     # --------------------------------------------------------------------------------------- functions not read
-    ('nosuch(1)', ERROR, UNKNOWN),
+    ("nosuch(1)", ERROR, UNKNOWN),
+    ("provider::terraform::concat([1], [2])", ERROR, UNKNOWN),
+    ('provider::terraform::encode_expr("a")', ERROR, UNKNOWN),
+    ("[for x in [1, 2]: x * 2]", [2, 4], UNKNOWN),
+    ("local.l[*]", [1, 2], UNKNOWN),
+    ('"%{if true}a%{endif}"', "a", UNKNOWN),
+    # core:: names Terraform's own functions; python-hcl2 8.1 does not parse a two-part namespace
+    ("core::concat([1], [2])", [1, 2], UNKNOWN),
+    ('core::length("ab")', 2, UNKNOWN),
     ('upper(tomap({a = "b"}).a)', "B", UNKNOWN),
 ]

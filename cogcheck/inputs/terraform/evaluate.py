@@ -321,7 +321,7 @@ class Scope:
     # -------------------------------------------------------------------------------------------- functions
 
     def _call(self, call: Call) -> Any:
-        name = call.name.removeprefix("provider::terraform::")
+        name = call.name  # a provider's function (provider::terraform::…) is not one of Terraform's own: unknown
         if name == "try":
             for arg in call.args:
                 try:
