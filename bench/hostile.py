@@ -196,6 +196,20 @@ def plan_pools(n: int) -> Callable[[Path], list[str]]:
     return build
 
 
+def identity_providers(count: int) -> Callable[[Path], list[str]]:
+    """One client naming ``count`` identity providers of its pool, half of them undefined (issue 19)."""
+
+    def build(d: Path) -> list[str]:
+        doc = client({"SupportedIdentityProviders": [f"idp{i}" for i in range(count)]})
+        doc["Resources"]["C"]["DependsOn"] = [f"P{i}" for i in range(0, count, 2)]
+        for i in range(0, count, 2):
+            doc["Resources"][f"P{i}"] = {"Type": "AWS::Cognito::UserPoolIdentityProvider", "Properties": {
+                "UserPoolId": {"Ref": "Pool"}, "ProviderName": f"idp{i}", "ProviderType": "OIDC"}}
+        return write_json(d, "providers.json", doc)
+
+    return build
+
+
 def manifest_hides_tree(d: Path) -> list[str]:
     """A 35-byte manifest.json at the root of a tree with a bad template below it (issue 19)."""
     (d / "manifest.json").write_text('{"version":"36.0.0","artifacts":{}}', encoding="utf-8")
@@ -289,6 +303,8 @@ TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
     "TF: one local module called 60 times": tf_module_calls(60),
     "TF: 1 file of 200 KB": tf_large_files(1),
     "TF: 10 files of 200 KB": tf_large_files(10),
+    "client naming 2,500 identity providers": identity_providers(2_500),
+    "client naming 25,000 identity providers": identity_providers(25_000),
 }
 
 

@@ -32,6 +32,7 @@ class World:
     view: ClientView
     policy: Policy = field(default_factory=Policy)  # ScanOptions.policy: thresholds and production settings
     stack: str | None = None  # the input's stack name (CDK assemblies), for per-stack policy
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # facts of this client+scenario
 
     @property
     def resource(self) -> dict[str, Any]:
@@ -218,9 +219,16 @@ def same_pool(a: PoolKey | None, b: PoolKey | None) -> bool | None:
     return None
 
 
+def pool_key_of_client(world: World) -> PoolKey | None:
+    """:func:`pool_key` of the world's client, worked out once."""
+    if "pool_key" not in world.memo:
+        world.memo["pool_key"] = pool_key(world, world.logical_id)
+    return world.memo["pool_key"]  # type: ignore[no-any-return]
+
+
 def client_pool(world: World) -> str | None:
     """Logical id of the client's user pool when the pool is defined in this template."""
-    key = pool_key(world, world.logical_id)
+    key = pool_key_of_client(world)
     return key[1] if key is not None and key[0] == "pool" else None
 
 
@@ -264,47 +272,6 @@ def _reads_only(props: Any) -> bool:
             stack.extend(item.values())
     actions = _SDK_ACTION.findall("".join(texts))
     return bool(actions) and all(action.startswith(("describe", "get", "list")) for action in actions)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A resource of the template that may be the one a client names: ``certain`` when it surely is."""
-
-    logical_id: str
-    certain: bool
-
-
-def is_on_pool(world: World, logical_id: str, key: PoolKey | None) -> bool | None:
-    exists = resource_exists(world, logical_id)
-    if exists is False:
-        return False
-    on_pool = same_pool(key, pool_key(world, logical_id))
-    if on_pool is False:
-        return False
-    return True if exists and on_pool else None
-
-
-def providers_named(world: World, name: Any) -> tuple[list[Candidate], bool]:
-    """Identity providers of the template on the client's pool that may carry ``name``.
-
-    Returns the candidates and whether some provider's name (or pool) cannot be known.
-    """
-    key = pool_key(world, world.logical_id)
-    found: list[Candidate] = []
-    unsure = False
-    for logical_id in sorted(world.resources_of_type(IDP_TYPE)):
-        on_pool = is_on_pool(world, logical_id, key)
-        if on_pool is False:
-            continue
-        if isinstance(name, ResourceRef) and name.logical_id == logical_id:
-            found.append(Candidate(logical_id, on_pool is True))
-            continue
-        provider_name = resource_value(world, logical_id, "ProviderName")
-        if isinstance(provider_name, Unknown):
-            unsure = True
-        elif isinstance(name, str) and provider_name == name:
-            found.append(Candidate(logical_id, on_pool is True))
-    return found, unsure
 
 
 def item_value(ctx: EvalContext) -> Any:

@@ -22,16 +22,18 @@ from cogcheck.engine.predicates.base import (
     World,
     client_pool,
     depends_on,
-    is_on_pool,
     item_value,
     pool_is_opaque,
-    pool_key,
     predicate,
-    providers_named,
     quote,
     resource_names,
     resource_value,
 )
+from cogcheck.engine.predicates.named import named_on_pool, providers_named
+
+#: How many provider names a COG-E026 message lists (then "and N more"): one message per unknown name, each listing
+#: every provider, would grow with the square of the providers.
+MAX_PROVIDERS_LISTED = 20
 
 # -------------------------------------------------------------------------------------------------- COG-E018
 
@@ -55,29 +57,20 @@ def oauth_scope_unknown(world: World, args: Mapping[str, Any], ctx: EvalContext)
     pool = client_pool(world)
     if pool is None or pool_is_opaque(world, pool):
         return None
-    key = pool_key(world, world.logical_id)
-    unsure = False
+    index = named_on_pool(world, SERVER_TYPE)
+    unsure = bool(index.unknown_names)
     servers: list[str] = []
-    for logical_id in sorted(world.resources_of_type(SERVER_TYPE)):
-        on_pool = is_on_pool(world, logical_id, key)
-        if on_pool is False:
-            continue
-        server_id = resource_value(world, logical_id, "Identifier")
-        if isinstance(server_id, Unknown):
-            unsure = True
-            continue
-        if server_id != identifier:
-            continue
-        names = _scope_names(resource_value(world, logical_id, "Scopes", []))
+    for candidate in index.by_name.get(identifier, []):
+        names = _scope_names(resource_value(world, candidate.logical_id, "Scopes", []))
         if names is None:
             unsure = True
         elif scope_name in names:
-            if on_pool is True:
+            if candidate.certain:
                 return False
             unsure = True
         else:
             declared = ", ".join(sorted(n for n in names if isinstance(n, str))) or "no scopes"
-            servers.append(f"{logical_id} declares {declared}")
+            servers.append(f"{candidate.logical_id} declares {declared}")
             unsure = unsure or any(isinstance(n, Unknown) for n in names)
     if unsure:
         return None
@@ -156,22 +149,25 @@ def identity_provider_unknown(world: World, args: Mapping[str, Any], ctx: EvalCo
         return False
     if found or unsure or isinstance(name, ResourceRef):
         return None
-    others = sorted(
-        str(value)
-        for logical_id in world.resources_of_type(IDP_TYPE)
-        if isinstance(value := resource_value(world, logical_id, "ProviderName"), str)
-        and is_on_pool(world, logical_id, pool_key(world, world.logical_id))
-    )
+    others = named_on_pool(world, IDP_TYPE).listing(MAX_PROVIDERS_LISTED)
     ctx.details["pool"] = pool
-    ctx.details["known"] = "COGNITO" + "".join(f", {other}" for other in others)
+    ctx.details["known"] = "COGNITO" + (f", {others}" if others else "")
     return True
 
 
 # -------------------------------------------------------------------------------------------------- COG-E027
 
 
-def dependencies(world: World, logical_id: str) -> set[str]:
-    """Every resource ``logical_id`` waits for: ``DependsOn`` and references, followed transitively."""
+def dependencies(world: World, logical_id: str) -> frozenset[str]:
+    """Every resource ``logical_id`` waits for: ``DependsOn`` and references, followed transitively (once per
+    template and resource: a client naming many providers asks for each)."""
+    key = ("dependencies", logical_id)
+    if key not in world.template.cache:
+        world.template.cache[key] = frozenset(_dependencies(world, logical_id))
+    return world.template.cache[key]  # type: ignore[no-any-return]
+
+
+def _dependencies(world: World, logical_id: str) -> set[str]:
     resources = world.template.resources
     seen: set[str] = set()
     pending = [logical_id]
