@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,3 +89,25 @@ def test_a_crash_on_one_input_is_an_error_for_that_input_in_any_process(
 
 def test_usable_cpus_is_at_least_one() -> None:
     assert 1 <= usable_cpus() <= (multiprocessing.cpu_count() or 1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patch reaches only forked workers")
+def test_a_killed_worker_loses_only_its_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker the kernel kills (SIGKILL, as the out-of-memory killer does) is an error naming its input."""
+    paths = _project(tmp_path)
+    real = pipeline.check_template
+    parent = os.getpid()
+
+    def check(template: Any, *args: Any, **kwargs: Any) -> Any:
+        if template.file.endswith(("t03.yaml", "t07.yaml")) and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(template, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "check_template", check)
+    result = scan(paths, ScanOptions(jobs=2))
+    killed = sorted((Path(e.file).name, e.message) for e in result.errors if not e.file.endswith("broken.yaml"))
+    why = "the worker process scanning it was killed by SIGKILL (the out-of-memory killer sends it); not scanned"
+    assert killed == [("t03.yaml", why), ("t07.yaml", why)]
+    assert result.clients == 10 and {Path(f.file).name for f in result.findings} == {
+        f"t{i:02d}.yaml" for i in range(12) if i not in (3, 7)
+    }

@@ -72,7 +72,7 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
                         _prepare(options)  # once, before any worker starts: workers inherit it
                     yield (item, data), len(data)
 
-    for part in ordered_map(_scan_task, options, tasks(), options.jobs):
+    for part in ordered_map(_scan_task, options, tasks(), options.jobs, _lost_task):
         _merge(result, part)
     check_parameters(options, result)
     result.config = options.config_name
@@ -164,6 +164,11 @@ def _scan_task(options: ScanOptions, task: tuple[TemplateInput, bytes]) -> ScanR
     except Exception as exc:  # a bug met on one input must not lose the others (nor kill a worker's batch)
         return ScanResult(errors=[InputError(item.file, None, one_line(exc))])
     return part
+
+
+def _lost_task(task: tuple[TemplateInput, bytes], why: str) -> ScanResult:
+    """The part of a template whose worker process died while scanning it (e.g. killed for memory)."""
+    return ScanResult(errors=[InputError(task[0].file, None, why)])
 
 
 def _merge(result: ScanResult, part: ScanResult) -> None:
