@@ -68,12 +68,14 @@ def test_action_is_a_composite_action_with_the_documented_interface() -> None:
 
 
 def run_scan_step(
-    workdir: Path, inputs: dict[str, str], tmp_path: Path
+    workdir: Path, inputs: dict[str, str], tmp_path: Path, pull_request_base: str = ""
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
-    """Run the action's scan step as a runner would (bash -e, env from expressions, GITHUB_* files)."""
+    """Run the action's scan step as a runner would (bash -e, env from expressions, GITHUB_* files); on a pull
+    request whose base commit is ``pull_request_base`` when one is given."""
     action = load_action()
     values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()} | inputs
     context = {"steps.install.outputs.cogcheck": cogcheck_command(), "github.action_path": str(ROOT)}
+    context["github.event.pull_request.base.sha"] = pull_request_base
     context |= {f"inputs.{name}": value for name, value in values.items()}
     step = action["runs"]["steps"][2]
     env = {key: EXPRESSION.sub(lambda m: context[m.group(1)], value) for key, value in step["env"].items()}
@@ -89,6 +91,7 @@ def run_scan_step(
         "GITHUB_OUTPUT": str(outputs),
         "GITHUB_STEP_SUMMARY": str(summary),
         "GITHUB_ACTIONS": "true",
+        "RUNNER_TEMP": str(tmp_path),
         **env,
     }
     completed = subprocess.run(

@@ -1,0 +1,177 @@
+"""Issue 19, the gate's own ground: identity-provider lookups, dying workers, the Action's baseline, the rule cache,
+outputs through symlinked directories, mentions in Markdown, NUL in YAML, the cfn-lint plugin's isolated mode.
+
+Each reproducer runs beside a sentinel client (:func:`tests.hostile.sentinel`) whose finding must survive it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cogcheck.engine.predicates import named
+from tests.helpers import BAD_CLIENT, GOOD_CLIENT
+from tests.hostile import assert_held, run, run_process, sentinel
+from tests.test_integrations import cogcheck_command, run_scan_step
+
+# ------------------------------------------------------------------------------- the Action's baseline (item 6)
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd, check=True, capture_output=True, text=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def pull_request(tmp_path: Path) -> tuple[Path, str]:
+    """A repository whose base commit has a clean template and an empty baseline, and a pull request on top that
+    adds a finding and regenerates the baseline to hide it (the issue's reproducer)."""
+    if shutil.which("git") is None or shutil.which("bash") is None:
+        pytest.skip("git or bash is missing")
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "infra" / "auth.yaml").write_text(GOOD_CLIENT, encoding="utf-8")
+    subprocess.run([cogcheck_command(), "scan", "infra", "--write-baseline", "baseline.json"], cwd=repo, check=True,
+                   capture_output=True)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    (repo / "infra" / "auth.yaml").write_text(BAD_CLIENT, encoding="utf-8")
+    subprocess.run([cogcheck_command(), "scan", "infra", "--write-baseline", "baseline.json"], cwd=repo, check=True,
+                   capture_output=True)
+    assert "COG-E001" in (repo / "baseline.json").read_text(encoding="utf-8")
+    _git(repo, "commit", "-q", "-am", "pull request: a finding, baselined by the pull request itself")
+    return repo, base
+
+
+def test_action_reads_the_baseline_from_the_pull_requests_base(pull_request: tuple[Path, str], tmp_path: Path) -> None:
+    repo, base = pull_request
+    inputs = {"paths": "infra", "baseline": "baseline.json"}
+    completed, outputs, summary = run_scan_step(repo, inputs, tmp_path, pull_request_base=base)
+    assert completed.returncode == 1 and outputs["exit-code"] == "1", completed.stdout + completed.stderr
+    assert f"baseline baseline.json read from {base}" in completed.stdout
+    assert "COG-E001" in summary and "WARNING" not in summary
+
+
+def test_action_flags_a_baseline_read_from_the_pull_requests_tree(
+    pull_request: tuple[Path, str], tmp_path: Path
+) -> None:
+    repo, base = pull_request
+    inputs = {"paths": "infra", "baseline": "baseline.json", "baseline-from": "tree"}
+    completed, outputs, summary = run_scan_step(repo, inputs, tmp_path, pull_request_base=base)
+    assert outputs["exit-code"] == "0"  # what was asked for, but said loudly
+    assert summary.startswith("> [!WARNING]\n> cogcheck: the baseline `baseline.json` was read from the pull request")
+    assert "::warning title=cogcheck::the baseline `baseline.json` was read from the pull request's own tree" in (
+        completed.stdout
+    )
+    # outside a pull request (a push), the tree is the reviewed one: no warning
+    completed, outputs, summary = run_scan_step(repo, {"paths": "infra", "baseline": "baseline.json"}, tmp_path)
+    assert outputs["exit-code"] == "0" and "WARNING" not in summary and "::warning" not in completed.stdout
+
+
+def test_action_baseline_missing_at_the_base_baselines_nothing(pull_request: tuple[Path, str], tmp_path: Path) -> None:
+    repo, base = pull_request
+    _git(repo, "mv", "baseline.json", "moved.json")
+    _git(repo, "commit", "-q", "-m", "a baseline the base does not have")
+    inputs = {"paths": "infra", "baseline": "moved.json"}
+    completed, outputs, summary = run_scan_step(repo, inputs, tmp_path, pull_request_base=base)
+    assert outputs["exit-code"] == "1", completed.stdout + completed.stderr
+    assert "the baseline `moved.json` does not exist in " + base in summary
+    # a revision that cannot be found is exit 2, not a scan without the baseline
+    inputs["baseline-from"] = "0" * 40
+    completed, outputs, _ = run_scan_step(repo, inputs, tmp_path, pull_request_base=base)
+    assert completed.returncode == 2 and outputs["exit-code"] == "2" and outputs["sarif-written"] == "false"
+    assert "cannot read the baseline from 0000" in completed.stderr
+    inputs["baseline-from"] = "--upload-pack=touch pwned"
+    completed, _, _ = run_scan_step(repo, inputs, tmp_path, pull_request_base=base)
+    assert completed.returncode == 2 and not list(repo.rglob("pwned"))
+
+
+# ------------------------------------------------------------------------------- identity providers (item 4)
+
+
+def _providers_template(count: int) -> dict[str, Any]:
+    """One client naming ``count`` providers; every other one is defined on its pool, the rest nowhere."""
+    resources: dict[str, Any] = {"Pool": {"Type": "AWS::Cognito::UserPool"}}
+    for i in range(0, count, 2):
+        resources[f"P{i}"] = {"Type": "AWS::Cognito::UserPoolIdentityProvider", "Properties": {
+            "UserPoolId": {"Ref": "Pool"}, "ProviderName": f"idp{i}", "ProviderType": "OIDC"}}
+    resources["C"] = {"Type": "AWS::Cognito::UserPoolClient", "DependsOn": [f"P{i}" for i in range(0, count, 2)],
+                      "Properties": {"UserPoolId": {"Ref": "Pool"},
+                                     "SupportedIdentityProviders": [f"idp{i}" for i in range(count)]}}
+    return {"Resources": resources}
+
+
+def test_a_client_naming_2500_providers_is_checked_in_seconds(tmp_path: Path) -> None:
+    sentinel(tmp_path)
+    (tmp_path / "providers.json").write_text(json.dumps(_providers_template(2_500)), encoding="utf-8")
+    result = run_process("-f", "json", str(tmp_path), timeout=60)  # minutes before: a lookup per name and provider
+    assert_held(result, errors=False)
+    unknown = [f for f in result.report["findings"] if f["rule_id"] == "COG-E026"]
+    assert len(unknown) == 21  # 20 listed, then how many more
+    listed = [f["message"] for f in unknown if 'names "idp1",' in f["message"]]
+    assert len(listed) == 1 and "(here: COGNITO, idp0, idp10, " in listed[0]
+    assert ", idp1030 and 1230 more)" in listed[0]  # 1,250 defined: 20 named
+    assert any("1230 more COG-E026 findings" in f["message"] for f in unknown)
+
+
+def test_provider_lookups_grow_linearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The work per provider is done once per scenario and pool, not once per name the client lists."""
+    calls = {"n": 0}
+    real = named.resource_value
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(named, "resource_value", counted)
+    counts = []
+    for size in (100, 1_000):
+        calls["n"] = 0
+        path = tmp_path / f"p{size}.json"
+        path.write_text(json.dumps(_providers_template(size)), encoding="utf-8")
+        assert run(str(path)).code == 1
+        counts.append(calls["n"])
+    assert counts[0] >= 50 and counts[1] <= 11 * counts[0], counts
+
+
+PROVIDER_BY_SCENARIO = """\
+Parameters:
+  Env: {Type: String, AllowedValues: [dev, prod]}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Pool: {Type: AWS::Cognito::UserPool}
+  Idp:
+    Type: AWS::Cognito::UserPoolIdentityProvider
+    Properties: {UserPoolId: !Ref Pool, ProviderName: !If [IsProd, Prod, Dev], ProviderType: OIDC}
+  PerScenario:
+    Type: AWS::Cognito::UserPoolClient
+    DependsOn: Idp
+    Properties:
+      UserPoolId: !Ref Pool
+      ClientName: !If [IsProd, a, b]
+      SupportedIdentityProviders: [Prod]
+  Undecided:
+    Type: AWS::Cognito::UserPoolClient
+    DependsOn: Idp
+    Properties: {UserPoolId: !Ref Pool, SupportedIdentityProviders: [Prod]}
+"""
+
+
+def test_provider_index_is_per_scenario(tmp_path: Path) -> None:
+    """Two clients share the template's index only where their scenarios agree on what the providers read."""
+    (tmp_path / "t.yaml").write_text(PROVIDER_BY_SCENARIO, encoding="utf-8")
+    findings = run("-f", "json", str(tmp_path / "t.yaml")).report["findings"]
+    unknown = [(f["resource"], f["scenario"]) for f in findings if f["rule_id"] == "COG-E026"]
+    # Undecided: the provider's name may be Prod, so it abstains
+    assert unknown == [("PerScenario", {"parameters": {"Env": "dev"}, "conditions": {}})]
