@@ -2,6 +2,8 @@
 """Rewrite every generated file of the repository from its source: ``python scripts/regenerate.py``.
 
 * ``docs/rules.md`` from ``rules/*.yaml`` (the same text as ``cogcheck rules --format markdown``);
+* ``rules/rules.json``: the rule files' data as JSON with their content hash, which start-up reads instead of the
+  YAML (``cogcheck.engine.rulecache``);
 * ``examples/sarif/cogcheck.sarif``: what ``cogcheck scan examples --format sarif`` writes today;
 * the Terraform forms of the rule fixtures (``tests/fixtures/terraform/rules``) and of the docs examples
   (``rules/terraform``), by ``tests/fixtures/terraform/convert.py``.
@@ -29,6 +31,14 @@ def _rules_reference() -> str:
     return render_reference(load_rules(ROOT / "rules"))
 
 
+def _rules_json() -> str:
+    from cogcheck.engine import rulecache
+    from cogcheck.engine.rules import rule_documents
+
+    files = sorted((ROOT / "rules").glob("*.yaml"))
+    return rulecache.render(files, rule_documents(files))
+
+
 def _sample_sarif() -> str:
     done = subprocess.run(
         [sys.executable, "-m", "cogcheck", "scan", "examples", "--format", "sarif", "--fail-on", "never"],
@@ -49,6 +59,7 @@ def _env() -> dict[str, str]:
 #: every generated file → how to make its text
 GENERATED: dict[str, Callable[[], str]] = {
     "docs/rules.md": _rules_reference,
+    "rules/rules.json": _rules_json,
     "examples/sarif/cogcheck.sarif": _sample_sarif,
 }
 

@@ -10,9 +10,6 @@ from hypothesis import HealthCheck, settings
 
 from tests.helpers import SHARED, hypothesis_profile
 
-#: tests write no rule cache into the user's home (tests/test_rulecache.py turns it on in a temporary directory)
-os.environ["COGCHECK_CACHE_DIR"] = ""
-
 #: Property tests: the default profile ("ci") is derandomised, a fixed sequence of examples derived from each test, and
 #: keeps no example database, so every run of a checkout tries the same examples and no result depends on a
 #: `.hypothesis/` directory. `COGCHECK_HYPOTHESIS=explore` selects random examples (ten times as many, see

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from cogcheck.engine import rulecache
 from cogcheck.engine.predicates import named
 from tests.helpers import BAD_CLIENT, GOOD_CLIENT
 from tests.hostile import assert_held, run, run_process, sentinel
@@ -175,3 +176,46 @@ def test_provider_index_is_per_scenario(tmp_path: Path) -> None:
     unknown = [(f["resource"], f["scenario"]) for f in findings if f["rule_id"] == "COG-E026"]
     # Undecided: the provider's name may be Prod, so it abstains
     assert unknown == [("PerScenario", {"parameters": {"Env": "dev"}, "conditions": {}})]
+
+
+# ------------------------------------------------------------------------------------- no code in the cache (item 7)
+
+
+class _Plant:
+    """Unpickling this creates the file it names: proof that a cache was executed."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_planted_pickle_in_any_cache_directory_is_never_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+
+    marker = tmp_path / "executed"
+    bait = pickle.dumps(_Plant(marker))
+    home = tmp_path / "home"
+    for directory in (tmp_path / "cache", home / ".cache" / "cogcheck", tmp_path / "xdg" / "cogcheck"):
+        directory.mkdir(parents=True)
+        directory.chmod(0o700)
+        for name in ("rules-0.pickle", "rules.pickle", "rules.json", rulecache.NAME):
+            (directory / name).write_bytes(bait)
+    for key, value in {"COGCHECK_CACHE_DIR": tmp_path / "cache", "XDG_CACHE_HOME": tmp_path / "xdg",
+                       "HOME": home}.items():
+        monkeypatch.setenv(key, str(value))
+    work = tmp_path / "work"
+    work.mkdir()
+    sentinel(work)
+    assert_held(run_process("-f", "json", str(work), cwd=work), errors=False)
+    assert not marker.exists()
+
+
+def test_a_relative_cache_directory_is_ignored_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COGCHECK_CACHE_DIR", ".cache-cog")
+    sentinel(tmp_path)
+    assert_held(run_process("-f", "json", ".", cwd=tmp_path), errors=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sentinel.yaml"]

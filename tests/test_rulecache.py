@@ -1,61 +1,77 @@
-"""The parsed-rules cache: the same rules as parsing the YAML, read only when safe, rebuilt when anything changes."""
+"""``rules/rules.json``: the same rules as parsing the YAML, data only, used only when its hashes match."""
 
 from __future__ import annotations
 
-import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 import cogcheck.engine.rules as rules_module
 from cogcheck.engine import rulecache
-from cogcheck.engine.rules import load_rules
+from cogcheck.engine.rules import load_rules, rule_documents, rules_dir
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache"
-    monkeypatch.setenv("COGCHECK_CACHE_DIR", str(directory))
+def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped rules and their rules.json, nothing loaded yet."""
     monkeypatch.setattr(rules_module, "_CACHE", {})
+    directory = tmp_path / "rules"
+    directory.mkdir()
+    for path in rules_dir().glob("*.yaml"):
+        shutil.copy2(path, directory / path.name)
+    shutil.copy2(rules_dir() / rulecache.NAME, directory / rulecache.NAME)
     return directory
 
 
-def _fresh() -> tuple[rules_module.Rule, ...]:
+def _parsed(directory: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[rules_module.Rule, ...]:
+    """The rules of ``directory`` parsed from the YAML (rules.json out of the way)."""
+    monkeypatch.setattr(rulecache, "load", lambda *_a: None)
     rules_module._CACHE.clear()
-    return load_rules()
+    rules = load_rules(directory)
+    monkeypatch.undo()
+    rules_module._CACHE.clear()
+    return rules
 
 
-def test_the_cached_rules_are_the_parsed_rules(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    parsed = _fresh()
-    files = list(cache.glob("rules-*.pickle"))
-    assert len(files) == 1 and files[0].stat().st_mode & 0o077 == 0
-    monkeypatch.setattr(rules_module, "parse_rule", lambda *_a: pytest.fail("the YAML was parsed again"))
-    assert _fresh() == parsed
-
-
-def test_a_file_others_may_write_or_a_corrupt_one_is_not_read(cache: Path) -> None:
-    parsed = _fresh()
-    (path,) = cache.glob("rules-*.pickle")
-    path.write_bytes(b"not a pickle")
-    assert _fresh() == parsed  # parsed again, and the cache rewritten
-    if hasattr(os, "getuid"):
-        path.chmod(0o666)
-        key = path.name
-        assert rulecache.load(key[len(rulecache.PREFIX) : -len(".pickle")]) is None
-
-
-def test_any_change_of_a_rule_file_changes_the_key(tmp_path: Path) -> None:
-    first, second = tmp_path / "COG-E001.yaml", tmp_path / "COG-E002.yaml"
-    first.write_text("a", encoding="utf-8")
-    second.write_text("b", encoding="utf-8")
-    before = rulecache.cache_key([first, second])
-    second.write_text("c", encoding="utf-8")
-    assert rulecache.cache_key([first, second]) != before
-
-
-def test_an_empty_setting_turns_the_cache_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COGCHECK_CACHE_DIR", "")
+def test_the_shipped_rules_json_is_current_and_read_without_yaml(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = sorted(copy.glob("*.yaml"))
+    assert rulecache.load(copy, files) == rule_documents(files)
+    parsed = _parsed(copy, monkeypatch)
     monkeypatch.setattr(rules_module, "_CACHE", {})
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert load_rules()
-    assert not list(tmp_path.rglob("*.pickle"))
+    monkeypatch.setattr(rules_module, "rule_documents", lambda *_a: pytest.fail("the YAML was parsed"))
+    assert load_rules(copy) == parsed
+
+
+@pytest.mark.parametrize("damage", ["payload", "header", "truncated", "rule file", "not utf-8", "missing"])
+def test_a_rules_json_that_does_not_match_its_hashes_is_not_used(
+    copy: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """An altered rule list (e.g. one that drops a rule) with a valid-looking header is refused: the YAML wins."""
+    index = copy / rulecache.NAME
+    header, _, payload = index.read_text(encoding="utf-8").partition("\n")
+    if damage == "payload":  # a rule's check switched off, header kept
+        index.write_text(header + "\n" + payload.replace('"severity":"error"', '"severity":"note"', 1), "utf-8")
+    elif damage == "header":  # a consistent file made from other sources
+        other = rulecache.render([copy / "COG-E001.yaml"], rule_documents([copy / "COG-E001.yaml"]))
+        index.write_text(other, encoding="utf-8")
+    elif damage == "truncated":
+        index.write_text(header + "\n" + payload[: len(payload) // 2], encoding="utf-8")
+    elif damage == "rule file":  # a source checkout edited since regenerate.py
+        path = copy / "COG-E001.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    elif damage == "not utf-8":
+        index.write_bytes(b"\xff\xfe" + index.read_bytes())
+    else:
+        index.unlink()
+    assert rulecache.load(copy, sorted(copy.glob("*.yaml"))) is None
+    assert load_rules(copy) == _parsed(copy, monkeypatch)
+
+
+def test_render_refuses_values_json_cannot_carry(tmp_path: Path) -> None:
+    import datetime
+
+    path = tmp_path / "COG-E999.yaml"
+    path.write_text("x", encoding="utf-8")
+    with pytest.raises((ValueError, TypeError)):
+        rulecache.render([path], [{"date": datetime.date(2024, 1, 1)}])

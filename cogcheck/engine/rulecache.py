@@ -1,104 +1,83 @@
-"""The shipped rules, parsed and checked once per version of them: start-up does not re-parse 50-odd YAML files.
+"""The shipped rules' source data as JSON, generated beside them: start-up does not parse 50-odd YAML files.
 
-The cache is a pickle of the loaded rules in the user's cache directory (``$COGCHECK_CACHE_DIR``, else
-``$XDG_CACHE_HOME/cogcheck``, else ``~/.cache/cogcheck``; ``COGCHECK_CACHE_DIR=`` turns it off). Its name is a hash of
-everything the loaded rules depend on: the rule files' names and bytes, the size and modification time of every
-module of the cogcheck package (the schema, predicates and keys that loading checks against), cogcheck's and
-Python's versions. Any change gives a new name, so a stale cache is never read.
+``rules/rules.json`` is written by ``python scripts/regenerate.py`` (and shipped in the wheel with the rules). It is
+data only: the mapping each ``rules/*.yaml`` file holds, which :func:`cogcheck.engine.rules.load_rules` checks and
+builds exactly as if it had parsed the YAML. Nothing is unpickled, and nothing is read from or written to a per-user
+cache directory: an earlier cogcheck kept a pickle there, which any writer of that directory (a build step of a
+pull request on a persistent runner, a relative ``COGCHECK_CACHE_DIR`` inside the workspace) could turn into code
+run by later scans, or into rules that check nothing. ``COGCHECK_CACHE_DIR`` is no longer read.
 
-Only a file the current user owns, that no one else may write, and that is not a symbolic link is read; writing
-goes through a private temporary file renamed into place. Any failure (read-only home, a corrupt file) falls back
-to parsing the YAML: the cache can make start-up faster, never different.
+The file is used only when it is what its header says: the header line holds the content hash (BLAKE2b) of the
+rule files it was made from and of the JSON after it; both are checked before use. A rule file edited since (a
+source checkout before ``regenerate.py``), a truncated or altered file: the YAML is parsed instead, so the file can
+make start-up faster, never different.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import cogcheck
-
-# The C modules themselves: ``pickle`` and ``hashlib`` cost more to import (about 5 ms) than this cache saves.
-try:
-    import _pickle as pickle
-except ImportError:  # pragma: no cover - another Python implementation
-    import pickle  # type: ignore[no-redef]
-try:
+try:  # the C module itself: ``hashlib`` costs more to import than hashing the rules takes
     from _blake2 import blake2b
-except ImportError:  # pragma: no cover
+except ImportError:  # pragma: no cover - another Python implementation
     from hashlib import blake2b
 
-PREFIX = "rules-"
+NAME = "rules.json"
+FORMAT = 1
+#: The generated file is refused beyond this size (the shipped one is about 150 KB).
+MAX_SIZE = 4 * 1024 * 1024
 
 
-def cache_dir() -> Path | None:
-    configured = os.environ.get("COGCHECK_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        return Path(base) / "cogcheck" if base else Path.home() / ".cache" / "cogcheck"
-    except RuntimeError:  # no home directory
-        return None
-
-
-def cache_key(files: Sequence[Path]) -> str:
-    digest = blake2b(f"{cogcheck.__version__}\0{sys.version}\0{PROTOCOL}".encode(), digest_size=20)
-    package = Path(cogcheck.__file__).resolve().parent
-    for module in sorted(package.rglob("*.py")):
-        stat = module.stat()
-        digest.update(f"\0{module.relative_to(package)}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+def source_digest(files: Sequence[Path]) -> str:
+    """The content hash of the rule files: their names and bytes, in the given order."""
+    digest = blake2b(f"cogcheck rules {FORMAT}".encode(), digest_size=20)
     for path in files:
         digest.update(f"\0{path.name}\0".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def load(key: str) -> Any | None:
-    """What :func:`store` saved under ``key``, or None."""
-    directory = cache_dir()
-    if directory is None:
-        return None
+def render(files: Sequence[Path], documents: Sequence[Any]) -> str:
+    """The text of ``rules.json`` for the rule files and the documents parsed from them (the same order)."""
+    entries = [{"file": path.name, "data": data} for path, data in zip(files, documents, strict=True)]
+    payload = "[\n" + ",\n".join(  # a line per rule: readable diffs
+        json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":")) for entry in entries
+    ) + "\n]"
+    if json.loads(payload) != entries:
+        raise ValueError("a rule file holds a value JSON cannot carry")
+    header = {"format": FORMAT, "sources": source_digest(files), "payload": _digest(payload)}
+    return json.dumps(header, sort_keys=True) + "\n" + payload + "\n"
+
+
+def load(directory: Path, files: Sequence[Path]) -> list[Any] | None:
+    """The documents of ``files`` from ``directory/rules.json``; None unless its hashes match the files and itself."""
     try:
-        fd = os.open(directory / f"{PREFIX}{key}.pickle", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        with open(directory / NAME, "rb") as handle:
+            raw = handle.read(MAX_SIZE + 1)
+        if len(raw) > MAX_SIZE:
+            return None
+        text = raw.decode("utf-8")
+        first, _, payload = text.partition("\n")
+        header = json.loads(first)
+        payload = payload.removesuffix("\n")
+        if (
+            not isinstance(header, dict)
+            or header.get("format") != FORMAT
+            or header.get("payload") != _digest(payload)
+            or header.get("sources") != source_digest(files)
+        ):
+            return None
+        entries = json.loads(payload)
+    except (OSError, ValueError):  # absent, unreadable, not UTF-8 or not JSON: parse the YAML
         return None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            if hasattr(os, "getuid") and (stat.st_uid != os.getuid() or stat.st_mode & 0o022):
-                return None
-            return pickle.load(handle)  # noqa: S301 - our own file, owned by this user, named by its content
-    except Exception:  # a corrupt or foreign file: parse the YAML instead
+    names = [path.name for path in files]
+    if not isinstance(entries, list) or [e.get("file") if isinstance(e, dict) else None for e in entries] != names:
         return None
+    return [entry.get("data") for entry in entries]
 
 
-def store(key: str, value: Any) -> None:
-    directory = cache_dir()
-    if directory is None:
-        return
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if directory.is_symlink():
-            return
-        import tempfile
-
-        fd, temporary = tempfile.mkstemp(prefix=".rules-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=PROTOCOL)
-            os.replace(temporary, directory / f"{PREFIX}{key}.pickle")
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        for old in directory.glob(f"{PREFIX}*.pickle"):
-            if old.name != f"{PREFIX}{key}.pickle":
-                old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError):
-        return
-
-
-PROTOCOL = 5
+def _digest(text: str) -> str:
+    return blake2b(text.encode("utf-8"), digest_size=20).hexdigest()

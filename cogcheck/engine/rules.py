@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -268,33 +268,23 @@ def id_matches(rule_id: str, pattern: str) -> bool:
 
 def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     """Every rule of ``directory`` (the shipped rules by default), sorted by id."""
-    import yaml
-
     import cogcheck.engine.predicates.policy
     import cogcheck.engine.predicates.resources
     import cogcheck.engine.predicates.schema
     import cogcheck.engine.predicates.values  # noqa: F401  (registers the COG-E predicates)
+    from cogcheck.engine import rulecache
     from cogcheck.engine.predicates.base import PREDICATES
 
-    shipped = directory is None
     directory = directory or rules_dir()
     if directory in _CACHE:
         return _CACHE[directory]
     files = sorted(directory.glob("*.yaml"))
-    key = None
-    if shipped:  # parsed once per version of the rules (cogcheck.engine.rulecache)
-        from cogcheck.engine import rulecache
-
-        key = rulecache.cache_key(files)
-        cached = rulecache.load(key)
-        if isinstance(cached, tuple) and all(isinstance(rule, Rule) for rule in cached):
-            _CACHE[directory] = cached
-            return cached
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # the YAML's data as JSON, generated beside the shipped rules and checked against them by hash
+    documents = rulecache.load(directory, files)
+    if documents is None:
+        documents = rule_documents(files)
     rules = []
-    for path in files:
-        with path.open("rb") as handle:
-            data = yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
+    for path, data in zip(files, documents, strict=True):
         rule = parse_rule(data, path.name, PREDICATES)
         if path.stem != rule.id:
             raise RuleError(f"{path.name}: file name must be the rule id {rule.id}")
@@ -304,6 +294,16 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
         raise RuleError(f"duplicate rule ids in {directory}")
     result = tuple(sorted(rules, key=lambda r: r.id))
     _CACHE[directory] = result
-    if key is not None:
-        rulecache.store(key, result)
     return result
+
+
+def rule_documents(files: Sequence[Path]) -> list[Any]:
+    """What each rule file holds, parsed as YAML."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    documents = []
+    for path in files:
+        with path.open("rb") as handle:
+            documents.append(yaml.load(handle, Loader=loader))  # noqa: S506 - a safe loader
+    return documents
