@@ -15,7 +15,7 @@ from typing import Any
 
 from cogcheck.cfn.parse import Template
 from cogcheck.cfn.resolve import Resolver, parameter_candidates, references
-from cogcheck.cfn.types import IDP_TYPE, MAY_ADD_TO_POOL, POOL_TYPE
+from cogcheck.cfn.types import MAY_ADD_TO_POOL, POOL_TYPE
 from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown, to_text
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.model.client import ClientView

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cogcheck.cfn.resolve import references
+from cogcheck.cfn.types import IDP_TYPE, SERVER_TYPE
 from cogcheck.cfn.values import ResourceRef, Unknown
 from cogcheck.engine.predicates.base import (
-    IDP_TYPE,
-    SERVER_TYPE,
     PoolKey,
     World,
     pool_key,
