@@ -232,3 +232,19 @@ def test_the_json_report_of_the_reproducers_is_valid(tmp_path: Path) -> None:
                      "pool.tf": POOL})
     result = run(str(tmp_path), "-f", "json")
     assert json.loads(result.stdout)["summary"]["clients"] == 1
+
+
+def test_a_plan_holds_its_clients_so_its_configuration_may_call_a_module_that_is_not_there(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.helpers import FIXTURES, scan_paths
+
+    plan_dir = FIXTURES / "terraform" / "plan"
+    shutil.copytree(plan_dir, tmp_path / "config", ignore=shutil.ignore_patterns("plan.json"))
+    write(tmp_path / "config", {"extra.tf": 'module "gone" {\n  source = "./missing"\n}\n'})
+    shutil.copy(plan_dir / "plan.json", tmp_path / "plan.json")
+    result = scan_paths(tmp_path / "plan.json", terraform_root=tmp_path / "config")
+    assert not result.errors and any(f.rule_id == "COG-E015" for f in result.findings)
+    direct = scan_paths(tmp_path / "config")  # read as a configuration, the call could hide a client: an error
+    assert [(Path(e.file).name, e.line) for e in direct.errors] == [("extra.tf", 2)]
+    assert "module.gone: local module './missing' is not a directory" in direct.errors[0].message

@@ -57,6 +57,8 @@ class Configuration:
     paths: dict[str, Path] = field(default_factory=dict)  # file as shown → file on disk
     variables: set[str] = field(default_factory=set)  # the variables the root module declares
     opentofu: bool = False  # a .tofu file hides the .tf file of the same name (--opentofu)
+    #: a local module that cannot be read is an error (False: a notice, where the clients come from elsewhere: a plan)
+    modules_required: bool = True
     modules: dict[Path, _Module] = field(default_factory=dict)  # module directory (resolved) → its declarations
 
 
@@ -195,11 +197,13 @@ class _Instance:
 
 
 def load_configuration(
-    directory: Path, display: str, root: Path, values: dict[str, Any] | None = None, opentofu: bool = False
+    directory: Path, display: str, root: Path, values: dict[str, Any] | None = None, opentofu: bool = False,
+    modules_required: bool = True,
 ) -> Configuration:
     """Every Cognito resource of the root module in ``directory`` and of the local modules it calls
-    (``opentofu``: read the files as OpenTofu does, a ``.tofu`` file hiding the ``.tf`` file of the same name)."""
-    config = Configuration(opentofu=opentofu)
+    (``opentofu``: read the files as OpenTofu does, a ``.tofu`` file hiding the ``.tf`` file of the same name;
+    ``modules_required``: a local module call that cannot be followed is an error, else a notice)."""
+    config = Configuration(opentofu=opentofu, modules_required=modules_required)
     module = read_module(directory, display, config)
     scope = Scope()
     scope.variables = _variable_values(module, values or {}, scope, root_module=True)
@@ -320,7 +324,7 @@ def _module_call(inst: _Instance, name: str, block: Block) -> None:
     called = f"module.{name}"  # in errors: once per call written, however many instances make it
     line = source_attr.line if source_attr is not None else block.line
     if not isinstance(source, str):  # Terraform requires a literal string: the module cannot be known
-        config.errors.append((block.file, line, f"{called}: the module source is not a literal string: not read"))
+        _unread(config, block, line, where, f"{called}: the module source is not a literal string: not read")
         return
     if not source.startswith(("./", "../", ".\\", "..\\")):
         if _reaches_clients_unknown(source):
@@ -331,14 +335,14 @@ def _module_call(inst: _Instance, name: str, block: Block) -> None:
     try:
         target.relative_to(inst.root)
     except ValueError:
-        config.errors.append((block.file, line, f"{called}: local module {source!r} is outside the scanned paths: "
-                              "not read (scan a directory that holds it)"))
+        _unread(config, block, line, where, f"{called}: local module {source!r} is outside the scanned paths: not "
+                "read (scan a directory that holds it)")
         return
     if inst.depth + 1 > MAX_MODULE_DEPTH or target in inst.stack:
         config.notices.append((block.file, where, "module calls nest too deeply or call themselves: not followed"))
         return
     if not target.is_dir():
-        config.errors.append((block.file, line, f"{called}: local module {source!r} is not a directory: not read"))
+        _unread(config, block, line, where, f"{called}: local module {source!r} is not a directory: not read")
         return
     display = os.path.normpath(os.path.join(inst.module.display, source))
     child_module = read_module(target, display, config)
@@ -366,6 +370,15 @@ def _module_call(inst: _Instance, name: str, block: Block) -> None:
             child_module, f"{inst.prefix}module.{name}{suffix}.", scope, config, inst.root, inst.depth + 1,
             (*inst.stack, target),
         ))
+
+
+def _unread(config: Configuration, block: Block, line: int, where: str, message: str) -> None:
+    """A local module call that cannot be followed: an error (a client may hide there), or a notice when the clients
+    come from elsewhere."""
+    if config.modules_required:
+        config.errors.append((block.file, line, message))
+    else:
+        config.notices.append((block.file, where, message))
 
 
 def local_target(directory: Path, source: str) -> Path:

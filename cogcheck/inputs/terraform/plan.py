@@ -162,7 +162,7 @@ def load_plan(
 def _source_configuration(tf_root: Path | None, display: str, config: Configuration) -> Configuration | None:
     if tf_root is None:
         return None
-    source = load_configuration(tf_root, display, tf_root)
+    source = load_configuration(tf_root, display, tf_root, modules_required=False)  # the plan holds the clients
     config.errors += source.errors
     return source
 
