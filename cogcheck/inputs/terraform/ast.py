@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from cogcheck.inputs.terraform.values import Abstain, from_decimal
 
 #: How deep an expression may nest before it is read as opaque (a guard against crafted input).
 MAX_DEPTH = 64
@@ -125,11 +128,8 @@ def from_rule(node: Any, depth: int = 0) -> Expr:
     if kind == "LiteralValueRule":
         word = str(kids[0].value)
         return Lit({"true": True, "false": False, "null": None}.get(word, word))
-    if kind == "IntLitRule":
-        return Lit(int(str(kids[0].value)))
-    if kind == "FloatLitRule":
-        number = float(str(kids[0].value))
-        return Lit(int(number) if number.is_integer() else number)
+    if kind in ("IntLitRule", "FloatLitRule"):
+        return _number(str(kids[0].value))
     if kind == "IdentifierRule":
         return Ref(_name(node), ())
     if kind == "StringRule":
@@ -231,6 +231,14 @@ def _step(node: Any, depth: int) -> str | Expr | None:
     if kind == "ShortIndexRule":  # legacy ``list.0``
         return Lit(int(str(kids[-1].value).lstrip(".")))
     return None
+
+
+def _number(text: str) -> Expr:
+    """A number literal as the exact value Terraform reads (``1e300`` is 10**300, not a float's digits)."""
+    try:
+        return Lit(from_decimal(Decimal(text)))
+    except (Abstain, ArithmeticError, ValueError):
+        return Opaque("a number literal cogcheck does not hold exactly")
 
 
 def _string(parts: list[Any], depth: int) -> Expr:
