@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from cogcheck.cfn.names import CLOUDFORMATION, Dialect
 from cogcheck.cfn.values import Unknown, to_text
 from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, selector
 from cogcheck.engine.paths import Match, Selection, format_property, parse_property
@@ -28,7 +29,7 @@ class Hit:
     message: str
 
 
-def _render_value(value: Any, style: str) -> str:
+def _render_value(value: Any, style: str, dialect: Dialect = CLOUDFORMATION) -> str:
     if style == "human" and isinstance(value, int | float) and not isinstance(value, bool):
         return human_duration(value)
     if style == "count" and isinstance(value, list | str):
@@ -36,17 +37,22 @@ def _render_value(value: Any, style: str) -> str:
     if isinstance(value, Unknown):
         return "unknown"
     if isinstance(value, list):
-        return ", ".join(_render_value(item, "") for item in value) or "(empty)"
+        return ", ".join(_render_value(item, "", dialect) for item in value) or "(empty)"
+    if isinstance(value, str):
+        return dialect.text(value)  # a Name or a Phrase (cogcheck.cfn.names) in the dialect's words
     text = to_text(value)
     return text if text is not None else str(value)
 
 
-Part = str | tuple[str, str, Callable[[EvalContext], Selection] | None]
+#: text; or (kind, spec, style, selector): kind "path" (selector set), "property", "detail", "prop", "type", "cdk"
+Part = str | tuple[str, Any, str, Callable[[EvalContext], Selection] | None]
 
 
 @cache
 def _template(message: str) -> tuple[Part, ...]:
-    """A message split once into text and placeholders (``property``, ``detail.NAME`` or a path, and a style)."""
+    """A message split once into text and placeholders (``property``, ``detail.NAME``, a name or a path; a style)."""
+    from cogcheck.engine.rules import parse_name
+
     parts: list[Part] = []
     for index, piece in enumerate(_PLACEHOLDER.split(message)):
         if index % 2 == 0:
@@ -54,26 +60,43 @@ def _template(message: str) -> tuple[Part, ...]:
             continue
         spec, _, style = piece.partition("|")
         spec, style = spec.strip(), style.strip()
-        special = spec == "property" or spec.startswith("detail.")
-        parts.append((spec, style, None if special else selector(spec)))
+        kind, colon, name = spec.partition(":")
+        if spec == "property":
+            parts.append(("property", spec, style, None))
+        elif spec.startswith("detail."):
+            parts.append(("detail", spec[7:], style, None))
+        elif colon and kind in ("prop", "type", "cdk"):
+            parts.append((kind, parse_name(kind, name), style, None))
+        else:
+            parts.append(("path", spec, style, selector(spec)))
     return tuple(parts)
 
 
-def render(message: str, ctx: EvalContext, details: Mapping[str, Any], prop: str) -> str:
+def render(
+    message: str, ctx: EvalContext, details: Mapping[str, Any], prop: str, dialect: Dialect = CLOUDFORMATION
+) -> str:
+    """A check's message for one hit, its names spelt the way ``dialect`` writes them."""
     text: list[str] = []
     for part in _template(message):
         if isinstance(part, str):
             text.append(part)
             continue
-        spec, style, select_in = part
-        if select_in is None:
-            text.append(prop if spec == "property" else _render_value(details.get(spec[7:], "?"), style))
-            continue
-        selection = select_in(ctx)
-        if not selection.matches:
-            text.append("unknown" if selection.unknown else "(absent)")
-        else:
-            text.append(_render_value(selection.matches[0].value, style))
+        kind, spec, style, select_in = part
+        if kind == "property":
+            text.append(dialect.property_path(prop))
+        elif kind == "detail":
+            text.append(_render_value(details.get(spec, "?"), style, dialect))
+        elif kind in ("prop", "type"):
+            name = dialect.spell(spec)
+            text.append(name.rpartition(".")[2] if style == "key" else name)
+        elif kind == "cdk":
+            text.append(spec)
+        elif select_in is not None:
+            selection = select_in(ctx)
+            if not selection.matches:
+                text.append("unknown" if selection.unknown else "(absent)")
+            else:
+                text.append(_render_value(selection.matches[0].value, style, dialect))
     return " ".join("".join(text).split())
 
 
@@ -121,8 +144,13 @@ def compile_rules(rules: Sequence[Rule]) -> None:
 
 
 def evaluate_rules(
-    rules: Sequence[Rule], view: ClientView, world: World, severity: Mapping[str, str] | None = None
+    rules: Sequence[Rule],
+    view: ClientView,
+    world: World,
+    severity: Mapping[str, str] | None = None,
+    dialect: Dialect = CLOUDFORMATION,
 ) -> list[Hit]:
+    """The hits of ``rules`` on one client view; messages in ``dialect``'s words."""
     hits: list[Hit] = []
     cache: dict[str, Any] = {}  # every check reads the same view: select each absolute path once
 
@@ -136,7 +164,7 @@ def evaluate_rules(
             if ctx.details:
                 ctx.details = {}
             if when(ctx) is True:
-                hits.append(_hit(compiled_check, ctx, severity))
+                hits.append(_hit(compiled_check, ctx, severity, dialect))
             continue
         items: list[Match] = []
         for select_in in compiled_check.for_each:
@@ -146,12 +174,14 @@ def evaluate_rules(
             if ctx.details:
                 ctx.details = {}
             if when(ctx) is True:
-                hits.append(_hit(compiled_check, ctx, severity))
+                hits.append(_hit(compiled_check, ctx, severity, dialect))
         ctx.item = None
     return hits
 
 
-def _hit(compiled_check: _CompiledCheck, ctx: EvalContext, severity: Mapping[str, str] | None) -> Hit:
+def _hit(
+    compiled_check: _CompiledCheck, ctx: EvalContext, severity: Mapping[str, str] | None, dialect: Dialect
+) -> Hit:
     rule, check, details = compiled_check.rule, compiled_check.check, ctx.details
     if ctx.item is not None:
         prop_path = ctx.item.path
@@ -159,4 +189,4 @@ def _hit(compiled_check: _CompiledCheck, ctx: EvalContext, severity: Mapping[str
         prop_path = parse_property(render(check.property, ctx, details, "")) if check.property else ()
     prop = format_property(prop_path)
     level = (severity or {}).get(rule.id) or check.severity or rule.severity
-    return Hit(rule, level, prop_path, render(check.message, ctx, details, prop))
+    return Hit(rule, level, prop_path, render(check.message_for(dialect.name), ctx, details, prop, dialect))

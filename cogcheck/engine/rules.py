@@ -14,7 +14,7 @@ CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's err
 _CFN_LINT_ID = re.compile(r"^([EWI])9([12])(\d{2})$")
 
 _RULE_KEYS = {"id", "name", "severity", "summary", "docs", "checks", "tags", "precision", "security_severity",
-              "when", "message", "property", "for_each"}
+              "when", "message", "property", "for_each", "variants"}
 _CHECK_KEYS = {"when", "message", "property", "for_each", "severity"}
 _DOC_KEYS = {"what", "why", "example", "use_instead", "references"}
 _ID = re.compile(r"^COG-[ES]\d{3}$")
@@ -22,8 +22,12 @@ _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _VIEW_KEYS = re.compile(r"^\$\.(effective|policy)(?:\.([A-Za-z_][\w-]*))?(?:\.([A-Za-z_][\w-]*))?")
 _DETAIL = re.compile(r"^detail\.([A-Za-z_]\w*)$")
+_VARIANT = re.compile(r"\{variant:([^{}|]*)\}")
+_NAME_KINDS = ("prop", "type", "cdk")
 #: how a placeholder's value may be rendered: ``{$.X|human}`` (seconds as a duration), ``{$.L|count}`` (a length)
 PLACEHOLDER_STYLES = ("human", "count")
+#: how a ``{prop:...}`` name may be rendered: ``{prop:RefreshTokenRotation.Feature|key}`` (its last key only)
+NAME_STYLES = ("key",)
 
 
 class RuleError(Exception):
@@ -39,6 +43,14 @@ class Check:
     property: str | None = None
     for_each: tuple[str, ...] = ()
     severity: str | None = None
+    texts: tuple[tuple[str, str], ...] = ()  # (dialect, message) when the message uses {variant:NAME}
+
+    def message_for(self, dialect: str) -> str:
+        """The message as written for ``dialect`` (its ``{variant:NAME}`` placeholders filled in)."""
+        for name, text in self.texts:
+            if name == dialect:
+                return text
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,8 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
         problems.append("no checks: give 'when' + 'message' or a list of 'checks'")
         raw_checks = []
     known_predicates = set(predicates)
+    variants = _variants(data.get("variants", {}), problems)
+    used: set[str] = set()
     checks = []
     for index, raw in enumerate(raw_checks):
         where = f"checks[{index}]"
@@ -140,8 +154,13 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
         for_each = (for_each,) if isinstance(for_each, str) else tuple(for_each)
         if raw.get("severity", severity) not in SEVERITIES:
             problems.append(f"{where}: severity {raw.get('severity')!r} is not one of {SEVERITIES}")
-        problems += _check_references(raw, for_each, where)
-        checks.append(Check(raw["when"], raw["message"], raw.get("property"), for_each, raw.get("severity")))
+        texts = _dialect_texts(raw["message"], variants, used, where, problems)
+        for _dialect, text in texts or (("", raw["message"]),):
+            problems += _check_references({**raw, "message": text}, for_each, where)
+        checks.append(
+            Check(raw["when"], raw["message"], raw.get("property"), for_each, raw.get("severity"), texts)
+        )
+    problems += [f"variants.{name}: no message uses it" for name in sorted(set(variants) - used)]
     if problems:
         raise RuleError(f"{source} ({rule_id}): " + "; ".join(problems))
     security = data.get("security_severity")
@@ -207,10 +226,19 @@ def _check_references(raw: dict[str, Any], for_each: tuple[str, ...], where: str
         for placeholder in _PLACEHOLDER.findall(text):
             spec, _, style = (part.strip() for part in placeholder.partition("|"))
             here = f"{where}.{field_name}: placeholder {{{placeholder}}}"
-            if style and style not in PLACEHOLDER_STYLES:
+            if style and style not in PLACEHOLDER_STYLES and not spec.startswith("prop:"):
                 problems.append(f"{here}: unknown style {style!r} (known: {', '.join(PLACEHOLDER_STYLES)})")
             detail = _DETAIL.match(spec)
             if spec == "property" and field_name == "message":
+                continue
+            kind, colon, name = spec.partition(":")
+            if colon and kind in _NAME_KINDS:
+                if field_name != "message":
+                    problems.append(f"{here}: names are for messages; property is a CloudFormation path")
+                elif style and (kind != "prop" or style not in NAME_STYLES):
+                    problems.append(f"{here}: unknown style {style!r} for a {kind} name")
+                else:
+                    problems += [f"{here}: {problem}" for problem in name_problems(kind, name)]
                 continue
             if detail:
                 if detail.group(1) not in details:
@@ -219,7 +247,8 @@ def _check_references(raw: dict[str, Any], for_each: tuple[str, ...], where: str
                                     f"(set here: {known})")
                 continue
             if spec[:1] not in ("$", "@"):
-                problems.append(f"{here}: not a JSONPath, {{detail.NAME}} or {{property}}")
+                problems.append(f"{here}: not a JSONPath, {{detail.NAME}}, {{property}} or a name "
+                                "({prop:NAME}, {type:NAME}, {cdk:NAME})")
                 continue
             try:
                 compile_path(spec)
@@ -234,6 +263,79 @@ def _check_references(raw: dict[str, Any], for_each: tuple[str, ...], where: str
         if problem:
             problems.append(f"{where}: {problem}")
     return problems
+
+
+def _variants(raw: Any, problems: list[str]) -> dict[str, dict[str, str]]:
+    """``variants``: NAME → {dialect: text}, one text for every dialect (:mod:`cogcheck.inputs.dialects`)."""
+    from cogcheck.inputs.dialects import DIALECTS
+
+    if not isinstance(raw, dict):
+        problems.append("variants must map names to {dialect: text}")
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for name, texts in raw.items():
+        if not isinstance(texts, dict) or set(texts) != set(DIALECTS):
+            problems.append(f"variants.{name}: give exactly one text for each of {', '.join(DIALECTS)}")
+            continue
+        if not all(isinstance(text, str) and "{variant:" not in text for text in texts.values()):
+            problems.append(f"variants.{name}: each text is a string without {{variant:...}}")
+            continue
+        found[str(name)] = dict(texts)
+    return found
+
+
+def _dialect_texts(
+    message: Any, variants: dict[str, dict[str, str]], used: set[str], where: str, problems: list[str]
+) -> tuple[tuple[str, str], ...]:
+    """(dialect, message) for each dialect when ``message`` has ``{variant:NAME}`` placeholders, else ()."""
+    from cogcheck.inputs.dialects import DIALECTS
+
+    if not isinstance(message, str) or "{variant:" not in message:
+        return ()
+    names = _VARIANT.findall(message)
+    missing = sorted(set(names) - set(variants))
+    if missing:
+        problems.append(f"{where}.message: no variants named {', '.join(missing)}")
+        return ()
+    used.update(names)
+    texts = []
+    for dialect in DIALECTS:
+        pieces = _VARIANT.split(message)  # text, name, text, name, ..., text
+        texts.append((dialect, "".join(variants[p][dialect] if i % 2 else p for i, p in enumerate(pieces))))
+    return tuple(texts)
+
+
+def parse_name(kind: str, spec: str) -> Any:
+    """``{prop:NAME}``, ``{prop:Resource/NAME}`` or ``{type:NAME}`` as a :class:`cogcheck.cfn.names.Name`;
+    ``{cdk:NAME}`` as the CDK prop path."""
+    from cogcheck.cfn.names import CLIENT, Name, full_type
+    from cogcheck.inputs.cdk.names import CDK_PROPS
+
+    if kind == "type":
+        return Name(spec, kind="type")
+    if kind == "cdk":
+        return CDK_PROPS.get(spec, spec)
+    resource, slash, path = spec.rpartition("/")
+    return Name(path, full_type(resource) if slash else CLIENT)
+
+
+def name_problems(kind: str, spec: str) -> list[str]:
+    """Why a name placeholder cannot be rendered in every dialect (empty when it can)."""
+    from cogcheck.cfn.names import CLIENT, full_type
+    from cogcheck.inputs.cdk.names import CDK_PROPS
+    from cogcheck.inputs.dialects import DIALECTS
+    from cogcheck.model.schema import known_properties
+
+    if kind == "cdk":
+        return [] if spec in CDK_PROPS else [f"no CDK prop is known for {spec!r} (cogcheck.inputs.cdk.names)"]
+    name = parse_name(kind, spec)
+    types = {full_type(t) for d in DIALECTS.values() for t in d.types} or {CLIENT}
+    resource = full_type(name) if kind == "type" else name.resource
+    if resource not in types:
+        return [f"{resource} is not a resource type cogcheck reads"]
+    if kind == "prop" and resource == CLIENT and name.split(".")[0].split("[")[0] not in known_properties():
+        return [f"{name.split('.')[0]!r} is not a property of {CLIENT}"]
+    return [problem for dialect in DIALECTS.values() if (problem := dialect.knows(name))]
 
 
 _CACHE: dict[Path, tuple[Rule, ...]] = {}

@@ -59,4 +59,5 @@ class TemplateInput:
     project_path: str | None = None  # a loose template's path in its project (cogcheck.inputs.project): its identity
     data: bytes | None = field(default=None, repr=False, compare=False)  # its bytes, when discovery read them
     kind: str = "template"  # "terraform": a Terraform module directory (cogcheck.inputs.terraform)
+    dialect: str = "cloudformation"  # whose words messages use (cogcheck.inputs.dialects): "terraform" for Terraform
     root: Path | None = None  # Terraform: the scanned tree, which local module sources must stay inside

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cogcheck.cfn.names import Name, Phrase
 from cogcheck.cfn.parse import PathT
 from cogcheck.cfn.values import Unknown, to_bool, to_number, to_text
 from cogcheck.model.policy import Policy
@@ -68,7 +69,7 @@ def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
         return {
             "seconds": default_seconds,
             "text": human_duration(default_seconds),
-            "derivation": f"the default, as {value_key} is not set",
+            "derivation": Phrase("the default, as ", Name(value_key), " is not set"),
             "explicit": False,
         }
     raw = props[value_key]
@@ -84,7 +85,8 @@ def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
         why = "not a number" if number is None else f"unit {to_text(unit)!r} is not valid"
         return {"seconds": Unknown(why), "text": "invalid", "derivation": why, "explicit": True}
     derivation = (
-        f"TokenValidityUnits.{unit_key} is {unit}" if unit_given else f"{default_unit} is the default unit"
+        Phrase(Name(f"TokenValidityUnits.{unit_key}"), f" is {unit}") if unit_given
+        else f"{default_unit} is the default unit"
     )
     if number == 0 and token == "refresh_token":  # noqa: S105 - a token name, not a secret
         # The API reads 0 as "use the default" (CloudFormation's schema rejects it: COG-E003 says so).
@@ -120,7 +122,7 @@ def _flag(props: dict[str, Any], key: str, default: bool) -> Any:
     if isinstance(value, Unknown):
         return value
     flag = to_bool(value)
-    return flag if flag is not None else Unknown(f"{key} is not a boolean")
+    return flag if flag is not None else Unknown(Phrase(Name(key), " is not a boolean"))
 
 
 def _text(props: dict[str, Any], key: str, default: str) -> Any:
@@ -135,7 +137,7 @@ OAUTH_SETTINGS = ("AllowedOAuthFlows", "AllowedOAuthScopes", "CallbackURLs", "Lo
 
 def _oauth_settings(props: dict[str, Any]) -> Any:
     """Names of the OAuth settings that are set (non-empty); Unknown when only unknown ones could be."""
-    known = [key for key in OAUTH_SETTINGS if key in props and not isinstance(props[key], Unknown) and props[key]]
+    known = [Name(key) for key in OAUTH_SETTINGS if key in props and not isinstance(props[key], Unknown) and props[key]]
     unknown = [props[key] for key in OAUTH_SETTINGS if isinstance(props.get(key), Unknown)]
     if not known and unknown:
         return unknown[0]

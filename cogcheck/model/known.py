@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cogcheck.cfn.names import Name, Phrase
+
 #: The day these lists were last compared with the Cognito API model (botocore 1.44.8) and the CloudFormation
 #: resource schema (cfn-lint 1.58.0). Warnings about unrecognised values name it.
 KNOWN_VALUES_DATE = "2026-12-01"
@@ -38,7 +40,7 @@ class Enumeration:
     """One enumerated property: its known values, the shape every value has, and hints for near misses."""
 
     name: str  # the configuration key under ``known-values``
-    label: str  # what the value is called in messages
+    label: str  # what the value is called in messages (a Phrase when it names a property)
     values: tuple[str, ...]
     shape: re.Pattern[str]
     shape_text: str
@@ -84,14 +86,14 @@ ENUMERATIONS: dict[str, Enumeration] = {
         ),
         Enumeration(
             "prevent-user-existence-errors",
-            "PreventUserExistenceErrors value",
+            Phrase(Name("PreventUserExistenceErrors"), " value"),
             ("ENABLED", "LEGACY"),
             re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", re.ASCII),
             "upper-case words joined by underscores",
         ),
         Enumeration(
             "refresh-token-rotation",
-            "RefreshTokenRotation.Feature value",
+            Phrase(Name("RefreshTokenRotation.Feature"), " value"),
             ("ENABLED", "DISABLED"),
             re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", re.ASCII),
             "upper-case words joined by underscores",
@@ -178,7 +180,7 @@ def classify(enum: Enumeration, value: Any, extra: Iterable[str] = ()) -> Verdic
     if meant is not None:
         return Verdict("near-miss", f"did you mean {meant}?", meant)
     if not enum.shape.fullmatch(value):
-        return Verdict("malformed", f"every {enum.label} is {enum.shape_text}.")
+        return Verdict("malformed", Phrase("every ", enum.label, f" is {enum.shape_text}."))
     hint = closest(value, known)
     return Verdict("unrecognised", f"the closest known value is {hint}" if hint else "", hint)
 

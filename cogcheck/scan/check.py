@@ -48,7 +48,10 @@ def check_template(
     from cogcheck.cfn.scenarios import plan_scenarios
     from cogcheck.engine.evaluate import evaluate_rules
     from cogcheck.engine.predicates.base import World
+    from cogcheck.inputs.dialects import DIALECTS
     from cogcheck.model.client import build_view, role_name
+
+    dialect = DIALECTS[item.dialect if item is not None else "cloudformation"]
 
     resolve = options.resolve
     if item is not None and item.parameters:
@@ -78,7 +81,7 @@ def check_template(
             world = World(
                 template, resolver, logical_id, view, options.policy, item.stack if item is not None else None
             )
-            for hit in evaluate_rules(rules, view, world, options.severity):
+            for hit in evaluate_rules(rules, view, world, options.severity, dialect):
                 key = (hit.rule.id, hit.severity, hit.message, hit.property)
                 hits.setdefault(key, []).append(scenario)
                 first.setdefault(key, (hit, origins))

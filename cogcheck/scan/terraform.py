@@ -1,8 +1,8 @@
 """Scan Terraform inputs: a module directory (its local modules followed), a plan JSON, a CDK for Terraform stack.
 
-Each becomes templates (:mod:`cogcheck.inputs.terraform.template`) that the ordinary pipeline checks; findings then
-speak Terraform: ``resource`` is the address, ``property`` and messages use the provider's argument names, and the
-resource type is the Terraform type.
+Each becomes templates (:mod:`cogcheck.inputs.terraform.template`) that the ordinary pipeline checks in the
+``terraform`` dialect (messages name the provider's arguments: :mod:`cogcheck.cfn.names`); findings then speak
+Terraform: ``resource`` is the address, ``property`` the argument path, and the resource type the Terraform type.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.findings import Finding, InputError, Notice
 from cogcheck.inputs.project import project_path
-from cogcheck.inputs.terraform.mapping import CLIENT, terraform_property, terraform_words
+from cogcheck.inputs.terraform.mapping import CLIENT, terraform_property
 from cogcheck.inputs.types import TemplateInput
 from cogcheck.scan.check import check_template
 
@@ -79,7 +79,7 @@ def check_configuration(
             if built.path != item.path else item.project_path
         each = dataclasses.replace(
             item, file=built.template.file, path=built.path, context=built.context, project_path=identity,
-            parameters={},
+            parameters={}, dialect="terraform",
         )
         findings, notices, clients = check_template(built.template, rules, options, each)
         findings = [speak_terraform(f, config) for f in findings]
@@ -96,7 +96,6 @@ def speak_terraform(finding: Finding, config: Configuration) -> Finding:
     resource = config.resources.get(finding.resource)
     return dataclasses.replace(
         finding,
-        message=terraform_words(finding.message),
         property=terraform_property(finding.property),
         resource_type=resource.tf_type if resource is not None else CLIENT,
     )

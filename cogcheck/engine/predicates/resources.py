@@ -12,7 +12,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from cogcheck.cfn.types import IDP_TYPE, SERVER_TYPE
+from cogcheck.cfn.names import Name, Phrase
+from cogcheck.cfn.types import IDP_TYPE, POOL_TYPE, SERVER_TYPE
 from cogcheck.cfn.values import ResourceRef, Unknown, to_text
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.predicates.base import (
@@ -80,8 +81,9 @@ def oauth_scope_unknown(world: World, args: Mapping[str, Any], ctx: EvalContext)
             f"({'; '.join(servers)})"
         )
     else:
-        ctx.details["reason"] = (
-            f"no UserPoolResourceServer with Identifier {quote(identifier)} is defined on pool {pool}"
+        ctx.details["reason"] = Phrase(
+            "no ", Name("UserPoolResourceServer", kind="type"), " with ", Name("Identifier", SERVER_TYPE),
+            f" {quote(identifier)} is defined on pool {pool}",
         )
     return True
 
@@ -238,9 +240,9 @@ def attribute_not_in_pool(world: World, args: Mapping[str, Any], ctx: EvalContex
     if custom in names:
         return False
     declared = sorted(names)
-    ctx.details["reason"] = (
-        f"the pool's Schema declares no custom attribute {quote(custom)}"
-        + (f" (it declares {', '.join(declared)})" if declared else " (it declares no custom attributes)")
+    ctx.details["reason"] = Phrase(
+        "the pool's ", Name("Schema", POOL_TYPE), f" declares no custom attribute {quote(custom)}",
+        f" (it declares {', '.join(declared)})" if declared else " (it declares no custom attributes)",
     )
     return True
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cogcheck.cfn.names import Name, Phrase
 from cogcheck.cfn.values import Unknown
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.predicates.base import World, predicate
@@ -57,11 +58,11 @@ def _unknown_names(name: str, value: Any) -> list[tuple[str, str, str, str | Non
 
 def _report(ctx: EvalContext, found: tuple[str, str, str, str | None]) -> None:
     where, _key, kind, meant = found
-    ctx.details["name"] = where
+    ctx.details["name"] = Name(where)
     ctx.details["date"] = schema_date()
     if kind == "near-miss":
-        ctx.details["reason"] = (
-            f"did you mean {meant}? CloudFormation rejects the template, and the setting meant is lost"
+        ctx.details["reason"] = Phrase(
+            "did you mean ", Name(meant or ""), "? CloudFormation rejects the template, and the setting meant is lost"
         )
     elif kind == "malformed":
         ctx.details["reason"] = "CloudFormation properties are PascalCase names, and no property is spelt like this"
@@ -113,5 +114,5 @@ def schema_violation(world: World, args: Mapping[str, Any], ctx: EvalContext) ->
     found = problem(name, node, value)
     if found is None:
         return False
-    ctx.details["where"], ctx.details["reason"] = found[0].replace("[]", "[…]"), found[1]
+    ctx.details["where"], ctx.details["reason"] = Name(found[0].replace("[]", "[…]")), found[1]
     return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cogcheck.cfn.names import Phrase
 from cogcheck.cfn.values import Unknown
 from cogcheck.engine.expr import EvalContext, Verdict, select
 from cogcheck.engine.predicates.base import World, predicate
@@ -50,7 +51,7 @@ def _classify(world: World, args: Mapping[str, Any], ctx: EvalContext, wanted: t
     ctx.details["reason"] = verdict.reason
     ctx.details["known"] = known_values_text(enum, extra)
     ctx.details["date"] = KNOWN_VALUES_DATE
-    ctx.details["hint"] = f" ({verdict.reason})" if verdict.reason else ""
+    ctx.details["hint"] = Phrase(" (", verdict.reason, ")") if verdict.reason else ""
     ctx.details["setting"] = enum.name
     return True
 

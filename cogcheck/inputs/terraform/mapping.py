@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from cogcheck.cfn.names import Dialect
 from cogcheck.cfn.types import CLIENT_TYPE, DOMAIN_TYPE, IDP_TYPE, POOL_TYPE, SERVER_TYPE
 
 CLIENT = "aws_cognito_user_pool_client"
@@ -105,6 +106,13 @@ def camel(name: str) -> str:
 
 # --------------------------------------------------------------------------------------------- names back
 
+_CAMEL_PART = re.compile(r"OAuth|URLs|URL|[A-Z][a-z0-9]*|[a-z0-9]+")
+
+
+def snake(name: str) -> str:
+    """The inverse of :func:`camel`: ``UserPoolTier`` → ``user_pool_tier``; ``CallbackURLs`` → ``callback_urls``."""
+    return "_".join(part.lower() for part in _CAMEL_PART.findall(name)) or name
+
 
 def _client_property_names() -> dict[str, str]:
     names = {cfn: tf for tf, cfn in CLIENT_ARGS.items()}
@@ -118,68 +126,22 @@ def _client_property_names() -> dict[str, str]:
 #: CloudFormation property path (dotted) → Terraform attribute path.
 PROPERTY_NAMES = _client_property_names()
 
-#: Words of messages and property paths written the CloudFormation way, and the Terraform way to say them.
-_MESSAGE_NAMES = {
-    **PROPERTY_NAMES,
-    "AWS::Cognito::UserPoolClient": CLIENT,
-    "AWS::Cognito::UserPoolResourceServer": SERVER,
-    "AWS::Cognito::UserPoolIdentityProvider": IDP,
-    "AWS::Cognito::UserPoolDomain": DOMAIN,
-    "AWS::Cognito::UserPool": POOL,
-    "UserPoolResourceServer": SERVER,
-    "UserPoolIdentityProvider": IDP,
-    "UserPoolTier": "user_pool_tier",
-    "LambdaConfig": "lambda_config",
-    "UsernameAttributes": "username_attributes",
-    "AliasAttributes": "alias_attributes",
-    "UserAttributeUpdateSettings": "user_attribute_update_settings",
-    "AttributesRequireVerificationBeforeUpdate": "attributes_require_verification_before_update",
-    "UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate":
-        "user_attribute_update_settings.attributes_require_verification_before_update",
-    "AttributeMapping": "attribute_mapping",
-    "ProviderName": "provider_name",
-    "Identifier": "identifier",
-    "ScopeName": "scope_name",
-    "DependsOn": "depends_on",
-}
-_WORDS = re.compile(
-    r"(?<![\w:.])("
-    + "|".join(re.escape(k) for k in sorted(_MESSAGE_NAMES, key=len, reverse=True))
-    + r")(?![\w])"
+#: How Terraform inputs spell CloudFormation's names in messages (:mod:`cogcheck.cfn.names`): the client's
+#: arguments from the table above (closed: a rule may name no property the provider lacks); the other resources'
+#: listed exceptions, else the snake case their CamelCase was made from.
+TERRAFORM = Dialect(
+    "terraform",
+    properties={
+        TYPES[CLIENT]: PROPERTY_NAMES,
+        **{TYPES[tf_type]: {cfn: tf for tf, cfn in args.items()} for tf_type, args in OTHER_ARGS.items()},
+    },
+    types={cfn: tf for tf, cfn in TYPES.items() if tf != "aws_cognito_managed_user_pool_client"},
+    fallback=snake,
+    closed=frozenset({TYPES[CLIENT]}),
 )
-
-
-#: Advice written for CloudFormation, and what it is in Terraform.
-_PHRASES = [
-    (re.compile(r"write !Ref (\S+) instead of the name, or add DependsOn: (\S+)"),
-     r"refer to \1.provider_name instead of the name, or add depends_on = [\2]"),
-    (re.compile(r"which is not allowed in CloudFormation; omit the property"),
-     "which the provider rejects at plan time; omit the argument"),
-    (re.compile(r"\(leave the property out to let CloudFormation generate a name\)"), "(the provider requires a name)"),
-    (re.compile(r"CloudFormation and Cognito accept integers only \(a numeric string such as \"60\" is fine\)"),
-     'Terraform and Cognito accept whole numbers only (a numeric string such as "60" is converted)'),
-    (re.compile(r"CloudFormation may create the client first"), "Terraform may create the client first"),
-    (re.compile(r"the callback CDK writes when oAuth\.callbackUrls is not set"),
-     "a placeholder (the callback CDK writes when oAuth.callbackUrls is not set)"),
-]
-
-
-def terraform_words(text: str) -> str:
-    """A message with CloudFormation property names replaced by the provider's argument names, and advice given
-    the Terraform way."""
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
-    return _WORDS.sub(lambda m: _MESSAGE_NAMES[m.group(1)], text)
 
 
 def terraform_property(path: str) -> str:
     """``TokenValidityUnits.AccessToken`` → ``token_validity_units.access_token``; ``CallbackURLs[2]`` →
     ``callback_urls[2]``."""
-    head, bracket, rest = path.partition("[")
-    parts = head.split(".")
-    for size in range(len(parts), 0, -1):
-        key = ".".join(parts[:size])
-        if key in PROPERTY_NAMES:
-            tail = ".".join(parts[size:])
-            return PROPERTY_NAMES[key] + ("." + tail if tail else "") + bracket + rest
-    return path
+    return TERRAFORM.property_path(path)
