@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cogcheck.cfn.types import CLIENT_TYPE as CLIENT
+
 _PREFIX = "AWS::Cognito::"
 
 
