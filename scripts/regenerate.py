@@ -5,6 +5,8 @@
 * ``rules/rules.json``: the rule files' data as JSON with their content hash, which start-up reads instead of the
   YAML (``cogcheck.engine.rulecache``);
 * ``examples/sarif/cogcheck.sarif``: what ``cogcheck scan examples --format sarif`` writes today;
+* ``tests/snapshots/messages-cloudformation.txt`` and ``messages-terraform.txt``: the rendered findings of every
+  rule fixture, per dialect (``tests/message_snapshots.py``), so a change of wording is a reviewed diff;
 * the Terraform forms of the rule fixtures (``tests/fixtures/terraform/rules``) and of the docs examples
   (``rules/terraform``), by ``tests/fixtures/terraform/convert.py``.
 
@@ -56,11 +58,18 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
 
 
+def _message_snapshots() -> dict[str, Callable[[], str]]:
+    from tests.message_snapshots import generators
+
+    return generators()
+
+
 #: every generated file → how to make its text
 GENERATED: dict[str, Callable[[], str]] = {
     "docs/rules.md": _rules_reference,
     "rules/rules.json": _rules_json,
     "examples/sarif/cogcheck.sarif": _sample_sarif,
+    **_message_snapshots(),  # tests/snapshots/messages-*.txt: every rule fixture's rendered findings, per dialect
 }
 
 

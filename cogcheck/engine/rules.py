@@ -308,7 +308,8 @@ def _dialect_texts(
 def parse_name(kind: str, spec: str) -> Any:
     """``{prop:NAME}``, ``{prop:Resource/NAME}`` or ``{type:NAME}`` as a :class:`cogcheck.cfn.names.Name`;
     ``{cdk:NAME}`` as the CDK prop path."""
-    from cogcheck.cfn.names import CLIENT, Name, full_type
+    from cogcheck.cfn.names import Name, full_type
+    from cogcheck.cfn.types import CLIENT_TYPE as CLIENT
     from cogcheck.inputs.cdk.names import CDK_PROPS
 
     if kind == "type":
@@ -321,7 +322,8 @@ def parse_name(kind: str, spec: str) -> Any:
 
 def name_problems(kind: str, spec: str) -> list[str]:
     """Why a name placeholder cannot be rendered in every dialect (empty when it can)."""
-    from cogcheck.cfn.names import CLIENT, full_type
+    from cogcheck.cfn.names import full_type
+    from cogcheck.cfn.types import CLIENT_TYPE as CLIENT
     from cogcheck.inputs.cdk.names import CDK_PROPS
     from cogcheck.inputs.dialects import DIALECTS
     from cogcheck.model.schema import known_properties
