@@ -5,7 +5,8 @@ Run from a checkout: ``python bench/hostile.py`` (a minute or two). ``--src DIR`
 (e.g. an older commit unpacked with ``git archive``) for a before/after table; ``--timeout S`` bounds each run
 (default 60 s; a run cut off is reported as ``timeout``). For each trigger: wall seconds, peak RSS (MiB, via
 :func:`os.wait4`), the exit code, whether a traceback was printed, whether the sentinel's finding was reported, and
-the clients checked (the sentinel is one: a trigger that hides a client shows 1 where it should show 2 or more).
+the clients checked (the sentinel is one: a trigger that hides a client shows 1 where it should show 2 or more), and
+whether a COG-E001 of another file was reported (the hostile input's own client, where its value should be known).
 Nothing here is a test: the tests check behaviour, this measures it.
 """
 
@@ -272,6 +273,115 @@ def tf_large_files(n: int) -> Callable[[Path], list[str]]:
     return build
 
 
+EV_POOL = 'resource "aws_cognito_user_pool" "p" {\n  name = "p"\n}\n'
+
+
+def ev_client(validity: str = "25", extra: str = "", meta: str = "") -> str:
+    return (f'resource "aws_cognito_user_pool_client" "c" {{\n{meta}  name = "c"\n'
+            f"  user_pool_id = aws_cognito_user_pool.p.id\n  access_token_validity = {validity}\n{extra}}}\n")
+
+
+def ev_write(d: Path, files: dict[str, str]) -> list[str]:
+    for name, text in files.items():
+        (d / "tf" / name).parent.mkdir(parents=True, exist_ok=True)
+        (d / "tf" / name).write_text(text, encoding="utf-8")
+    return [str(d)]
+
+
+def ev_locals(pairs: list[tuple[str, str]]) -> str:
+    return "locals {\n" + "".join(f"  {name} = {expr}\n" for name, expr in pairs) + "}\n"
+
+
+def tf_doubling(form: str, n: int) -> Callable[[Path], list[str]]:
+    step = {"list": "[local.v{0}, local.v{0}]", "merge": "merge(local.v{0}, {{a = local.v{0}, b = local.v{0}}})",
+            "==": "local.v{0} == local.v{0} ? [local.v{0}, local.v{0}] : []"}[form]
+
+    def build(d: Path) -> list[str]:
+        pairs = [("v0", '{a = "x"}' if form == "merge" else '["x"]')]
+        pairs += [(f"v{i}", step.format(i - 1)) for i in range(1, n + 1)]
+        return ev_write(d, {"main.tf": EV_POOL + ev_locals(pairs) + ev_client(extra=f"  callback_urls = local.v{n}\n")})
+
+    return build
+
+
+def tf_string_doubling(n: int) -> Callable[[Path], list[str]]:
+    def build(d: Path) -> list[str]:
+        pairs = [("s0", '"0123456789abcdef"')]
+        pairs += [(f"s{i}", f'"${{local.s{i - 1}}}${{local.s{i - 1}}}"') for i in range(1, n + 1)]
+        return ev_write(d, {"main.tf": EV_POOL + ev_locals(pairs)
+                            + ev_client(extra=f"  default_redirect_uri = local.s{n}\n")})
+
+    return build
+
+
+def tf_padding(n: int) -> Callable[[Path], list[str]]:
+    """A module called for n keys before the root's client: its locals spent the one shared budget on main."""
+    def build(d: Path) -> list[str]:
+        keys = ", ".join(f'"k{i}"' for i in range(n))
+        pad = ev_locals([(f"p{i}", f'[var.x, "{i}", {{a = var.x, b = [1, 2, 3]}}]') for i in range(30)])
+        pad += ('resource "aws_cognito_resource_server" "r" {\n  user_pool_id = var.x\n  identifier = var.x\n'
+                "  name = join(\",\", [" + ", ".join(f"local.p{i}[1]" for i in range(30)) + "])\n}\n")
+        return ev_write(d, {
+            "main.tf": EV_POOL + f'module "a_pad" {{\n  source = "./pad"\n  for_each = toset([{keys}])\n'
+                       "  x = each.key\n}\n" + ev_locals([("validity", "25")]) + ev_client("local.validity"),
+            "pad/main.tf": 'variable "x" {}\n' + pad,
+        })
+
+    return build
+
+
+def tf_distinct(n: int) -> Callable[[Path], list[str]]:
+    def build(d: Path) -> list[str]:
+        items = [f"k{i % (n // 2)}" for i in range(n)]  # in JSON: the evaluation is timed, not the HCL parser
+        return ev_write(d, {"main.tf": EV_POOL + 'variable "items" {}\n'
+                            + ev_locals([("set", "toset(var.items)"), ("unique", "distinct(var.items)")])
+                            + ev_client(extra="  read_attributes = [length(local.set), length(local.unique)]\n"),
+                            "terraform.tfvars.json": json.dumps({"items": items})})
+
+    return build
+
+
+def tf_for_each(n: int) -> Callable[[Path], list[str]]:
+    def build(d: Path) -> list[str]:
+        server = ('resource "aws_cognito_resource_server" "api" {\n  for_each = toset(var.keys)\n'
+                  "  user_pool_id = aws_cognito_user_pool.p.id\n  identifier = each.key\n  name = each.value\n}\n")
+        return ev_write(d, {"main.tf": EV_POOL + 'variable "keys" {}\n' + server + ev_client(),
+                            "terraform.tfvars.json": json.dumps({"keys": [f"s{i}" for i in range(n)]})})
+
+    return build
+
+
+def tf_heavy_modules(n: int) -> Callable[[Path], list[str]]:
+    """n instances of a module whose locals spend a whole budget each (flattening a doubled list three times)."""
+    def build(d: Path) -> list[str]:
+        pairs = [("v0", '["x"]')] + [(f"v{i}", f"[local.v{i - 1}, local.v{i - 1}]") for i in range(1, 15)]
+        pairs += [("s1", "length(flatten(local.v14))"), ("s2", "local.s1 + length(flatten(local.v14))"),
+                  ("s3", "local.s2 + length(flatten(local.v14))")]
+        keys = ", ".join(f'"k{i}"' for i in range(n))
+        return ev_write(d, {
+            "main.tf": f'module "heavy" {{\n  source = "./heavy"\n  for_each = toset([{keys}])\n}}\n',
+            "heavy/main.tf": EV_POOL + ev_locals(pairs) + ev_client("local.s3 > 0 ? 25 : 1"),
+        })
+
+    return build
+
+
+def tf_count(d: Path) -> list[str]:
+    return ev_write(d, {"main.tf": EV_POOL + ev_client(meta="  count = 10001\n")})
+
+
+def tf_nesting(d: Path) -> list[str]:
+    files = {f"m{i}/main.tf": f'module "next" {{\n  source = "../m{i + 1}"\n}}\n' for i in range(18)}
+    files["m18/main.tf"] = EV_POOL + ev_client()
+    files["main.tf"] = 'module "first" {\n  source = "./m0"\n}\n'
+    return ev_write(d, files)
+
+
+def tf_big_number(d: Path) -> list[str]:
+    return ev_write(d, {"main.tf": EV_POOL + 'variable "v" {}\n' + ev_client("var.v"),
+                        "terraform.tfvars.json": '{"v": ' + "9" * 5000 + "}"})
+
+
 TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
     "scenarios: false Condition + 40 undecidable": scenarios_2_40,
     "AllowedValues x 100k": allowed_values_100k,
@@ -305,6 +415,15 @@ TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
     "TF: 10 files of 200 KB": tf_large_files(10),
     "client naming 2,500 identity providers": identity_providers(2_500),
     "client naming 25,000 identity providers": identity_providers(25_000),
+    **{f"TF: {n} locals doubling ({form})": tf_doubling(form, n) for form in ("list", "merge", "==") for n in (6, 60)},
+    **{f"TF: {n} locals doubling a string": tf_string_doubling(n) for n in (4, 40)},
+    **{f"TF: padding module x {n} before the client": tf_padding(n) for n in (200, 2000)},
+    **{f"TF: toset/distinct of {n} strings": tf_distinct(n) for n in (3000, 30_000)},
+    **{f"TF: for_each over {n} keys": tf_for_each(n) for n in (900, 9000, 30_000)},
+    **{f"TF: {n} module instances spending a budget each": tf_heavy_modules(n) for n in (4, 40)},
+    "TF: count = 10,001": tf_count,
+    "TF: modules nested 19 deep": tf_nesting,
+    "TF: 5000-digit number in terraform.tfvars.json": tf_big_number,
 }
 
 
@@ -327,7 +446,7 @@ def run(argv: list[str], src: Path, timeout: float, cwd: Path) -> dict[str, Any]
             os.killpg(proc.pid, signal.SIGKILL)
             os.wait4(proc.pid, 0)
             return {"wall": timeout, "code": "timeout", "rss": None, "traceback": False, "sentinel": False,
-                    "size": None, "clients": None}
+                    "size": None, "clients": None, "hidden": False}
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
@@ -339,8 +458,10 @@ def run(argv: list[str], src: Path, timeout: float, cwd: Path) -> dict[str, Any]
     except (ValueError, KeyError, TypeError):
         findings, clients = [], None
     sentinel = any(f.get("file", "").endswith("sentinel.yaml") and f.get("rule_id") == "COG-E001" for f in findings)
+    hidden = any(not f.get("file", "").endswith("sentinel.yaml") and f.get("rule_id") == "COG-E001" for f in findings)
     return {"wall": wall, "code": code, "rss": rusage.ru_maxrss / 1024 if rusage else None,
-            "traceback": "Traceback" in stderr, "sentinel": sentinel, "size": len(stdout), "clients": clients}
+            "traceback": "Traceback" in stderr, "sentinel": sentinel, "size": len(stdout), "clients": clients,
+            "hidden": hidden}
 
 
 def main() -> None:
@@ -349,8 +470,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--only", help="run the triggers whose name contains this")
     args = parser.parse_args()
-    print("| trigger | wall s | peak RSS MiB | exit | traceback | sentinel | report bytes | clients |")
-    print("|---|---:|---:|---|---|---|---:|---:|")
+    print("| trigger | wall s | peak RSS MiB | exit | traceback | sentinel | report bytes | clients | other COG-E001 |")
+    print("|---|---:|---:|---|---|---|---:|---:|---|")
     for name, build in TRIGGERS.items():
         if args.only and args.only not in name:
             continue
@@ -362,7 +483,7 @@ def main() -> None:
         rss = f"{r['rss']:.0f}" if r["rss"] is not None else "-"
         print(f"| {name} | {r['wall']:.2f} | {rss} | {r['code']} | {'yes' if r['traceback'] else 'no'} | "
               f"{'yes' if r['sentinel'] else 'NO'} | {r['size'] if r['size'] is not None else '-'} | "
-              f"{r['clients'] if r['clients'] is not None else '-'} |", flush=True)
+              f"{r['clients'] if r['clients'] is not None else '-'} | {'yes' if r['hidden'] else 'no'} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,15 @@ from cogcheck.inputs.terraform.ast import (
     Tuple,
     Unary,
 )
+from cogcheck.inputs.terraform.budget import (
+    MAX_STEPS,
+    MAX_TOTAL_STEPS,
+    MAX_VALUE_DEPTH,
+    MAX_VALUE_SIZE,
+    STRING_UNIT,
+    Meter,
+    Work,
+)
 from cogcheck.inputs.terraform.functions import call_function
 from cogcheck.inputs.terraform.values import (
     Abstain,
@@ -52,8 +61,12 @@ from cogcheck.inputs.terraform.values import Link as Link
 from cogcheck.inputs.terraform.values import contains_opaque as contains_opaque
 from cogcheck.inputs.terraform.values import opaque as opaque
 
-#: Work bound per expression: nodes visited (locals may refer to locals; each visit counts).
-MAX_STEPS = 100_000
+_TOO_LARGE = (f"a value larger than {MAX_VALUE_SIZE:,} units (elements, keys, {STRING_UNIT} characters of text) or "
+              f"nested more than {MAX_VALUE_DEPTH} levels")
+
+#: Functions whose work grows with their arguments' size as trees (compared, converted or walked element by
+#: element): the sizes are spent before the call.
+_WALKING = {"flatten", "contains", "distinct", "toset", "tolist", "concat", "coalesce", "coalescelist"}
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -81,28 +94,61 @@ ResourceLookup = Callable[[str, str, tuple[str | Expr, ...], "Scope"], Any]
 
 
 @dataclass
+class _Shared:
+    """What the scopes of one module instance share: its locals, each evaluated once on the instance's meter."""
+
+    meter: Meter
+    local_exprs: Mapping[str, Expr]
+    cut_variables: dict[str, str]  # variable → why its value was cut (in the caller's module call)
+    locals: dict[str, tuple[Any, str | None]] = field(default_factory=dict)  # name → (value, why it was cut)
+    evaluating: set[str] = field(default_factory=set)
+
+
 class Scope:
-    """What names mean in one module instance (and one resource instance: ``each``, ``count``)."""
+    """What names mean in one module instance (and one resource instance: ``each``, ``count``).
 
-    variables: dict[str, Any] = field(default_factory=dict)
-    local_exprs: Mapping[str, Expr] = field(default_factory=dict)
-    each: tuple[Any, Any] | Unknown | None = None  # (key, value)
-    count_index: int | Unknown | None = None
-    iterators: dict[str, Any] = field(default_factory=dict)  # dynamic-block iterators: name → {key, value}
-    resources: ResourceLookup | None = None  # resolves TYPE.NAME… references
-    _locals: dict[str, Any] = field(default_factory=dict)
-    _evaluating: set[str] = field(default_factory=set)
-    _steps: list[int] = field(default_factory=lambda: [0])
+    Every value is bounded (:mod:`cogcheck.inputs.terraform.budget`): the module instance's meter pays for its
+    locals, ``count`` and ``for_each``; :meth:`instance` gives a resource or module call instance its own meter.
+    """
 
-    def child(self, **changes: Any) -> Scope:
-        """The same module instance for another resource instance (shares locals and the step budget)."""
-        scope = Scope(
-            self.variables, self.local_exprs, self.each, self.count_index, dict(self.iterators), self.resources
-        )
-        scope._locals, scope._evaluating, scope._steps = self._locals, self._evaluating, self._steps
+    def __init__(
+        self,
+        variables: dict[str, Any] | None = None,
+        local_exprs: Mapping[str, Expr] | None = None,
+        *,
+        work: Work | None = None,
+        where: str = "an expression",
+        cut_variables: Mapping[str, str] | None = None,
+    ) -> None:
+        self.variables: dict[str, Any] = variables if variables is not None else {}
+        self.each: tuple[Any, Any] | Unknown | None = None  # (key, value)
+        self.count_index: int | Unknown | None = None
+        self.iterators: dict[str, Any] = {}  # dynamic-block iterators: name → {key, value}
+        self.resources: ResourceLookup | None = None  # resolves TYPE.NAME… references
+        self.meter = Meter(work if work is not None else Work(), where)
+        self._shared = _Shared(self.meter, local_exprs if local_exprs is not None else {}, dict(cut_variables or {}))
+        self._base = self
+
+    def _copy(self, meter: Meter, changes: dict[str, Any]) -> Scope:
+        scope = Scope.__new__(Scope)
+        scope.variables, scope.each, scope.count_index = self.variables, self.each, self.count_index
+        scope.iterators, scope.resources = dict(self.iterators), self.resources
+        scope.meter, scope._shared, scope._base = meter, self._shared, self._base
         for key, value in changes.items():
             setattr(scope, key, value)
         return scope
+
+    def child(self, **changes: Any) -> Scope:
+        """The same instance with other names (a ``dynamic`` block's iterator): same locals, same meter."""
+        return self._copy(self.meter, changes)
+
+    def instance(self, where: str, cut: str | None = None, **changes: Any) -> Scope:
+        """A resource or module call instance of this module instance: same locals, a meter of its own (tainted
+        from the start with ``cut`` when its ``count`` / ``for_each`` was)."""
+        meter = Meter(self.meter.work, where, parent=self._shared.meter)
+        if cut is not None:
+            meter.taint(cut)
+        return self._copy(meter, changes)
 
     # ------------------------------------------------------------------------------------------------ entry
 
@@ -113,16 +159,63 @@ class Scope:
         except EvalError as exc:
             return Unknown(f"evaluation fails: {exc}")
         except RecursionError:
-            return Unknown("an expression nested too deeply")
+            return self._cut("an expression nested too deeply")
 
     def strict(self, expr: Expr) -> Any:
         """The value of ``expr``, raising :class:`EvalError` where Terraform reports an error (as ``try()`` sees it)."""
         return self._eval(expr)
 
+    def tracked(self, expr: Expr) -> tuple[Any, str | None]:
+        """The value of ``expr`` and why a part of it was cut by a bound (None when nothing was)."""
+        saved, self.meter.tainted = self.meter.tainted, None
+        value = self.eval(expr)
+        why = self.meter.tainted
+        self.meter.tainted = saved or why
+        return value, why
+
+    def value(self, expr: Expr) -> Any:
+        """The value of an argument written into a resource: its size as a tree is spent from this meter."""
+        value = self.eval(expr)
+        size, _ = self.meter.measure(value)
+        if size > MAX_VALUE_SIZE:
+            return self._cut(_TOO_LARGE)
+        if not self.meter.step(size):
+            return Unknown(self.meter.tainted or _TOO_LARGE)
+        return value
+
+    def _cut(self, why: str) -> Unknown:
+        self.meter.taint(why)
+        return Unknown(why)
+
+    def _sized(self, value: Any) -> Any:
+        """A value just built: its new parts are spent from the meter; larger than the bound, it is unknown."""
+        if isinstance(value, str):
+            size = 1 + len(value) // STRING_UNIT
+            within = self.meter.step(size - 1) if size > 1 else True
+        elif isinstance(value, list | dict):
+            size, _ = self.meter.measure(value)
+            within = self.meter.steps <= MAX_STEPS
+        else:
+            return value
+        if size > MAX_VALUE_SIZE:
+            return self._cut(_TOO_LARGE)
+        return value if within else Unknown(self.meter.tainted or _TOO_LARGE)
+
+    def _opaque_inside(self, value: Any) -> bool:
+        """:func:`contains_opaque`, from the measure of the value (each container walked once)."""
+        return self.meter.measure(value)[1]
+
+    def _walked(self, *values: Any) -> bool:
+        """Spend the sizes of values an operation compares or converts element by element; False when spent."""
+        return self.meter.step(sum(self.meter.measure(value)[0] for value in values))
+
     def _eval(self, expr: Expr) -> Any:
-        self._steps[0] += 1
-        if self._steps[0] > MAX_STEPS:
-            return Unknown(f"more than {MAX_STEPS:,} evaluation steps")
+        meter = self.meter
+        if meter.steps < MAX_STEPS and meter.work.steps < MAX_TOTAL_STEPS:  # Meter.step, inlined: the hot path
+            meter.steps += 1
+            meter.work.steps += 1
+        elif not meter.step():
+            return Unknown(meter.tainted or "the evaluation budget is spent")
         if isinstance(expr, Lit):
             if isinstance(expr.value, str):
                 return nfc(expr.value)
@@ -130,9 +223,9 @@ class Scope:
                 return Unknown("a number beyond what cogcheck represents")
             return expr.value
         if isinstance(expr, Template):
-            return self._template(expr)
+            return self._sized(self._template(expr))
         if isinstance(expr, Tuple):
-            return [self._eval(item) for item in expr.items]
+            return self._sized([self._eval(item) for item in expr.items])
         if isinstance(expr, Object):
             result: dict[str, Any] = {}
             for key_expr, value_expr in expr.items:
@@ -143,11 +236,11 @@ class Scope:
                     result[to_text(key)] = self._eval(value_expr)
                 except Abstain as exc:
                     return Unknown(str(exc))
-            return result
+            return self._sized(result)
         if isinstance(expr, Ref):
             return self._ref(expr)
         if isinstance(expr, Call):
-            return self._call(expr)
+            return self._sized(self._call(expr))
         if isinstance(expr, Cond):
             return self._conditional(expr)
         if isinstance(expr, Unary):
@@ -164,6 +257,8 @@ class Scope:
         root, steps = ref.root, ref.steps
         if root == "var" and steps and isinstance(steps[0], str):
             name = steps[0]
+            if name in self._shared.cut_variables:
+                self.meter.taint(self._shared.cut_variables[name])
             value = self.variables.get(name, Unknown(f"var.{name} is not declared"))
             return self._walk(value, steps[1:])
         if root == "local" and steps and isinstance(steps[0], str):
@@ -198,18 +293,24 @@ class Scope:
         return Unknown(f"{ref.text()} is not known")
 
     def _local(self, name: str) -> Any:
-        if name in self._locals:
-            return self._locals[name]
-        if name not in self.local_exprs:
-            return Unknown(f"local.{name} is not declared")
-        if name in self._evaluating:
-            return Unknown(f"local.{name} refers to itself")
-        self._evaluating.add(name)
-        try:
-            value = self.eval(self.local_exprs[name])
-        finally:
-            self._evaluating.discard(name)
-        self._locals[name] = value
+        """A local's value, evaluated once per module instance (on its meter) and shared: locals built from locals
+        are a DAG, walked once, never a tree."""
+        shared = self._shared
+        entry = shared.locals.get(name)
+        if entry is None:
+            if name not in shared.local_exprs:
+                return Unknown(f"local.{name} is not declared")
+            if name in shared.evaluating:
+                return Unknown(f"local.{name} refers to itself")
+            shared.evaluating.add(name)
+            try:
+                entry = self._base.tracked(shared.local_exprs[name])
+            finally:
+                shared.evaluating.discard(name)
+            shared.locals[name] = entry
+        value, why = entry
+        if why is not None:
+            self.meter.taint(why)
         return value
 
     def walk(self, value: Any, steps: tuple[str | Expr, ...]) -> Any:
@@ -265,7 +366,8 @@ class Scope:
         test = self._eval(expr.test)
         if opaque(test):
             then, other = self.eval(expr.then), self.eval(expr.other)
-            if not contains_opaque(then) and not contains_opaque(other) and same(then, other):
+            if not self._opaque_inside(then) and not self._opaque_inside(other) and self._walked(then, other) \
+                    and same(then, other):
                 return then  # the same value (and type) whichever branch is taken
             return test if isinstance(test, Unknown) else Unknown("a condition that is not known")
         if test is None:
@@ -278,6 +380,8 @@ class Scope:
             return value  # an error in the branch not taken is ignored, and so is its type
         if opaque(value) or opaque(other):
             return value  # the unknown branch is taken to have the chosen branch's type
+        if not self._walked(value, other):
+            return Unknown(self.meter.tainted or _TOO_LARGE)
         return unify([value, other])[0]  # true ? 1 : "b" is "1"
 
     # -------------------------------------------------------------------------------------------- operators
@@ -306,9 +410,11 @@ class Scope:
             if None in flags:
                 return Unknown("a condition that is not known")
             return all(flags) if op == "&&" else any(flags)
-        if contains_opaque(left) or contains_opaque(right):
+        if self._opaque_inside(left) or self._opaque_inside(right):
             return Unknown("an operation on an unknown value")
         if op in ("==", "!="):
+            if not self._walked(left, right):
+                return Unknown(self.meter.tainted or _TOO_LARGE)
             return equal(left, right) is (op == "==")
         a, b = to_number(left), to_number(right)
         if op in ("<", ">", "<=", ">="):
@@ -337,11 +443,13 @@ class Scope:
                 value = self._eval(call.args[0])
             except EvalError:
                 return False
-            return Unknown("can() of an unknown value") if contains_opaque(value) else True
+            return Unknown("can() of an unknown value") if self._opaque_inside(value) else True
         args = [self._eval(arg) for arg in call.args]
         if call.expand and args:
             last = args.pop()
             if not isinstance(last, list):
                 return Unknown("an expanded argument that is not known")
             args += last
+        if name in _WALKING and not self._walked(*args):
+            return Unknown(self.meter.tainted or _TOO_LARGE)
         return call_function(name, args)

@@ -12,10 +12,13 @@ import gc
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from cogcheck.cfn.parse import TemplateError
+from cogcheck.cfn.values import Unknown
 from cogcheck.inputs.terraform.ast import MAX_DEPTH, Expr, Lit, Object, Opaque, Tuple, from_rule
+from cogcheck.inputs.terraform.values import Abstain, from_decimal
 
 #: Largest ``.tf`` / ``.tf.json`` / ``.tfvars`` file read (python-hcl2 parses about 100 KB a second).
 MAX_FILE_BYTES = 1_000_000
@@ -287,9 +290,14 @@ def parse_values(file: str, data: bytes) -> dict[str, Any]:
     text = _text(file, data)
     if file.endswith(".json"):
         try:
-            doc = json.loads(text)
+            doc = json.loads(text, parse_int=_json_number, parse_float=_json_number)
+            deep = _depth(doc) > MAX_DEPTH
         except json.JSONDecodeError as exc:
             raise TemplateError(file, f"invalid JSON: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            deep = True
+        if deep:
+            raise TemplateError(file, f"values nested more than {MAX_DEPTH} levels deep")
         if not isinstance(doc, dict):
             raise TemplateError(file, "a .tfvars.json file must hold an object")
         return {str(k): v for k, v in doc.items() if k != "//"}
@@ -304,6 +312,25 @@ def parse_values(file: str, data: bytes) -> dict[str, Any]:
         raw: Any = attribute.raw
         values[str(raw.children[0].children[0].value)] = literal_value(from_rule(raw.children[2]))
     return values
+
+
+def _json_number(text: str) -> Any:
+    """A number of a ``.tfvars.json`` file as a number literal reads (exact; beyond what cogcheck holds, unknown),
+    never Python's refusal of more than 4,300 digits."""
+    try:
+        return from_decimal(Decimal(text))
+    except Abstain as exc:
+        return Unknown(str(exc))
+
+
+def _depth(doc: Any) -> int:
+    """How deep the containers of a JSON document nest (one level at a time: no recursion)."""
+    level, depth = [doc], 0
+    while level:
+        level = [c for node in level if isinstance(node, dict | list)
+                 for c in (node.values() if isinstance(node, dict) else node)]
+        depth += 1
+    return depth - 1
 
 
 # ------------------------------------------------------------------------------------------- Terraform JSON syntax

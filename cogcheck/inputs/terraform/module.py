@@ -1,8 +1,10 @@
 """A Terraform configuration: a root module directory, its local modules, and every Cognito resource instance in it,
 written as CloudFormation-shaped resources keyed by their Terraform address.
 
-Bounded: at most :data:`MAX_MODULE_DEPTH` nested module calls, :data:`MAX_INSTANCES` resource and module instances
-in all, :data:`MAX_FILES` files per directory; local module sources are read only inside the scanned tree.
+Bounded: at most :data:`MAX_MODULE_DEPTH` nested module calls and :data:`MAX_INSTANCES` resource and module
+instances in all (past either, the configuration is an input error, not a partial reading), :data:`MAX_FILES` files
+per directory, and the evaluation budgets of :mod:`cogcheck.inputs.terraform.budget`; local module sources are read
+only inside the scanned tree.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from cogcheck.cfn.values import Unknown
 from cogcheck.inputs.files import ReadError, read_limited
 from cogcheck.inputs.terraform import mapping
 from cogcheck.inputs.terraform.ast import Expr, Ref
+from cogcheck.inputs.terraform.budget import MAX_TOTAL_STEPS, TooMuchWork, Work
 from cogcheck.inputs.terraform.evaluate import Link, Scope, literal_value, opaque
 from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES, Attribute, Block, parse_file
 
@@ -60,6 +63,28 @@ class Configuration:
     #: a local module that cannot be read is an error (False: a notice, where the clients come from elsewhere: a plan)
     modules_required: bool = True
     modules: dict[Path, _Module] = field(default_factory=dict)  # module directory (resolved) → its declarations
+    work: Work = field(default_factory=Work)  # evaluation steps of the whole configuration
+    _bases: dict[str, list[str]] = field(default_factory=dict)  # address without its instance key → addresses
+    _indexed: int = 0
+
+    def instances_of(self, base: str) -> list[str]:
+        """The addresses of the instances of ``base`` (``module.a.aws_x.y`` → ``…y``, ``…y[0]``, ``…y["k"]``)."""
+        if self._indexed != len(self.resources):
+            for address in list(self.resources)[self._indexed:]:
+                self._bases.setdefault(_INSTANCE_KEY.sub("", address), []).append(address)
+            self._indexed = len(self.resources)
+        return self._bases.get(base, [])
+
+
+_INSTANCE_KEY = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]$')
+
+
+class InstanceLimit(Exception):
+    """A configuration with more module or resource instances, or deeper module calls, than cogcheck reads."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.file, self.line, self.message = file, line, message
 
 
 @dataclass
@@ -205,16 +230,23 @@ def load_configuration(
     ``modules_required``: a local module call that cannot be followed is an error, else a notice)."""
     config = Configuration(opentofu=opentofu, modules_required=modules_required)
     module = read_module(directory, display, config)
-    scope = Scope()
-    scope.variables = _variable_values(module, values or {}, scope, root_module=True)
+    scope = Scope(_variable_values(module, values or {}, root_module=True),
+                  {name: attr.expr for name, attr in module.locals.items()}, work=config.work, where="the root module")
     config.variables = set(module.variables)
-    scope.local_exprs = {name: attr.expr for name, attr in module.locals.items()}
-    _instantiate(_Instance(module, "", scope, config, root.resolve(), 0, (directory.resolve(),)))
+    try:
+        _instantiate(_Instance(module, "", scope, config, root.resolve(), 0, (directory.resolve(),)))
+    except InstanceLimit as exc:
+        config.errors.append((exc.file, exc.line, exc.message))
+        config.resources.clear()  # an input error: none of its clients is checked (their number is the problem)
+    except TooMuchWork as exc:
+        config.errors.append((display, None, f"evaluating this configuration takes more than {MAX_TOTAL_STEPS:,} "
+                              f"steps (the limit is reached in {exc.where}): not checked"))
+        config.resources.clear()
     config.errors = list(dict.fromkeys(config.errors))  # a call inside a module read for many instances: once
     return config
 
 
-def _variable_values(module: _Module, given: dict[str, Any], caller: Scope, root_module: bool) -> dict[str, Any]:
+def _variable_values(module: _Module, given: dict[str, Any], root_module: bool) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, block in module.variables.items():
         default_attr = block.attributes.get("default")
@@ -245,32 +277,46 @@ def _typed(value: Any, block: Block) -> Any:
     return value
 
 
-def _expansion(block: Block, scope: Scope) -> list[tuple[str, dict[str, Any]]] | Unknown:
-    """The instances of a resource or module block: (address suffix, scope changes); Unknown when not known."""
+Expansion = list[tuple[str, dict[str, Any]]]
+
+
+def _expansion(
+    block: Block, scope: Scope, where: str, config: Configuration
+) -> tuple[Expansion | Unknown, str | None]:
+    """The instances of a resource or module block: (address suffix, scope changes), Unknown when not known; and
+    why its ``count`` / ``for_each`` was cut by a bound. Evaluated once per block, on the module instance's meter."""
     if "count" in block.attributes:
-        count = scope.eval(block.attributes["count"].expr)
+        count, why = scope.tracked(block.attributes["count"].expr)
         if opaque(count):
-            return Unknown("count is not known")
+            return Unknown("count is not known"), why
         from cogcheck.cfn.values import to_number
 
         number = to_number(count)
         if not isinstance(number, int) or number < 0:
-            return Unknown("count is not a whole number")
-        return [(f"[{i}]", {"count_index": i}) for i in range(min(number, MAX_INSTANCES))]
+            return Unknown("count is not a whole number"), why
+        _check_instances(config, block, where, number)
+        return [(f"[{i}]", {"count_index": i}) for i in range(number)], why
     if "for_each" in block.attributes:
-        items = scope.eval(block.attributes["for_each"].expr)
+        items, why = scope.tracked(block.attributes["for_each"].expr)
         if isinstance(items, dict):
-            return [(f"[{json.dumps(k, ensure_ascii=False)}]", {"each": (k, items[k])}) for k in sorted(items)]
+            _check_instances(config, block, where, len(items))
+            return [(f"[{json.dumps(k, ensure_ascii=False)}]", {"each": (k, items[k])}) for k in sorted(items)], why
         if isinstance(items, list) and not any(opaque(v) for v in items):
-            keys = []
-            for item in items:
-                if not isinstance(item, str):
-                    return Unknown("for_each over a list that is not of strings")
-                if item not in keys:
-                    keys.append(item)
-            return [(f"[{json.dumps(k, ensure_ascii=False)}]", {"each": (k, k)}) for k in sorted(keys)]
-        return Unknown("for_each is not known")
-    return [("", {})]
+            if not all(isinstance(item, str) for item in items):
+                return Unknown("for_each over a list that is not of strings"), why
+            keys = sorted(set(items))
+            _check_instances(config, block, where, len(keys))
+            return [(f"[{json.dumps(k, ensure_ascii=False)}]", {"each": (k, k)}) for k in keys], why
+        return Unknown("for_each is not known"), why
+    return [("", {})], None
+
+
+def _check_instances(config: Configuration, block: Block, where: str, number: int) -> None:
+    """Past :data:`MAX_INSTANCES` in all, before any instance is built: an input error naming the block."""
+    if config.instances + number > MAX_INSTANCES:
+        raise InstanceLimit(block.file, block.line, f"{where} has {number:,} instances, more than the "
+                            f"{MAX_INSTANCES:,} resource and module instances cogcheck reads in one configuration "
+                            f"({config.instances:,} before it): not checked")
 
 
 def _instantiate(inst: _Instance) -> None:
@@ -289,31 +335,39 @@ def _instantiate(inst: _Instance) -> None:
 
 def _resource_instances(inst: _Instance, rtype: str, name: str, block: Block) -> None:
     config = inst.config
-    expansion = _expansion(block, inst.scope)
     base = f"{inst.prefix}{rtype}.{name}"
-    if isinstance(expansion, Unknown):
-        instances: list[tuple[str, dict[str, Any]]] = [("", {
-            "each": Unknown("each.* depends on the instance") if "for_each" in block.attributes else None,
-            "count_index": Unknown("count.index depends on the instance") if "count" in block.attributes else None,
-        })]
-        if rtype == mapping.CLIENT:
-            config.notices.append((block.file, base, f"{expansion.reason}: checked once, with the values that "
-                                   "depend on the instance unknown"))
-    else:
-        instances = expansion
+    expansion, cut = _expansion(block, inst.scope, base, config)
+    instances = _instances(expansion, block, "instance")
+    if isinstance(expansion, Unknown) and rtype == mapping.CLIENT:
+        config.notices.append((block.file, base, f"{expansion.reason}: checked once, with the values that "
+                               "depend on the instance unknown"))
     for suffix, changes in instances:
-        config.instances += 1
-        if config.instances > MAX_INSTANCES:
-            if config.instances == MAX_INSTANCES + 1:
-                config.notices.append((block.file, None, f"more than {MAX_INSTANCES:,} resource and module "
-                                       "instances: the rest are not read"))
-            return
-        scope = inst.scope.child(**changes)
-        resource = build_resource(rtype, block, scope, inst.prefix, config)
+        _count_instance(config, block, base)
         address = base + suffix
+        scope = inst.scope.instance(address, cut, **changes)
+        resource = build_resource(rtype, block, scope, inst.prefix, config)
         resource.address = address
         resource.path = config.paths.get(resource.file, resource.path)
         config.resources[address] = resource
+        if scope.meter.tainted is not None:
+            config.notices.append((block.file, address, f"{scope.meter.tainted}: the values that need it are "
+                                   "unknown, and the rules that read them abstain"))
+
+
+def _instances(expansion: Expansion | Unknown, block: Block, what: str) -> Expansion:
+    if not isinstance(expansion, Unknown):
+        return expansion
+    return [("", {
+        "each": Unknown(f"each.* depends on the {what}") if "for_each" in block.attributes else None,
+        "count_index": Unknown(f"count.index depends on the {what}") if "count" in block.attributes else None,
+    })]
+
+
+def _count_instance(config: Configuration, block: Block, where: str) -> None:
+    config.instances += 1
+    if config.instances > MAX_INSTANCES:
+        raise InstanceLimit(block.file, block.line, f"more than {MAX_INSTANCES:,} resource and module instances "
+                            f"in one configuration (reached at {where}): not checked")
 
 
 def _module_call(inst: _Instance, name: str, block: Block) -> None:
@@ -338,37 +392,37 @@ def _module_call(inst: _Instance, name: str, block: Block) -> None:
         _unread(config, block, line, where, f"{called}: local module {source!r} is outside the scanned paths: not "
                 "read (scan a directory that holds it)")
         return
-    if inst.depth + 1 > MAX_MODULE_DEPTH or target in inst.stack:
-        config.notices.append((block.file, where, "module calls nest too deeply or call themselves: not followed"))
+    if target in inst.stack:
+        config.errors.append((block.file, line, f"{called} calls a module that calls it ({source!r}): Terraform "
+                              "cannot expand it, and cogcheck does not check it"))
+        return
+    if inst.depth + 1 > MAX_MODULE_DEPTH:
+        config.errors.append((block.file, line, f"{called} nests module calls more than {MAX_MODULE_DEPTH} deep: "
+                              "cogcheck does not read it, so the clients it may create are not checked"))
         return
     if not target.is_dir():
         _unread(config, block, line, where, f"{called}: local module {source!r} is not a directory: not read")
         return
     display = os.path.normpath(os.path.join(inst.module.display, source))
     child_module = read_module(target, display, config)
-    expansion = _expansion(block, inst.scope)
-    if isinstance(expansion, Unknown):
-        instances: list[tuple[str, dict[str, Any]]] = [("", {
-            "each": Unknown("each.* depends on the module instance") if "for_each" in block.attributes else None,
-            "count_index": Unknown("count.index depends on the instance") if "count" in block.attributes else None,
-        })]
-    else:
-        instances = expansion
-    for suffix, changes in instances:
-        config.instances += 1
-        if config.instances > MAX_INSTANCES:
-            return
-        caller = inst.scope.child(**changes)
-        given = {
-            arg: caller.eval(attr.expr) for arg, attr in block.attributes.items() if arg not in META_ARGS
-        }
-        scope = Scope()
-        scope._steps = inst.scope._steps
-        scope.variables = _variable_values(child_module, given, scope, root_module=False)
-        scope.local_exprs = {n: a.expr for n, a in child_module.locals.items()}
+    expansion, cut = _expansion(block, inst.scope, where, config)
+    for suffix, changes in _instances(expansion, block, "module instance"):
+        _count_instance(config, block, where)
+        prefix = f"{inst.prefix}module.{name}{suffix}"
+        caller = inst.scope.instance(f"the arguments of {prefix}", cut, **changes)
+        given: dict[str, Any] = {}
+        cut_variables: dict[str, str] = {}
+        for arg, attr in block.attributes.items():
+            if arg in META_ARGS:
+                continue
+            given[arg], why = caller.tracked(attr.expr)
+            if why is not None:
+                cut_variables[arg] = why
+        scope = Scope(_variable_values(child_module, given, root_module=False),
+                      {n: a.expr for n, a in child_module.locals.items()},
+                      work=config.work, where=prefix, cut_variables=cut_variables)
         _instantiate(_Instance(
-            child_module, f"{inst.prefix}module.{name}{suffix}.", scope, config, inst.root, inst.depth + 1,
-            (*inst.stack, target),
+            child_module, prefix + ".", scope, config, inst.root, inst.depth + 1, (*inst.stack, target),
         ))
 
 
@@ -443,7 +497,7 @@ def build_resource(rtype: str, block: Block, scope: Scope, prefix: str, config: 
     lines: dict[tuple[str, ...], tuple[int, int]] = {}
 
     def value_of(attr: Attribute, block_scope: Scope) -> Any:
-        value = block_scope.eval(attr.expr)
+        value = block_scope.value(attr.expr)
         _collect_links(value, links)
         return _cfn_value(value)
 
@@ -572,7 +626,7 @@ def _single_block(
     value: dict[str, Any] = {}
     for name, attr in first.attributes.items():
         cfn = attrs.get(name)
-        raw = inner.eval(attr.expr)
+        raw = inner.value(attr.expr)
         _collect_links(raw, links)
         if cfn is None or raw is None:
             continue
@@ -596,7 +650,7 @@ def _generic(
     for name, attr in block.attributes.items():
         if name in META_ARGS:
             continue
-        raw = scope.eval(attr.expr)
+        raw = scope.value(attr.expr)
         _collect_links(raw, links)
         if raw is None:
             continue
@@ -624,7 +678,7 @@ def _generic(
 def _block_value(block: Block, scope: Scope, links: list[Link]) -> dict[str, Any]:
     value: dict[str, Any] = {}
     for name, attr in block.attributes.items():
-        raw = scope.eval(attr.expr)
+        raw = scope.value(attr.expr)
         _collect_links(raw, links)
         if raw is not None:
             value[mapping.camel(name)] = _cfn_value(raw)
@@ -650,7 +704,7 @@ def _depends_on(block: Block, prefix: str, config: Configuration) -> Iterable[st
     for item in items:
         if isinstance(item, Ref) and item.steps and isinstance(item.steps[0], str):
             base = f"{prefix}{item.root}.{item.steps[0]}"
-            found += [a for a in config.resources if a == base or a.startswith(base + "[")]
+            found += config.instances_of(base)
     return found
 
 
