@@ -66,33 +66,21 @@ def _hcl_error(file: str, exc: Exception) -> TemplateError:
 
 
 def parse_hcl(file: str, text: str) -> list[Block]:
-    """Top-level blocks of one ``.tf`` file (raises :class:`TemplateError` when it does not parse)."""
-    from cogcheck.inputs.terraform.lexer import prepare
-    from cogcheck.inputs.terraform.mapping import TYPES
+    """Top-level blocks of one ``.tf`` file (raises :class:`TemplateError` when it does not parse).
 
-    text = text.lstrip("\ufeff")
-    lexed = prepare(text, TYPES)
-    prepared, skipped = lexed.text, lexed.skipped
+    The cyclic collector is paused while python-hcl2 builds its tree and cogcheck reads it (the tree only grows
+    meanwhile: a collection would walk it again and again); the tree's cycles are then freed in one collection of
+    the youngest generation, which holds exactly what was made here, before the garbage of many files piles up.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        doc = _parse_document(prepared)
-    except RecursionError:
-        raise TemplateError(file, "invalid HCL: nested too deeply") from None
-    except Exception as exc:  # lark raises many kinds; any of them means "does not parse"
-        if prepared == text:
-            raise _hcl_error(file, exc) from None
-        try:
-            doc = _parse_document(text)  # never worse than the text as written
-        except Exception:
-            raise _hcl_error(file, exc) from None
-        skipped = []
-    lines = text.splitlines()  # comments are read from the text as written
-    top = [_block(file, view.raw, lines) for view in doc.blocks()]
-    del doc
-    if skipped:  # blocks left unparsed: present, without arguments (nothing of them is read)
-        top += [Block(s.keyword, s.labels, file, s.line, s.end_line) for s in skipped]
-        top.sort(key=lambda block: block.line)
-    if len(prepared) > _COLLECT_AFTER:
-        gc.collect()  # the parse tree is cyclic: free it now, not when garbage of many files has piled up
+        top = _parse_blocks(file, text.lstrip("\ufeff"))
+    finally:
+        if enabled:
+            gc.enable()
+            if len(text) > _COLLECT_AFTER:
+                gc.collect(0)
     return top
 
 
@@ -100,18 +88,32 @@ def parse_hcl(file: str, text: str) -> list[Block]:
 _COLLECT_AFTER = 64_000
 
 
-def _parse_document(text: str) -> Any:
-    """python-hcl2's document, parsed with the cyclic collector paused (the tree only grows while it is built; a
-    collection then would walk it again and again)."""
+def _parse_blocks(file: str, text: str) -> list[Block]:
     from hcl2.query.body import DocumentView
 
-    enabled = gc.isenabled()
-    gc.disable()
+    from cogcheck.inputs.terraform.lexer import prepare
+    from cogcheck.inputs.terraform.mapping import TYPES
+
+    lexed = prepare(text, TYPES)
+    prepared, skipped = lexed.text, lexed.skipped
     try:
-        return DocumentView.parse(text)
-    finally:
-        if enabled:
-            gc.enable()
+        doc = DocumentView.parse(prepared)
+    except RecursionError:
+        raise TemplateError(file, "invalid HCL: nested too deeply") from None
+    except Exception as exc:  # lark raises many kinds; any of them means "does not parse"
+        if prepared == text:
+            raise _hcl_error(file, exc) from None
+        try:
+            doc = DocumentView.parse(text)  # never worse than the text as written
+        except Exception:
+            raise _hcl_error(file, exc) from None
+        skipped = []
+    lines = text.splitlines()  # comments are read from the text as written
+    top = [_block(file, view.raw, lines) for view in doc.blocks()]
+    if skipped:  # blocks left unparsed: present, without arguments (nothing of them is read)
+        top += [Block(s.keyword, s.labels, file, s.line, s.end_line) for s in skipped]
+        top.sort(key=lambda block: block.line)
+    return top
 
 
 def _label(rule: Any) -> str:
