@@ -50,6 +50,8 @@ def test_yaml_and_json_give_the_same_findings(path: Path, tmp_path: Path) -> Non
     settings = header_settings(path.read_text(encoding="utf-8"), tmp_path)
     from_yaml = sorted(map(identity, scan_paths(path, settings=settings).findings), key=repr)
     from_json = sorted(map(identity, scan_paths(as_json, settings=settings).findings), key=repr)
+    if path.parent.name == "COG-E038":  # keys written twice do not survive the conversion (tests/test_duplicates.py
+        from_yaml = [f for f in from_yaml if f[0] != "COG-E038"]  # has the JSON form)
     assert from_yaml == from_json
 
 

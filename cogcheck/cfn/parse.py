@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cogcheck.cfn.duplicates import MAX_RECORDED, Duplicates, has_transform, json_duplicates, yaml_duplicates
+
 PathT = tuple[str | int, ...]
 Position = tuple[int, int]
 
@@ -62,6 +64,9 @@ class Template:
     resources_key: PathT = ("Resources",)
     serverless: bool = False
     _locate: Callable[[PathT], Position] = field(default=lambda _p: (1, 1), repr=False)
+    #: keys written twice in one mapping, the last value kept (only in a template with a ``Transform``; see
+    #: :mod:`cogcheck.cfn.duplicates`)
+    duplicates: Duplicates = field(default_factory=Duplicates, repr=False)
     #: answers computed once per template for all its clients (resources by type, predicate results)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -89,7 +94,10 @@ def _yaml_loader_class() -> type[Any]:
     base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class CfnLoader(base):  # type: ignore[misc]
-        pass
+        def __init__(self, stream: Any) -> None:
+            super().__init__(stream)
+            self.repeated: list[tuple[Any, Any]] = []  # (mapping node, key node) of each key written again
+            self.repeated_total = 0
 
     def construct_tag(loader: Any, tag_suffix: str, node: Any) -> Any:
         tag = "!" + tag_suffix
@@ -116,15 +124,16 @@ def _yaml_loader_class() -> type[Any]:
     def construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
         """Keys are strings, verbatim: a logical id `Off` or `Yes` is not a boolean to CloudFormation.
 
-        A key written twice in one mapping is an error at the second one (CloudFormation rejects the template).
+        A key written twice in one mapping keeps its last value and is recorded in ``loader.repeated`` (the caller
+        decides whether that is an error: CloudFormation rejects it, SAM CLI keeps the last value).
         """
         written: set[str] = set()
         for key_node, _value in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                 if key_node.value in written:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key_node.value!r} in a mapping", key_node.start_mark
-                    )
+                    loader.repeated_total += 1
+                    if len(loader.repeated) < MAX_RECORDED:
+                        loader.repeated.append((node, key_node))
                 written.add(key_node.value)
         loader.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
@@ -207,25 +216,29 @@ def _locate_yaml(root: Any, path: PathT, index: dict[int, dict[str, tuple[Any, A
 
 
 def _yaml_entries(node: Any) -> dict[str, tuple[Any, Any]]:
-    """key → (key node, value node) of a mapping node, merge keys (``<<``) included; its own keys win."""
+    """key → (key node, value node) of a mapping node, merge keys (``<<``) included; its own keys win, and of a
+    key written twice in one mapping the last (the value kept)."""
     import yaml
 
     entries: dict[str, tuple[Any, Any]] = {}
     pending = [node]
     visited: set[int] = set()
-    while pending:  # the mapping first, then what it merges, breadth first: the first writer of a key wins
+    while pending:  # the mapping first, then what it merges, breadth first: the first mapping to write a key wins
         current = pending.pop(0)
         if id(current) in visited:
             continue
         visited.add(id(current))
         merged: list[Any] = []
+        own: dict[str, tuple[Any, Any]] = {}
         for key_node, value_node in current.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 continue
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged.append(value_node)
             else:
-                entries.setdefault(key_node.value, (key_node, value_node))
+                own[key_node.value] = (key_node, value_node)
+        for key, entry in own.items():
+            entries.setdefault(key, entry)
         for value_node in merged:
             for candidate in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
                 if isinstance(candidate, yaml.MappingNode):
@@ -233,7 +246,7 @@ def _yaml_entries(node: Any) -> dict[str, tuple[Any, Any]]:
     return entries
 
 
-def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
+def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position], Duplicates]:
     import yaml
 
     global _LOADER
@@ -243,9 +256,12 @@ def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]
     try:
         root = loader.get_single_node()
         if root is None:
-            return None, lambda _p: (1, 1)
+            return None, lambda _p: (1, 1), Duplicates()
         _check_yaml_graph(file, root)
         doc = loader.construct_document(root)
+        duplicates = (
+            yaml_duplicates(root, loader.repeated, loader.repeated_total, _TAGS) if loader.repeated else Duplicates()
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
@@ -257,7 +273,7 @@ def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]
     finally:
         loader.dispose()
     index: dict[int, dict[str, tuple[Any, Any]]] = {}
-    return doc, lambda path: _locate_yaml(root, path, index)
+    return doc, lambda path: _locate_yaml(root, path, index), duplicates
 
 
 # ---------------------------------------------------------------------------------------------------------- JSON
@@ -286,7 +302,7 @@ def _skip(text: str, pos: int) -> int:
 
 
 def _index_object(text: str, pos: int, prefix: PathT, index: _JsonIndex) -> None:
-    """Record every key of the object starting at ``pos`` (the first of duplicates wins, as positions go)."""
+    """Record every key of the object starting at ``pos`` (of a key written twice, the last: the value kept)."""
     from json.decoder import scanstring  # type: ignore[attr-defined]
 
     pos = _skip(text, pos + 1)
@@ -294,7 +310,7 @@ def _index_object(text: str, pos: int, prefix: PathT, index: _JsonIndex) -> None
         key_start = pos
         key, pos = scanstring(text, pos + 1)
         pos = _skip(text, _skip(text, pos) + 1)  # past ':'
-        index.entries.setdefault((*prefix, key), (pos, key_start))
+        index.entries[(*prefix, key)] = (pos, key_start)
         _value, pos = _DECODER.raw_decode(text, pos)
         pos = _skip(text, pos)
         if text[pos] == ",":
@@ -361,8 +377,9 @@ def _parse_int(text: str) -> int | str:
     return int(text) if len(text) <= MAX_INT_DIGITS else text
 
 
-def _json_problem(text: str) -> tuple[int, str] | None:
-    """(offset, message) of the first key written twice in an object, or of nesting past :data:`MAX_DEPTH`."""
+def _json_problem(text: str, duplicates: bool = True) -> tuple[int, str] | None:
+    """(offset, message) of the first key written twice in an object (when ``duplicates``), or of nesting past
+    :data:`MAX_DEPTH`."""
     stack: list[set[str] | None] = []  # per open container: the keys seen so far (None for an array)
     last: re.Match[str] | None = None
     for match in _JSON_TOKEN.finditer(text):
@@ -374,7 +391,8 @@ def _json_problem(text: str) -> tuple[int, str] | None:
         elif mark in "}]":
             if stack:
                 stack.pop()
-        elif mark == ":" and last is not None and last.group().startswith('"') and stack and stack[-1] is not None:
+        elif duplicates and mark == ":" and last is not None and last.group().startswith('"') and stack \
+                and stack[-1] is not None:
             key = json.loads(last.group())
             if key in stack[-1]:
                 return last.start(), f"duplicate key {key!r} in an object"
@@ -420,8 +438,23 @@ def load_json(text: str | bytes) -> Any:
             text = decode_text(text)
         except UnicodeDecodeError as exc:
             raise JsonError(f"not UTF-8 text (byte {exc.start})") from None
+    return _load_json(text, keep_duplicates=False)[0]
+
+
+def _load_json(text: str, keep_duplicates: bool) -> tuple[Any, bool]:
+    """(document, whether a key is written twice in an object); with ``keep_duplicates`` the last value is kept
+    (as :func:`json.loads` does), otherwise a repeated key is a :class:`JsonError` at its line."""
+    repeated: list[bool] = []
+
+    def last_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs) and not repeated:
+            repeated.append(True)
+        return result
+
     try:
-        doc = json.loads(text, parse_int=_parse_int, object_pairs_hook=_no_duplicates)
+        hook = last_wins if keep_duplicates else _no_duplicates
+        doc = json.loads(text, parse_int=_parse_int, object_pairs_hook=hook)
         problem = (0, f"nested more than {MAX_DEPTH} levels deep; refusing") if _too_deep(doc) else None
     except json.JSONDecodeError as exc:
         raise JsonError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno, exc.msg) from None
@@ -430,19 +463,19 @@ def load_json(text: str | bytes) -> Any:
     except RecursionError:
         problem = (0, f"nested more than {MAX_DEPTH} levels deep; refusing")
     if problem is not None:
-        found = _json_problem(text)
+        found = _json_problem(text, duplicates=not keep_duplicates)
         offset, message = found or problem
         raise JsonError(message, text.count("\n", 0, offset) + 1 if found else None)
-    return doc
+    return doc, bool(repeated)
 
 
-def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
+def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position], Duplicates]:
     try:
-        doc = load_json(text)
+        doc, repeated = _load_json(text, keep_duplicates=True)
     except JsonError as exc:
         raise TemplateError(file, exc.message, exc.line) from None
     index = _JsonIndex()
-    return doc, lambda path: _locate_json(text, path, index)
+    return doc, lambda path: _locate_json(text, path, index), json_duplicates(text) if repeated else Duplicates()
 
 
 # ------------------------------------------------------------------------------------------------------ entry point
@@ -484,38 +517,56 @@ def decode(file: str, data: bytes) -> str:
 
 
 def parse_yaml_document(file: str, data: bytes) -> Any:
-    """A YAML document read with the bounds of templates (aliases, depth, integers, duplicate keys)."""
-    doc, _locate = _parse_yaml(file, decode(file, data))
+    """A YAML document read with the bounds of templates (aliases, depth, integers); a key written twice in one
+    mapping is an error."""
+    doc, _locate, duplicates = _parse_yaml(file, decode(file, data))
+    _refuse(file, duplicates, "invalid YAML: duplicate key{} in a mapping")
     return doc
+
+
+def _refuse(file: str, duplicates: Duplicates, words: str) -> None:
+    """The error of a key written twice in one mapping, at the first one (what CloudFormation and cfn-lint say)."""
+    if duplicates:
+        first = duplicates.found[0] if duplicates.found else None
+        raise TemplateError(file, words.format(f" {first.key!r}" if first else ""), first.line if first else None)
 
 
 def parse_template(file: str, data: bytes, *, suffix: str = "") -> Template | None:
     """Parse ``data`` read from ``file``. ``None`` when it parses but is not a template (no ``Resources``).
 
-    Raises :class:`TemplateError` for bytes that are neither valid JSON nor valid YAML.
+    Raises :class:`TemplateError` for bytes that are neither valid JSON nor valid YAML, and for a key written twice
+    in one mapping unless the template has a ``Transform`` (then the last value is kept and the template records
+    the keys: :mod:`cogcheck.cfn.duplicates`).
     """
     text = decode(file, data)
     stripped = text.lstrip()
+    words = "invalid YAML: duplicate key{} in a mapping"
     if suffix == ".json" or stripped.startswith("{"):
         try:
-            doc, locate = _parse_json(file, text)
+            doc, locate, duplicates = _parse_json(file, text)
+            words = "duplicate key{} in an object"
         except TemplateError:
             if suffix == ".json":
                 raise
-            doc, locate = _parse_yaml(file, text)  # YAML flow style, e.g. `{Resources: ...}`
+            doc, locate, duplicates = _parse_yaml(file, text)  # YAML flow style, e.g. `{Resources: ...}`
     else:
-        doc, locate = _parse_yaml(file, text)
-    return as_template(file, doc, locate)
+        doc, locate, duplicates = _parse_yaml(file, text)
+    if duplicates and not has_transform(doc):
+        _refuse(file, duplicates, words)
+    return as_template(file, doc, locate, duplicates)
 
 
-def as_template(file: str, doc: Any, locate: Callable[[PathT], Position] | None = None) -> Template | None:
+def as_template(
+    file: str, doc: Any, locate: Callable[[PathT], Position] | None = None, duplicates: Duplicates | None = None
+) -> Template | None:
     """Wrap an already-parsed document; recognizes CloudFormation and Serverless Framework (``resources.Resources``)."""
     if not isinstance(doc, dict):
         return None
     loc = locate or (lambda _p: (1, 1))
+    repeated = duplicates or Duplicates()
     if isinstance(doc.get("Resources"), dict):
-        return Template(file, doc, ("Resources",), False, loc)
+        return Template(file, doc, ("Resources",), False, loc, repeated)
     nested = doc.get("resources")
     if isinstance(nested, dict) and isinstance(nested.get("Resources"), dict):
-        return Template(file, doc, ("resources", "Resources"), True, loc)
+        return Template(file, doc, ("resources", "Resources"), True, loc, repeated)
     return None

@@ -57,7 +57,7 @@ def check_template(
     if item is not None and item.parameters:
         resolve = ResolveOptions({**item.parameters, **resolve.parameters}, resolve.pseudo, resolve.max_scenarios)
     findings: list[Finding] = []
-    notices: list[Notice] = []
+    notices: list[Notice] = duplicate_notices(template) if template.duplicates else []
     clients = 0
     for logical_id, resource in template.resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != CLIENT_TYPE:
@@ -107,6 +107,43 @@ def check_template(
             )
             findings.append(_finding(template, logical_id, summary, origins, None, item, role))
     return findings, notices, clients
+
+
+#: A template gets at most this many notices of keys written twice outside its clients; the rest are counted.
+MAX_DUPLICATE_NOTICES = 20
+
+
+def duplicate_notices(template: Template) -> list[Notice]:
+    """A notice for each key written twice outside the template's user pool clients (a template with a
+    ``Transform``: :mod:`cogcheck.cfn.duplicates`); inside a client, COG-E038 reports it."""
+    from cogcheck.cfn.duplicates import MAX_RECORDED, describe
+
+    depth = len(template.resources_key)
+    notices: list[Notice] = []
+    outside = 0
+    for duplicate in template.duplicates.found:
+        logical_id = duplicate.path[depth] if duplicate.path[:depth] == template.resources_key \
+            and len(duplicate.path) > depth else None
+        resource = template.resources.get(logical_id) if isinstance(logical_id, str) else None
+        if isinstance(resource, dict) and resource.get("Type") == CLIENT_TYPE:
+            continue
+        outside += 1
+        if outside <= MAX_DUPLICATE_NOTICES:
+            notices.append(Notice(
+                template.file, logical_id if isinstance(logical_id, str) else None,
+                f"line {duplicate.line}: {describe(duplicate)} is written more than once in one mapping; the template "
+                "has a Transform, so cogcheck keeps the last value, as SAM CLI does (CloudFormation without SAM CLI "
+                "rejects it)",
+            ))
+    unlisted = max(0, outside - MAX_DUPLICATE_NOTICES)
+    unrecorded = template.duplicates.total - len(template.duplicates.found)
+    if unlisted or unrecorded:
+        notices.append(Notice(
+            template.file, None,
+            f"{unlisted + unrecorded} more keys written more than once in one mapping are not listed (at most "
+            f"{MAX_DUPLICATE_NOTICES} notices per template, of the first {MAX_RECORDED} such keys found)",
+        ))
+    return notices
 
 
 def _finding(
