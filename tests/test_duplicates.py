@@ -53,7 +53,8 @@ def test_plain_cloudformation_keeps_the_input_error(tmp_path: Path, name: str) -
     text = _yaml("") if name.endswith("yaml") else _json(None)
     result = scan_text(tmp_path, text, name)
     (error,) = result.errors
-    assert error.line == _last_line(text, "AccessTokenValidity") and "duplicate key 'AccessTokenValidity'" in error.message
+    assert error.line == _last_line(text, "AccessTokenValidity")
+    assert "duplicate key 'AccessTokenValidity'" in error.message
     assert result.findings == []
 
 

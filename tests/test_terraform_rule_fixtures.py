@@ -48,7 +48,7 @@ def test_terraform_fixture_findings_match_annotations(path: Path, tmp_path: Path
 NOT_IN_TERRAFORM = {
     "COG-E032": "the provider has no client_id argument and computes client_secret: Terraform itself refuses them",
     "COG-E036": "property names come from the provider's arguments, and Terraform itself refuses an unknown one",
-    "COG-E038": "a key written twice in a template with a Transform (SAM); Terraform itself refuses an argument set twice",
+    "COG-E038": "a key written twice in a SAM template; Terraform itself refuses an argument set twice",
     "COG-S020": "--previous takes the previous CloudFormation template; a previous Terraform plan is not read yet",
 }
 

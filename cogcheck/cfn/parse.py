@@ -478,6 +478,14 @@ def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position],
     return doc, lambda path: _locate_json(text, path, index), json_duplicates(text) if repeated else Duplicates()
 
 
+def parse_json_document(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
+    """A JSON document with a way to its positions (Terraform's ``.tf.json``); a key written twice in an object is
+    an error at its line."""
+    doc, locate, duplicates = _parse_json(file, text)
+    _refuse(file, duplicates, "duplicate key{} in an object")
+    return doc, locate
+
+
 # ------------------------------------------------------------------------------------------------------ entry point
 
 

@@ -183,9 +183,9 @@ def _parse_attribute(text: str) -> Expr:
 
 def parse_tf_json(file: str, text: str) -> list[Block]:
     """Top-level blocks of a ``.tf.json`` file in Terraform's JSON syntax, with positions."""
-    from cogcheck.cfn.parse import _parse_json
+    from cogcheck.cfn.parse import parse_json_document
 
-    doc, locate = _parse_json(file, text.lstrip("\ufeff"))
+    doc, locate = parse_json_document(file, text.lstrip("\ufeff"))
     if not isinstance(doc, dict):
         raise TemplateError(file, "Terraform JSON must be an object at the top")
     blocks: list[Block] = []
