@@ -37,8 +37,8 @@ try:
     from cfnlint.rules import CloudFormationLintRule, RuleMatch
 except ImportError as exc:  # cfn-lint is an extra: `cogcheck scan` never needs it
     raise ModuleNotFoundError(
-        "cogcheck.cfnlint_rules is a cfn-lint plugin and needs cfn-lint 1.x: pip install 'cogcheck[cfn-lint]' "
-        "(or pip install cfn-lint), then run: cfn-lint -a cogcheck.cfnlint_rules -- template.yaml",
+        "cogcheck.cfnlint_rules is a cfn-lint plugin and needs cfn-lint 1.x: pip install 'cfn-lint>=1,<2' (in a "
+        "clone of cogcheck: pip install '.[cfn-lint]'), then run: cfn-lint -a cogcheck.cfnlint_rules -- template.yaml",
         name="cfnlint",
     ) from exc
 
@@ -47,7 +47,7 @@ from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import SEVERITIES, Finding
-from cogcheck.report.ruledocs import DOCS_URL
+from cogcheck.report.ruledocs import reference_url
 from cogcheck.scan.check import check_template, drop_ignored_by_path
 from cogcheck.scan.options import ScanOptions
 from cogcheck.scan.suppress import apply_suppressions
@@ -378,7 +378,7 @@ def make_rule_class(rule: Rule, level: str | None = None) -> type[CloudFormation
         "id": rule.cfn_lint_id_for(level),
         "shortdesc": rule.summary,
         "description": _description(rule, level),
-        "source_url": DOCS_URL.format(anchor=rule.id.lower()),
+        "source_url": reference_url(rule),  # cfn-lint's SARIF helpUri: AWS's page on what the rule checks
         "tags": ["cogcheck", "resources", "cognito", *rule.tags],
         "cogcheck_id": rule.id,
         "cogcheck_level": level,

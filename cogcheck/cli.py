@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="cogcheck",
-    help="Find what Cognito would reject, and what is insecure, in AWS::Cognito::UserPoolClient resources.",
+    help="Find what Cognito would reject, and what is insecure, in the user pool clients of CloudFormation templates,"
+    " CDK apps and Terraform / OpenTofu configurations.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: every option name whole at 80 columns, `[default: …]` kept as text
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -118,19 +120,25 @@ def _guarded(command: Callable[P, None]) -> Callable[P, None]:
 @_guarded
 def scan(
     paths: Annotated[
-        Optional[list[str]], typer.Argument(help="Templates or directories (default: .); - reads standard input.")
+        Optional[list[str]], typer.Argument(
+            metavar="[PATH]...", help="Files and directories (default: .); - reads standard input.",
+        )
     ] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", help="Write the report to FILE; the summary line goes to stderr."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the report to FILE; the summary line goes to stderr."
+        ),
     ] = None,
     fail_on: Annotated[
         Optional[FailOn],
         typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity [default: error]."),
     ] = None,
     config_file: Annotated[
-        Optional[Path], typer.Option("--config", help="Configuration file (default: found from the path upwards).")
+        Optional[Path], typer.Option(
+            "--config", metavar="FILE", help="Configuration file (default: found from the path upwards).",
+        )
     ] = None,
     isolated: Annotated[
         bool,
@@ -149,14 +157,22 @@ def scan(
     ] = MAX_FILE_SIZE_MB,
     select: Annotated[
         Optional[list[str]],
-        typer.Option("--select", help="Only these rule ids or prefixes, comma-separated or repeated (COG-E, W92)."),
+        typer.Option(
+            "--select", metavar="ID|PREFIX",
+            help="Only these rule ids or prefixes, comma-separated or repeated (COG-E, W92).",
+        ),
     ] = None,
     ignore: Annotated[
-        Optional[list[str]], typer.Option("--ignore", help="Skip these rule ids or prefixes (comma lists too).")
+        Optional[list[str]], typer.Option(
+            "--ignore", metavar="ID|PREFIX", help="Skip these rule ids or prefixes (comma lists too).",
+        )
     ] = None,
     severity: Annotated[
         Optional[list[str]],
-        typer.Option("--severity", help="Override severities: ID=error|warning|note; ID may be a prefix (COG-S)."),
+        typer.Option(
+            "--severity", metavar="ID=LEVEL",
+            help="Override severities: ID=error|warning|note; ID may be a prefix (COG-S).",
+        ),
     ] = None,
     exclude: Annotated[
         Optional[list[str]],
@@ -197,11 +213,15 @@ def scan(
         ),
     ] = False,
     parameter: Annotated[
-        Optional[list[str]], typer.Option("--parameter", "-p", help="Template parameter value: KEY=VALUE.")
+        Optional[list[str]], typer.Option(
+            "--parameter", "-p", metavar="KEY=VALUE", help="A template parameter's value (repeatable).",
+        )
     ] = None,
     parameters_file: Annotated[
         Optional[Path],
-        typer.Option("--parameters-file", help="Parameter values (CloudFormation CLI JSON or a mapping)."),
+        typer.Option(
+            "--parameters-file", metavar="FILE", help="Parameter values (CloudFormation CLI JSON or a mapping).",
+        ),
     ] = None,
     var: Annotated[
         Optional[list[str]],
@@ -222,9 +242,13 @@ def scan(
             help="Terraform directories are deployed with OpenTofu: a .tofu file hides the .tf file of its name.",
         ),
     ] = False,
-    region: Annotated[Optional[str], typer.Option("--region", help="Value of AWS::Region.")] = None,
-    account_id: Annotated[Optional[str], typer.Option("--account-id", help="Value of AWS::AccountId.")] = None,
-    partition: Annotated[Optional[str], typer.Option("--partition", help="Value of AWS::Partition.")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="Value of AWS::Region.")] = None,
+    account_id: Annotated[
+        Optional[str], typer.Option("--account-id", metavar="ID", help="Value of AWS::AccountId."),
+    ] = None,
+    partition: Annotated[
+        Optional[str], typer.Option("--partition", metavar="NAME", help="Value of AWS::Partition."),
+    ] = None,
     production: Annotated[
         bool, typer.Option("--production", help="Treat every input as a production template (COG-S009).")
     ] = False,
@@ -239,7 +263,7 @@ def scan(
     previous: Annotated[
         Optional[Path],
         typer.Option(
-            "--previous",
+            "--previous", metavar="PATH",
             help="Previous version of the scanned template, or a directory mirroring the scanned one (COG-S020).",
         ),
     ] = None,
@@ -276,11 +300,12 @@ def scan(
         Optional[int],
         typer.Option(
             "--jobs", "-j", metavar="N",
-            help="Scan templates in N processes (default: the usable CPUs; the report is the same for any N).",
+            help="Scan in N processes (default: the usable CPUs; the report is the same for any N).",
         ),
     ] = None,
 ) -> None:
-    """Scan CloudFormation templates for user pool client problems."""
+    """Scan CloudFormation and SAM templates, CDK cloud assemblies (cdk.out) and Terraform / OpenTofu
+    configurations and plan JSON for user pool client problems."""
     import gc
 
     # A scan keeps every parsed template's objects alive while it makes many more: with the default thresholds
@@ -399,7 +424,9 @@ def list_rules(
 def show_rule(
     rule_id: Annotated[
         str,
-        typer.Argument(help="A rule id (COG-E001), its cfn-lint id at any level (E9101, W9113), name, or a prefix."),
+        typer.Argument(
+            metavar="ID", help="A rule id (COG-E001), its cfn-lint id at any level (E9101, W9113), name, or a prefix."
+        ),
     ],
 ) -> None:
     """Show a rule's documentation (a prefix lists the rules it selects, as --select does)."""

@@ -4,11 +4,14 @@
 * ``docs/rules.md`` from ``rules/*.yaml`` (the same text as ``cogcheck rules --format markdown``);
 * ``rules/rules.json``: the rule files' data as JSON with their content hash, which start-up reads instead of the
   YAML (``cogcheck.engine.rulecache``);
+* ``docs/options.md``, every command-line option, from the CLI's own parameters (``cogcheck.cli``: what ``--help``
+  prints);
 * ``examples/sarif/cogcheck.sarif``: what ``cogcheck scan examples --format sarif`` writes today;
 * ``tests/snapshots/messages-cloudformation.txt`` and ``messages-terraform.txt``: the rendered findings of every
   rule fixture, per dialect (``tests/message_snapshots.py``), so a change of wording is a reviewed diff;
 * the Terraform forms of the rule fixtures (``tests/fixtures/terraform/rules``) and of the docs examples
-  (``rules/terraform``), by ``tests/fixtures/terraform/convert.py``.
+  (``rules/terraform``), by ``tests/fixtures/terraform/convert.py``. These are written first: ``docs/rules.md``
+  embeds the examples, so one run leaves every file right.
 
 ``--check`` writes nothing and exits 1 naming the stale files (``tests/test_generated.py`` runs it).
 """
@@ -41,6 +44,51 @@ def _rules_json() -> str:
     return rulecache.render(files, rule_documents(files))
 
 
+def _options_reference() -> str:
+    """Every command's arguments and options as ``--help`` gives them (the CLI's click parameters), as Markdown."""
+    import typer.main
+
+    from cogcheck.cli import app
+
+    group: Any = typer.main.get_command(app)  # a click Group (typer may vendor click: no isinstance checks)
+    root = group.context_class(group, info_name="cogcheck", **group.context_settings)
+    lines = [
+        "# Command-line options",
+        "",
+        f"Generated from the command's own parameters by `{COMMAND}`: what `cogcheck COMMAND --help` prints.",
+        "Options given on the command line win over the [configuration file](configuration.md); repeatable options",
+        "add to its lists.",
+    ]
+    commands = [("cogcheck", group, root)]
+    commands += [
+        (f"cogcheck {name}", command, command.context_class(command, info_name=name, parent=root))
+        for name, command in group.commands.items()
+    ]
+    for title, command, context in commands:
+        usage = " ".join(command.get_usage(context).removeprefix("Usage:").split())
+        lines += ["", f"## {title}", "", "```text", usage, "```"]
+        lines += ["", _one_paragraph(command.help or ""), "", "| option | what it does |", "|---|---|"]
+        for param in command.get_params(context):
+            record = param.get_help_record(context)
+            if record is None:
+                continue
+            spelled, what = record
+            if getattr(param, "multiple", False) and "repeatable" not in what:
+                what = f"{what} Repeatable."
+            lines.append(f"| {_cell(spelled, code=True)} | {_cell(what)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _one_paragraph(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cell(text: str, code: bool = False) -> str:
+    """Text for a Markdown table cell (``|`` escaped, also inside code, as GitHub's tables need)."""
+    text = _one_paragraph(text).replace("|", "\\|")
+    return f"`{text}`" if code else text
+
+
 def _sample_sarif() -> str:
     done = subprocess.run(
         [sys.executable, "-m", "cogcheck", "scan", "examples", "--format", "sarif", "--fail-on", "never"],
@@ -68,6 +116,7 @@ def _message_snapshots() -> dict[str, Callable[[], str]]:
 GENERATED: dict[str, Callable[[], str]] = {
     "docs/rules.md": _rules_reference,
     "rules/rules.json": _rules_json,
+    "docs/options.md": _options_reference,
     "examples/sarif/cogcheck.sarif": _sample_sarif,
     **_message_snapshots(),  # tests/snapshots/messages-*.txt: every rule fixture's rendered findings, per dialect
 }
@@ -104,13 +153,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} is stale: run `{COMMAND}`")
         terraform = _terraform_converter().main(["--check"])
         return 1 if names or terraform else 0
+    converted = _terraform_converter().main([])  # first: docs/rules.md embeds the Terraform examples it writes
     for name, make in GENERATED.items():
         path = ROOT / name
         text = make()
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8", newline="\n")
             print(f"wrote {name}")
-    return _terraform_converter().main([])
+    return int(converted)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def _cdk_available() -> bool:
 
 pytestmark = [
     pytest.mark.skipif(
-        not _cdk_available(), reason="needs aws-cdk-lib and constructs (pip install 'cogcheck[cdk]') and Node.js"
+        not _cdk_available(), reason="needs aws-cdk-lib and constructs (pip install '.[cdk]') and Node.js"
     ),
     pytest.mark.slow,
 ]

@@ -67,7 +67,7 @@ def test_one_violation_per_rule_and_severity_with_cdk_levels(assembly: Path) -> 
     (batch,) = [r for r in e003.resources if r.logical_id == "Batch"]
     assert batch.locations == ("Properties.RefreshTokenValidity",)
     assert any("9000 days" in message for message in e003.metadata.values())
-    assert e003.metadata["docs"].endswith("#cog-e003")
+    assert e003.metadata["docs"] == "cogcheck rule COG-E003"
     assert not outcome.success
     # A resource faulted at several properties by one rule is listed once, with each location.
     for violation in outcome.violations:

@@ -181,7 +181,8 @@ def test_inputs_that_give_nothing_are_explained(here: Path) -> None:
     notices = {n["file"]: n["message"] for n in found["notices"]}  # type: ignore[union-attr]
     assert "not a CloudFormation template" in notices["notes.txt"]
     assert "not a CloudFormation template" in notices["config.json"]
-    assert "no templates found" in notices["empty"]
+    assert "nothing to scan found" in notices["empty"]
+    assert all(kind in notices["empty"] for kind in ("CloudFormation", "cdk.out", "Terraform", ".tf"))
     assert found["errors"] == []
     assert report("bad.yaml")["notices"] == []
 

@@ -69,3 +69,30 @@ def test_relative_links_lead_to_files_and_headings_that_exist(document: Path) ->
             headings = re.findall(r"^#+ (.*)$", linked.read_text(encoding="utf-8"), re.MULTILINE)
             slugs = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
             assert anchor in slugs, f"{document.name}: no heading #{anchor} in {path or document.name}"
+
+
+def test_generated_docs_never_split_a_word_at_its_hyphen() -> None:
+    """Markdown joins wrapped lines with a space: "cfn-" at a line's end and "lint" on the next reads "cfn- lint"."""
+    for name in ("docs/rules.md", "docs/options.md"):
+        prose = re.sub(r"^```.*?^```", "", (ROOT / name).read_text(encoding="utf-8"), flags=re.MULTILINE | re.DOTALL)
+        split = [line for line in prose.splitlines() if re.search(r"\w-$", line)]
+        assert split == [], f"{name}: {split[:3]}"
+
+
+def test_regenerate_is_right_after_one_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The Terraform examples docs/rules.md embeds are written before the docs (a new rule needed two runs)."""
+    regenerate = _regenerate()
+    written: list[str] = []
+
+    class Converter:
+        @staticmethod
+        def main(argv: list[str]) -> int:
+            written.append("rules/terraform")
+            return 0
+
+    monkeypatch.setattr(regenerate, "ROOT", tmp_path)
+    monkeypatch.setattr(regenerate, "_terraform_converter", lambda: Converter)
+    monkeypatch.setattr(regenerate, "GENERATED", {"docs.md": lambda: written.append("docs.md") or "text\n"})
+    assert regenerate.main([]) == 0
+    assert written == ["rules/terraform", "docs.md"]
+    assert (tmp_path / "docs.md").read_text(encoding="utf-8") == "text\n"

@@ -191,9 +191,10 @@ def test_pre_commit_hook_definition() -> None:
     assert hook["id"] == "cogcheck" and hook["language"] == "python"
     assert hook["entry"].split() == ["cogcheck", "scan"]
     files = re.compile(hook["files"])
-    for name in ("template.yaml", "a/b.yml", "stack.template.json", "x.template"):
+    for name in ("template.yaml", "a/b.yml", "stack.template.json", "x.template",
+                 "main.tf", "infra/auth.tf.json", "main.tofu", "main.tofu.json", "plan.json"):
         assert files.search(name), name
-    for name in ("app.py", "README.md", "yaml.txt"):
+    for name in ("app.py", "README.md", "yaml.txt", "notes.tfstate", "main.tf.bak"):
         assert not files.search(name), name
 
 

@@ -36,6 +36,7 @@ def test_rule_ids_are_unique_and_sorted() -> None:
 def test_docs_example_triggers_and_use_instead_does_not(rule: Rule, tmp_path: Path) -> None:
     for key in ("what", "why", "example", "use_instead"):
         assert str(rule.docs[key]).strip(), f"{rule.id}: docs.{key} is empty"
+    assert rule.docs["references"], f"{rule.id}: cite AWS's documentation (the cfn-lint plugin's source_url)"
     assert all(str(ref).startswith("https://") for ref in rule.docs["references"])
     example = scan_text(tmp_path, rule.docs["example"], "example.yaml")
     assert not example.errors

@@ -106,7 +106,7 @@ def test_driver_lists_every_enabled_rule_with_what_github_reads() -> None:
     log = render(ScanResult())
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["name"] == "cogcheck" and driver["semanticVersion"] == __version__
-    assert driver["informationUri"].startswith("https://")
+    assert "informationUri" not in driver  # cogcheck has no published site: no URL that leads nowhere
     assert [r["id"] for r in driver["rules"]] == [rule.id for rule in rules]
     for rule, entry in zip(rules, driver["rules"], strict=True):
         assert entry["shortDescription"]["text"].startswith(rule.summary.rstrip("."))

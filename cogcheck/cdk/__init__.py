@@ -1,5 +1,5 @@
 """cogcheck as a CDK policy-validation plugin: ``from cogcheck.cdk import CogcheckValidation`` (needs
-``pip install 'cogcheck[cdk]'``). See :mod:`cogcheck.cdk.plugin` and docs/cdk.md.
+``pip install '.[cdk]'`` in a clone). See :mod:`cogcheck.cdk.plugin` and docs/cdk.md.
 
 The plugin (and with it ``aws_cdk``) is imported when first asked for, so :mod:`cogcheck.cdk.validation`, which does
 the work without CDK, can be used and tested without aws-cdk-lib.

@@ -30,7 +30,7 @@ from cogcheck.findings import SEVERITY_RANK, Finding, InputError, Notice
 from cogcheck.inputs.cdk.assembly import MAX_DEPTH, is_assembly, read_assembly
 from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.inputs.types import TemplateInput
-from cogcheck.report.ruledocs import DOCS_URL
+from cogcheck.report.ruledocs import docs_command
 from cogcheck.scan.options import ScanOptions
 from cogcheck.scan.pipeline import scan_items
 from cogcheck.scan.result import ScanResult
@@ -205,7 +205,7 @@ def violations(findings: Sequence[Finding], rules: Mapping[str, Rule]) -> list[V
             messages.setdefault(_message_key(finding), plain(finding.message))
         metadata = {
             "rule": f"{rule_id} {rule.name}" if rule else rule_id,
-            "docs": DOCS_URL.format(anchor=rule_id.lower()),
+            "docs": docs_command(rule_id),
         }
         metadata.update(messages)
         out.append(Violation(

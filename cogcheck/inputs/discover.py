@@ -105,8 +105,9 @@ def _discover(
             found = True
             yield item
         if not found:
-            yield Notice(arg, None, f"no templates found (files ending in {', '.join(TEMPLATE_SUFFIXES)}, "
-                         "or a cdk.out cloud assembly)")
+            yield Notice(arg, None, "nothing to scan found: no CloudFormation template (files ending in "
+                         f"{', '.join(TEMPLATE_SUFFIXES)}), cdk.out cloud assembly, or Terraform / OpenTofu "
+                         "configuration (.tf, .tf.json, .tofu) or plan JSON with a user pool client")
     elif path.is_file() and _is_terraform_file(path.name):
         yield from _terraform([path.parent], os.path.dirname(os.path.normpath(arg)) or ".", path.parent, how,
                               seen, explicit=True)

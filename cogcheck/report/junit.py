@@ -23,10 +23,10 @@ from xml.etree import ElementTree as ET
 
 from cogcheck.engine.rules import Rule
 from cogcheck.findings import SEVERITY_RANK, Finding
+from cogcheck.report.ruledocs import docs_command
 from cogcheck.report.sarif import describe
 from cogcheck.scan.result import ScanResult
 
-DOCS = "https://github.com/cogcheck/cogcheck/blob/main/docs/rules.md#{anchor}"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -67,7 +67,7 @@ def render(result: ScanResult, rules: Sequence[Rule], *, fail_on: str = "error")
             case = ET.SubElement(suite, "testcase", name=xml_text(_case_name(finding)), classname=rule_id, time="0")
             text = xml_text(
                 f"{finding.file}:{finding.line}:{finding.column}: {finding.severity}: {describe(finding)}\n"
-                f"{DOCS.format(anchor=rule_id.lower())}\n"
+                f"docs: {docs_command(rule_id)}\n"
             )
             if SEVERITY_RANK.get(finding.severity, 0) >= threshold:
                 failures += 1

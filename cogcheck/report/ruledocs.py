@@ -8,12 +8,21 @@ from typing import Any
 
 from cogcheck.engine.rules import Rule
 
-#: Where a rule's documentation is published (``cogcheck rule ID`` prints the same text).
-DOCS_URL = "https://github.com/cogcheck/cogcheck/blob/main/docs/rules.md#{anchor}"
+
+def docs_command(rule_id: str) -> str:
+    """How to read a rule's documentation: cogcheck has no published site, and ``cogcheck rule ID`` prints it
+    wherever cogcheck is installed (the same text as docs/rules.md)."""
+    return f"cogcheck rule {rule_id}"
+
+
+def reference_url(rule: Rule) -> str:
+    """A real page for the rule: its first reference (AWS's documentation), or ``""`` when it cites none."""
+    references = rule.docs.get("references") or []
+    return str(references[0]) if references else ""
 
 
 def _para(text: str) -> str:
-    return "\n".join(textwrap.fill(p, 100) for p in str(text).strip().split("\n\n"))
+    return "\n".join(textwrap.fill(p, 100, break_on_hyphens=False) for p in str(text).strip().split("\n\n"))
 
 
 def terraform_example(rule_id: str, suffix: str = ".tf") -> str | None:

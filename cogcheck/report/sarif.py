@@ -47,8 +47,6 @@ if TYPE_CHECKING:
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
-INFORMATION_URI = "https://github.com/cogcheck/cogcheck"
-RULES_DOC = INFORMATION_URI + "/blob/main/docs/rules.md"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "cogcheck/v1"
 MAX_TAGS = 20  # GitHub reads at most 20 tags per rule
@@ -188,7 +186,6 @@ def write(
                 "name": "cogcheck",
                 "semanticVersion": __version__,
                 "version": __version__,
-                "informationUri": INFORMATION_URI,
                 "rules": [_rule(rule, overrides.get(rule.id, rule.severity)) for rule in rules],
             }
         },
@@ -236,7 +233,7 @@ def _rule(rule: Rule, level: str) -> dict[str, Any]:
         "shortDescription": {"text": _sentence(rule.summary)},
         "fullDescription": {"text": _sentence(" ".join(str(rule.docs["what"]).split()))},
         "help": {"text": help_text(rule), "markdown": render_rule(rule)},
-        "helpUri": f"{RULES_DOC}#{rule.id.lower()}",
+        # no helpUri: cogcheck has no published documentation site; the help above is the rule's whole page
         "defaultConfiguration": {"level": level},
         "properties": properties,
     }
