@@ -45,6 +45,24 @@ def _rules(report: Report, severity: str | None = None) -> set[str]:
 class Case:
     config: str  # the .cogcheck.yaml text
     holds: Callable[[Report, int, Report, int], bool]  # (with the key, its exit code, without, its exit code)
+    files: tuple[tuple[str, str], ...] = ()  # more files in the project
+
+
+TERRAFORM = """\
+resource "aws_cognito_user_pool" "pool" {
+  name = "app"
+}
+
+resource "aws_cognito_user_pool_client" "web" {
+  name                  = "web"
+  user_pool_id          = aws_cognito_user_pool.pool.id
+  access_token_validity = 100
+}
+"""
+
+
+def _files(report: Report) -> set[str]:
+    return {Path(f["file"]).name for f in report["findings"]}
 
 
 CASES: dict[str, Case] = {
@@ -68,6 +86,11 @@ CASES: dict[str, Case] = {
                                        lambda w, _c, o, _d: "COG-S006" in _rules(w, "warning") - _rules(o)),
     "token-note-minutes": Case("token-note-minutes: 10",
                                lambda w, _c, o, _d: "COG-S007" in _rules(w, "note") - _rules(o, "note")),
+    "opentofu": Case(
+        "opentofu: true",
+        lambda w, _c, o, _d: "main.tf" in _files(o) and "main.tf" not in _files(w) and "main.tofu" in _files(w),
+        files=(("main.tf", TERRAFORM), ("main.tofu", TERRAFORM.replace("= 100", "= 1"))),
+    ),
     "known-values": Case("known-values: {explicit-auth-flows: [ALLOW_NEW_FLOW]}",
                          lambda w, _c, o, _d: "COG-E019" in _rules(o) - _rules(w)),
 }
@@ -90,6 +113,8 @@ def test_each_key_changes_the_scan_as_documented(key: str, tmp_path: Path) -> No
     project = tmp_path / "project"
     (project / "broken").mkdir(parents=True)
     (project / "web.yaml").write_text(TEMPLATE, encoding="utf-8")
+    for name, text in CASES[key].files:
+        (project / name).write_text(text, encoding="utf-8")
     if key in ("exclude", "fail-on", "severity"):
         fail_on = [] if key == "fail-on" else ["--fail-on", "error"]
         if key == "exclude":
@@ -100,5 +125,5 @@ def test_each_key_changes_the_scan_as_documented(key: str, tmp_path: Path) -> No
     (project / ".cogcheck.yaml").write_text(CASES[key].config + "\n", encoding="utf-8")
     with_key, code_with = _scan(project, *fail_on)
     assert with_key["config"] and with_key["config"].endswith(".cogcheck.yaml")
-    assert with_key["summary"]["clients"] == 1
+    assert with_key["summary"]["clients"] == 1 + bool(CASES[key].files)
     assert CASES[key].holds(with_key, code_with, without, code_without), (key, with_key["findings"])
