@@ -1,8 +1,9 @@
 """Every command and configuration example in README.md and docs/*.md runs as written.
 
-The fenced blocks are read from the documents themselves: ``sh`` blocks are commands, run line by line with bash in
-a copy of the repository (its tracked and unignored files: what a clone holds), where the names the examples use
-(``templates/``, ``infra/``, ``template.yaml``, ``cdk.out``, ...) are small fixtures. A command whose tool is absent
+The fenced blocks are read from the documents themselves: ``sh`` blocks are commands, run line by line with bash.
+A command about cogcheck itself (installing it, ``examples/``, ``bench/``) runs in a copy of the repository (its
+tracked and unignored files: what a clone holds); a command about the user's project runs in a project directory
+where the names the examples use (``templates/``, ``infra/``, ``template.yaml``, ``cdk.out``, ...) are small fixtures. A command whose tool is absent
 or that would change this environment (``pip install``: checked with ``--dry-run``) skips or is adapted, with the
 reason. ``toml`` / ``yaml`` blocks that are cogcheck configurations are scanned with through the CLI, the cfn-lint
 plugin and the CDK validation plugin; the GitHub workflow, the pre-commit configuration and ``.cfnlintrc`` are checked
@@ -98,7 +99,8 @@ def _copy_repository(into: Path) -> None:
 
 
 def _fixtures(into: Path) -> None:
-    """The names the examples scan."""
+    """The names the examples scan, in a project."""
+    into.mkdir()
     (into / "templates").mkdir()
     for template in sorted((ROOT / "examples").glob("*.yaml")):
         shutil.copy2(template, into / "templates" / template.name)
@@ -111,15 +113,21 @@ def _fixtures(into: Path) -> None:
     shutil.copytree(FIXTURES / "terraform" / "cdktf.out", into / "cdktf.out")
 
 
+@dataclass(frozen=True)
+class Sandbox:
+    repository: Path  # a copy of the repository
+    project: Path  # a user's project
+
+
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
     if shutil.which("git") is None:
         pytest.skip("git is missing (the copy of the repository is made with git ls-files)")
-    root = tmp_path_factory.mktemp("docs") / "cogcheck"
-    root.mkdir()
-    _copy_repository(root)
-    _fixtures(root)
-    return root
+    root = tmp_path_factory.mktemp("docs")
+    (root / "cogcheck").mkdir()
+    _copy_repository(root / "cogcheck")
+    _fixtures(root / "project")
+    return Sandbox(root / "cogcheck", root / "project")
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -166,6 +174,13 @@ class Command:
             return f"{tool} is not installed"
         return None
 
+    def about_cogcheck(self) -> bool:
+        """Run in the copy of the repository: installs, tests and benchmarks cogcheck, or names its files."""
+        words = self.words
+        return words[0] in ("pip", "pipx", "pytest", "python") or any(
+            (ROOT / word.split("/")[0]).exists() and word not in (".", "./") for word in words[1:]
+        )
+
     def runnable(self) -> str:
         """The command as written, except that ``pip install`` only resolves (``--dry-run``, no dependencies)."""
         words = self.words
@@ -197,14 +212,15 @@ def test_the_walk_finds_the_documented_commands() -> None:
 
 
 @pytest.mark.parametrize("command", list(commands()))
-def test_documented_command_runs_as_written(command: Command, sandbox: Path, tmp_path: Path) -> None:
+def test_documented_command_runs_as_written(command: Command, sandbox: Sandbox, tmp_path: Path) -> None:
     reason = command.skip_reason()
     if reason:
         pytest.skip(f"{command.text!r}: {reason}")
     if command.words[:2] == ["pip", "install"] and not shutil.which("git"):
         pytest.skip("git is missing")
     done = subprocess.run(
-        ["bash", "-c", command.runnable()], cwd=sandbox, env=_env(tmp_path), capture_output=True, text=True,
+        ["bash", "-c", command.runnable()], cwd=sandbox.repository if command.about_cogcheck() else sandbox.project,
+        env=_env(tmp_path), capture_output=True, text=True,
         timeout=900, check=False,
     )
     where = f"{command.block.document.name}:{command.line}: {command.text}\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
