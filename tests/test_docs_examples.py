@@ -3,12 +3,12 @@
 The fenced blocks are read from the documents themselves: ``sh`` blocks are commands, run line by line with bash.
 A command about cogcheck itself (installing it, ``examples/``, ``bench/``) runs in a copy of the repository (its
 tracked and unignored files: what a clone holds); a command about the user's project runs in a project directory
-where the names the examples use (``templates/``, ``infra/``, ``template.yaml``, ``cdk.out``, ...) are small fixtures. A command whose tool is absent
-or that would change this environment (``pip install``: checked with ``--dry-run``) skips or is adapted, with the
-reason. ``toml`` / ``yaml`` blocks that are cogcheck configurations are scanned with through the CLI, the cfn-lint
-plugin and the CDK validation plugin; the GitHub workflow, the pre-commit configuration and ``.cfnlintrc`` are checked
-against what they name. docs/rules.md (generated; tests/test_rules_catalogue.py scans its examples) and
-docs/options.md (generated from the CLI) are not walked.
+where the names the examples use (``templates/``, ``infra/``, ``template.yaml``, ``cdk.out``, ...) are small
+fixtures. A command whose tool is absent or that would change this environment (``pip install``: checked with
+``--dry-run``) skips or is adapted, with the reason. ``toml`` / ``yaml`` blocks that are cogcheck configurations are
+scanned through the CLI, the cfn-lint plugin and the CDK validation plugin; the GitHub workflow, the pre-commit
+configuration and ``.cfnlintrc`` are checked against what they name. docs/rules.md (generated;
+tests/test_rules_catalogue.py scans its examples) and docs/options.md (generated from the CLI) are not walked.
 """
 
 from __future__ import annotations
