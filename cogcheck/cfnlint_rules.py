@@ -12,7 +12,10 @@ not give by default exist too, for a ``severity`` override in the configuration:
 configuration as ``cogcheck scan`` (``.cogcheck.yaml`` or ``[tool.cogcheck]``, found from each template upwards):
 ``select``, ``ignore``, ``severity``, ``per-path-ignores`` and the policy settings; suppressions with a reason in the
 template's ``Metadata`` hold too. A configuration that cannot be used
-is reported by cfn-lint once per template as its E0002 rule error, naming the file and the key.
+is reported by cfn-lint once per template as its E0002 rule error, naming the file and the key. With the
+environment variable ``COGCHECK_ISOLATED`` set (``1``; anything but empty, ``0``, ``false``, ``no`` or ``off``), no
+configuration is looked for, as ``cogcheck scan --isolated``: a gate over a pull request's templates does not let a
+``.cogcheck.yaml`` the pull request adds switch rules off.
 
 There is one engine: each template is checked once by :func:`cogcheck.scan.check.check_template` on cfn-lint's
 own parsed template (positions come from cfn-lint's node marks), the findings are cached on the template object,
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import weakref
 from collections.abc import Mapping, Sequence
@@ -308,15 +312,26 @@ def run_engine(cfn: Any) -> dict[str, list[Located]]:
 _OPTIONS: dict[Path | None, ScanOptions] = {}
 
 
+#: The environment variable of the isolated mode, and the values that leave it off.
+ISOLATED_VARIABLE = "COGCHECK_ISOLATED"
+_NOT_ISOLATED = ("", "0", "false", "no", "off")
+
+
+def isolated() -> bool:
+    """Whether ``COGCHECK_ISOLATED`` asks for no configuration discovery (an unknown value asks for it: fail closed)."""
+    return os.environ.get(ISOLATED_VARIABLE, "").strip().lower() not in _NOT_ISOLATED
+
+
 def scan_options(filename: str | None) -> ScanOptions:
-    """The options ``cogcheck scan`` would use for the template ``filename``: its configuration, found upwards.
+    """The options ``cogcheck scan`` would use for the template ``filename``: its configuration, found upwards
+    (none in the isolated mode, ``COGCHECK_ISOLATED=1``, as ``cogcheck scan --isolated``).
 
     A configuration that cannot be used raises :class:`cogcheck.config.options.OptionError` (cfn-lint reports it).
     """
     from cogcheck.config.files import find_config, load_config
     from cogcheck.config.options import build_scan_options
 
-    found = find_config(Path(filename)) if filename and filename != "-" else None
+    found = find_config(Path(filename)) if filename and filename != "-" and not isolated() else None
     if found not in _OPTIONS:
         config = load_config(found) if found is not None else None
         _OPTIONS[found] = build_scan_options(config=config, scan_roots=[filename] if filename else [])

@@ -7,8 +7,12 @@ Each reproducer runs beside a sentinel client (:func:`tests.hostile.sentinel`) w
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ import pytest
 
 from cogcheck.engine import rulecache
 from cogcheck.engine.predicates import named
+from cogcheck.report import markdown
 from tests.helpers import BAD_CLIENT, GOOD_CLIENT
 from tests.hostile import assert_held, run, run_process, sentinel
 from tests.test_integrations import cogcheck_command, run_scan_step
@@ -219,3 +224,129 @@ def test_a_relative_cache_directory_is_ignored_and_nothing_is_written(
     sentinel(tmp_path)
     assert_held(run_process("-f", "json", ".", cwd=tmp_path), errors=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sentinel.yaml"]
+
+
+# ------------------------------------------------------------------------------------------- a killed worker (item 5)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patch reaches only forked workers")
+def test_a_worker_killed_by_the_kernel_is_an_error_naming_its_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the pool waited forever for the result of a worker the out-of-memory killer had ended."""
+    import cogcheck.scan.pipeline as pipeline
+
+    sentinel(tmp_path)
+    filler = "".join(f"  Topic{i}: {{Type: AWS::SNS::Topic}}\n" for i in range(3000))  # enough for a pool
+    for name in ("a.yaml", "killer.yaml", "z.yaml"):
+        (tmp_path / name).write_text(GOOD_CLIENT.rstrip("\n") + "\n" + filler, encoding="utf-8")
+    real = pipeline.check_template
+    parent = os.getpid()
+
+    def check(template: Any, *args: Any, **kwargs: Any) -> Any:
+        if template.file.endswith("killer.yaml") and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # what the kernel does to a worker out of memory
+        return real(template, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "check_template", check)
+    result = run("-f", "json", "--jobs", "2", str(tmp_path))
+    assert_held(result)
+    (error,) = result.report["errors"]
+    assert error["file"].endswith("killer.yaml") and "killed by SIGKILL" in error["message"]
+    assert result.report["summary"]["clients"] == 3  # the sentinel, a.yaml and z.yaml
+
+
+# ------------------------------------------------------------------------- outputs through a symlinked directory (8)
+
+
+@pytest.mark.parametrize("option", ["--output", "--write-baseline"])
+def test_outputs_are_not_written_through_a_directory_link_leading_out_of_the_workspace(
+    tmp_path: Path, option: str
+) -> None:
+    workspace, outside = tmp_path / "workspace", tmp_path / "home-runner-ssh"
+    workspace.mkdir()
+    outside.mkdir()
+    sentinel(workspace)
+    (workspace / "reports").symlink_to(outside)  # committed by the pull request
+    result = run("sentinel.yaml", option, "reports/authorized_keys", cwd=workspace)
+    assert result.code == 2 and "reports is a symbolic link leading out of the working directory" in result.stderr
+    assert not list(outside.iterdir())
+    # `..` after a link inside goes up from where the link leads
+    (workspace / "nested").mkdir()
+    (workspace / "nested" / "up").symlink_to(outside / "..")
+    result = run("sentinel.yaml", option, "nested/up/home-runner-ssh/x", cwd=workspace)
+    assert result.code == 2 and "nested/up is a symbolic link" in result.stderr and not list(outside.iterdir())
+
+
+def test_outputs_may_go_through_links_that_stay_inside_or_are_the_machines(tmp_path: Path) -> None:
+    workspace, machine = tmp_path / "workspace", tmp_path / "private-tmp"
+    (workspace / "build" / "out").mkdir(parents=True)
+    machine.mkdir()
+    sentinel(workspace)
+    (workspace / "out").symlink_to("build/out")  # stays inside
+    (tmp_path / "tmp").symlink_to(machine)  # outside the workspace: as macOS's /tmp
+    for target in ("out/report.json", str(tmp_path / "tmp" / "report.json")):
+        result = run("sentinel.yaml", "-f", "json", "--output", target, cwd=workspace)
+        assert result.code == 1, result.stderr
+    assert (workspace / "build" / "out" / "report.json").is_file() and (machine / "report.json").is_file()
+
+
+# ------------------------------------------------------------------------------------------- Markdown mentions (8)
+
+
+def test_mentions_in_a_finding_do_not_notify_through_markdown(tmp_path: Path) -> None:
+    sentinel(tmp_path)
+    (tmp_path / "t.yaml").write_text(
+        BAD_CLIENT.replace("Client:", "Client:\n    Metadata: {note: x}").replace(
+            "AccessTokenValidity: 25", "AccessTokenValidity: 25\n      ClientName: '@acme/security @octocat'"
+        ).replace("UserPoolId: !Ref Pool", "UserPoolId: !Ref Pool\n      CallbackURLs: ['@acme/security']"),
+        encoding="utf-8",
+    )
+    result = run("-f", "markdown", "--min-severity", "note", str(tmp_path))
+    assert result.code in (1, 2)
+    assert "sentinel.yaml" in result.stdout and "COG-E001" in result.stdout
+    assert "@&#8203;acme/security" in result.stdout  # reads @acme/security, notifies no one
+    assert not re.search(r"(?<![\w&#;])@(?=[A-Za-z0-9])", result.stdout.replace("@&#8203;", "")), result.stdout
+    assert "user@example.com" in markdown.escape("user@example.com")  # an address is not a mention
+
+
+# -------------------------------------------------------------------------------------------- NUL in YAML (item 8)
+
+
+def test_a_yaml_file_refused_for_a_nul_character_names_its_line(tmp_path: Path) -> None:
+    sentinel(tmp_path)
+    text = 'Description: "ééé€"\n' + BAD_CLIENT.replace("AccessTokenValidity: 25", 'ClientName: "a\x00b"')
+    (tmp_path / "nul.yaml").write_bytes(text.encode("utf-8"))
+    result = run("-f", "json", str(tmp_path))
+    assert_held(result)
+    (error,) = result.report["errors"]
+    (line,) = [n for n, x in enumerate(text.splitlines(), start=1) if "\x00" in x]
+    column = text.splitlines()[line - 1].index("\x00") + 1
+    assert error["file"].endswith("nul.yaml") and error["line"] == line == 8  # after non-ASCII text: not a byte count
+    assert error["message"] == f"invalid YAML: control characters are not allowed: U+0000 at column {column}"
+
+
+# ---------------------------------------------------------------------------------- cfn-lint isolated mode (item 8)
+
+
+def test_cfn_lint_plugin_isolated_mode_reads_no_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("cfnlint")
+    from cfnlint.api import ManualArgs, lint_file
+
+    import cogcheck.cfnlint_rules as plugin
+
+    (tmp_path / ".cogcheck.yaml").write_text("ignore: [COG-E001]\n", encoding="utf-8")  # added by the pull request
+    path = sentinel(tmp_path)
+
+    def ids() -> set[str]:
+        plugin._OPTIONS.clear()
+        matches = lint_file(path, ManualArgs(append_rules=["cogcheck.cfnlint_rules"]))
+        return {m.rule.id for m in matches}
+
+    monkeypatch.delenv("COGCHECK_ISOLATED", raising=False)
+    assert "E9101" not in ids()  # the configuration beside the template is read
+    for value in ("1", "true", "yes-please"):  # an unknown value isolates too
+        monkeypatch.setenv("COGCHECK_ISOLATED", value)
+        assert "E9101" in ids(), value
+    monkeypatch.setenv("COGCHECK_ISOLATED", "0")
+    assert "E9101" not in ids()

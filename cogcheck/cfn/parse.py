@@ -246,6 +246,18 @@ def _yaml_entries(node: Any) -> dict[str, tuple[Any, Any]]:
     return entries
 
 
+def _reader_error(file: str, text: str, exc: Any) -> TemplateError:
+    """The line and column of the character the YAML reader refused. The reader stops at the first character it does
+    not allow, so that character's first occurrence is the place (libyaml counts its offset in UTF-8 bytes)."""
+    code = exc.character if isinstance(exc.character, int) else None
+    position = text.find(chr(code)) if code is not None and 0 <= code <= 0x10FFFF else -1
+    if position < 0:
+        return TemplateError(file, f"invalid YAML: {exc.reason}")
+    line_start = text.rfind("\n", 0, position) + 1
+    where = f"U+{code:04X} at column {position - line_start + 1}"
+    return TemplateError(file, f"invalid YAML: {exc.reason}: {where}", text.count("\n", 0, position) + 1)
+
+
 def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position], Duplicates]:
     import yaml
 
@@ -266,6 +278,8 @@ def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position],
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         raise TemplateError(file, f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls): its line
+        raise _reader_error(file, text, exc) from None
     except yaml.YAMLError as exc:
         raise TemplateError(file, f"invalid YAML: {exc}") from None
     except RecursionError:

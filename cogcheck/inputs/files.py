@@ -94,11 +94,17 @@ def write_safely(path: Path | str, content: str | Callable[[TextIO], None], inpu
     the same directory, then :func:`os.replace`.
 
     :class:`ReadError` (a one-line reason) when ``path`` is a symbolic link (never written through, nor replaced),
-    is not a regular file, or is one of ``inputs`` (real paths of the files scanned).
+    when a directory on its way is a symbolic link inside the working directory that leads out of it (see
+    :func:`escaping_link`), when it is not a regular file, or is one of ``inputs`` (real paths of the files scanned).
     """
     path = Path(path)
     if os.path.islink(path):
         raise ReadError("is a symbolic link; not written through")
+    link = escaping_link(path.parent)
+    if link is not None:
+        raise ReadError(
+            f"its directory {link} is a symbolic link leading out of the working directory; not written through"
+        )
     if os.path.exists(path) and not os.path.isfile(path):
         raise ReadError("exists and is not a regular file; not written")
     if os.path.realpath(path) in inputs:
@@ -123,3 +129,41 @@ def write_safely(path: Path | str, content: str | Callable[[TextIO], None], inpu
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise ReadError(f"cannot write: {_reason(exc)}") from None
+
+
+def escaping_link(directory: Path | str, workspace: Path | str | None = None) -> str | None:
+    """The first directory on the way to ``directory`` that is a symbolic link inside ``workspace`` (the working
+    directory) and leads out of it, as written; None when there is none.
+
+    The components are followed one by one as the system would (``..`` after a link goes up from where the link
+    leads). A checkout is what a pull request controls: a link it commits (``reports -> /home/runner/.ssh``) must not
+    aim an output outside it. Links outside the working directory (macOS's ``/tmp`` → ``/private/tmp``, a runner's
+    temporary directory) are the machine's and are followed; so are links that stay inside it.
+    """
+    root = os.path.realpath(workspace if workspace is not None else os.getcwd())
+    given = os.fspath(directory) or "."
+    current = os.path.realpath(os.sep) if os.path.isabs(given) else root
+    written = ""
+    for part in Path(given).parts:
+        if part == os.sep or (os.path.isabs(part) and not written):
+            current, written = os.path.realpath(part), part
+            continue
+        written = os.path.join(written, part) if written else part
+        if part == ".":
+            continue
+        if part == "..":
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, part)
+        if os.path.islink(candidate):
+            target = os.path.realpath(candidate)
+            if _inside(current, root) and not _inside(target, root):
+                return written
+            current = target
+        else:
+            current = candidate
+    return None
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

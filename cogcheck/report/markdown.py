@@ -1,7 +1,9 @@
 """``--format markdown``: a summary fit for a GitHub job summary (``$GITHUB_STEP_SUMMARY``) or a PR comment.
 
 A headline, a table of counts by rule and severity, then the findings, most severe first, inputs that could not be
-read, and notices. Text from templates is escaped so that it cannot turn into Markdown or HTML.
+read, and notices. Text from templates is escaped so that it cannot turn into Markdown or HTML, nor notify anyone:
+an ``@name`` or ``@org/team`` mention gets a zero-width space after its ``@`` (``@&#8203;org/team``; it still reads
+``@org/team``), so a pull request cannot page a team through the job summary or a comment.
 
 A GitHub comment holds at most 65,536 characters (a longer body is refused) and a job summary 1 MiB: the report is
 kept under :data:`MAX_CHARS` (counted in UTF-8 bytes, which are never fewer than characters) by listing fewer rows
@@ -32,11 +34,14 @@ MAX_CELL = 600  # characters of one table cell or list item (a template can hold
 LEVELS = SEVERITIES
 ERROR_HEADINGS = {"input": "Inputs that could not be read", "parameter": "Parameter values outside AllowedValues"}
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+#: An ``@`` GitHub may read as the start of a mention (not one inside a word, as in an e-mail address).
+_MENTION = re.compile(r"(?<![0-9A-Za-z_])@(?=[0-9A-Za-z])")
 
 
 def escape(text: str) -> str:
-    """Plain text for a table cell: one line, Markdown punctuation backslashed (GFM), pipes included."""
-    return _SPECIAL.sub(r"\\\1", _cut(" ".join(str(text).split())))
+    """Plain text for a table cell: one line, Markdown punctuation backslashed (GFM), pipes included, mentions
+    broken."""
+    return _MENTION.sub("@&#8203;", _SPECIAL.sub(r"\\\1", _cut(" ".join(str(text).split()))))
 
 
 def _cut(text: str) -> str:
