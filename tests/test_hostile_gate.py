@@ -21,8 +21,8 @@ import pytest
 from cogcheck.engine import rulecache
 from cogcheck.engine.predicates import named
 from cogcheck.report import markdown
-from tests.helpers import BAD_CLIENT, GOOD_CLIENT
-from tests.hostile import assert_held, run, run_process, sentinel
+from tests.helpers import BAD_CLIENT, GOOD_CLIENT, ROOT
+from tests.hostile import SENTINEL, assert_held, run, run_process, sentinel
 from tests.test_integrations import cogcheck_command, run_scan_step
 
 # ------------------------------------------------------------------------------- the Action's baseline (item 6)
@@ -329,24 +329,23 @@ def test_a_yaml_file_refused_for_a_nul_character_names_its_line(tmp_path: Path) 
 # ---------------------------------------------------------------------------------- cfn-lint isolated mode (item 8)
 
 
-def test_cfn_lint_plugin_isolated_mode_reads_no_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("cfnlint")
-    from cfnlint.api import ManualArgs, lint_file
+def test_cfn_lint_plugin_isolated_mode_reads_no_configuration(tmp_path: Path) -> None:
+    """``COGCHECK_ISOLATED`` as ``cogcheck scan --isolated``: a ``.cogcheck.yaml`` beside the templates is not read.
 
-    import cogcheck.cfnlint_rules as plugin
-
+    The real cfn-lint in child processes (side by side): cfn-lint in this process would add ~150 MiB to it."""
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    if not cfn_lint.exists():
+        pytest.skip("cfn-lint is not installed")
     (tmp_path / ".cogcheck.yaml").write_text("ignore: [COG-E001]\n", encoding="utf-8")  # added by the pull request
-    path = sentinel(tmp_path)
-
-    def ids() -> set[str]:
-        plugin._OPTIONS.clear()
-        matches = lint_file(path, ManualArgs(append_rules=["cogcheck.cfnlint_rules"]))
-        return {m.rule.id for m in matches}
-
-    monkeypatch.delenv("COGCHECK_ISOLATED", raising=False)
-    assert "E9101" not in ids()  # the configuration beside the template is read
-    for value in ("1", "true", "yes-please"):  # an unknown value isolates too
-        monkeypatch.setenv("COGCHECK_ISOLATED", value)
-        assert "E9101" in ids(), value
-    monkeypatch.setenv("COGCHECK_ISOLATED", "0")
-    assert "E9101" not in ids()
+    sentinel(tmp_path)
+    base = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    base.pop("COGCHECK_ISOLATED", None)
+    values = [None, "1", "true", "yes-please", "0"]  # an unknown value isolates too (fail closed)
+    runs = [
+        subprocess.Popen([str(cfn_lint), "-a", "cogcheck.cfnlint_rules", "--", SENTINEL], cwd=tmp_path,
+                         env=base if value is None else {**base, "COGCHECK_ISOLATED": value},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for value in values
+    ]
+    reported = {value: "E9101" in run.communicate(timeout=300)[0] for value, run in zip(values, runs, strict=True)}
+    assert reported == {None: False, "1": True, "true": True, "yes-please": True, "0": False}
