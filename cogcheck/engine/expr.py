@@ -9,19 +9,41 @@ A comparison on an *absent* value is ``False``: absent values are replaced by th
 
 Conditions are compiled once per rule set: each operator is a *compiler* that turns its arguments into a function
 of the context (:func:`compile_expr`), so checking a client costs a few calls per check, not a walk of the
-expression tree. A new operator is one compiler and its argument shape in :data:`OPERATORS`.
+expression tree. A new operator is one compiler and its signature (argument shapes) in :data:`OPERATORS`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from cogcheck.cfn.values import Unknown, is_integer, to_number
 from cogcheck.engine.paths import Match, Selection, compile_path
+from cogcheck.engine.signatures import (
+    COUNT,
+    EXPR,
+    EXPRS,
+    ITEMS,
+    LITERAL,
+    LITERALS,
+    NAMES,
+    NUMBER,
+    PATH,
+    PREDICATE_CALL,
+    REGEX,
+    Kind,
+    Signature,
+    call_paths,
+    call_problems,
+    describe,
+    is_path,
+    one_of,
+    single,
+    takes,
+)
 
 Verdict = bool | None
 Expr = Mapping[str, Any]
@@ -38,10 +60,6 @@ class EvalContext:
 
 
 Compiled = Callable[[EvalContext], Verdict]
-
-
-def is_path(operand: Any) -> bool:
-    return isinstance(operand, str) and operand[:1] in ("$", "@")
 
 
 def selector(text: str) -> Callable[[EvalContext], Selection]:
@@ -372,6 +390,7 @@ def op_not_integer(arg: Any) -> Compiled:
 
 
 _KINDS: dict[str, Any] = {"string": str, "list": list, "mapping": dict, "number": int | float, "boolean": bool}
+TYPE_NAME = one_of("type_name", "a type name", tuple(_KINDS))
 
 
 def op_is_type(args: list[Any]) -> Compiled:
@@ -436,30 +455,34 @@ def op_predicate(arg: Any) -> Compiled:
     return lambda ctx: ctx.predicate(name, args, ctx)
 
 
-#: operator name → (compiler, argument shape) where shape is "path", "pair", "triple", "exprs", "expr", "any".
-#: A compiler turns the operator's arguments into a function of the context; it runs once per rule set.
-OPERATORS: dict[str, tuple[Callable[[Any], Compiled], str]] = {
-    "present": (op_present, "path"),
-    "absent": (op_absent, "path"),
-    "equals": (op_equals, "pair"),
-    "in": (op_in, "pair"),
-    "not_in": (op_not_in, "pair"),
-    "contains": (op_contains, "pair"),
-    "lacks": (op_lacks, "pair"),
-    "not_subset": (op_not_subset, "pair"),
-    "outside": (op_outside, "triple"),
-    "gt": (_comparison(lambda a, b: a > b), "pair"),
-    "lte": (_comparison(lambda a, b: a <= b), "pair"),
-    "matches": (op_matches, "pair"),
-    "longer_than": (op_longer_than, "pair"),
-    "shorter_than": (op_shorter_than, "pair"),
-    "not_integer": (op_not_integer, "path"),
-    "key_not_in": (op_key_not_in, "pair"),
-    "is_type": (op_is_type, "pair"),
-    "all": (op_all, "exprs"),
-    "any": (op_any, "exprs"),
-    "not": (op_not, "expr"),
-    "predicate": (op_predicate, "any"),
+#: operator name → (compiler, signature). A compiler turns the operator's arguments into a function of the context; it
+#: runs once per rule set. The signature (:mod:`cogcheck.engine.signatures`) is what rules are checked against when
+#: they load and what the JSON Schema of rule files (``cogcheck/data/rule.schema.json``) is generated from.
+OPERATORS: dict[str, tuple[Callable[[Any], Compiled], Signature]] = {
+    "present": (op_present, single(PATH, doc="the path selects something")),
+    "absent": (op_absent, single(PATH, doc="the path selects nothing (known)")),
+    "equals": (op_equals, takes(PATH, LITERAL, doc="a value equals the literal (booleans only equal booleans)")),
+    "in": (op_in, takes(PATH, LITERALS, doc="a value is one of the choices")),
+    "not_in": (op_not_in, takes(PATH, LITERALS, doc="a value is known and none of the choices")),
+    "contains": (op_contains, takes(PATH, ITEMS, doc="the list holds the item (or any of a list of items, or of the "
+                                                     "values a path selects); an absent list holds nothing")),
+    "lacks": (op_lacks, takes(PATH, ITEMS, doc="the list is known not to hold the item (an absent list holds "
+                                               "nothing)")),
+    "not_subset": (op_not_subset, takes(PATH, LITERALS, doc="some item of the list is outside the allowed set")),
+    "outside": (op_outside, takes(PATH, NUMBER, NUMBER, doc="the number is outside [low, high] (bounds may be paths)")),
+    "gt": (_comparison(lambda a, b: a > b), takes(PATH, NUMBER, doc="left > right (numbers)")),
+    "lte": (_comparison(lambda a, b: a <= b), takes(PATH, NUMBER, doc="left <= right (numbers)")),
+    "matches": (op_matches, takes(PATH, REGEX, doc="a string value matches the regular expression (re.search)")),
+    "longer_than": (op_longer_than, takes(PATH, COUNT, doc="a list or string is longer than N")),
+    "shorter_than": (op_shorter_than, takes(PATH, COUNT, doc="a list or string is shorter than N")),
+    "not_integer": (op_not_integer, single(PATH, doc="a value is not a whole number")),
+    "key_not_in": (op_key_not_in, takes(PATH, NAMES, doc="the item sits under a mapping key outside the allowed "
+                                                         "names")),
+    "is_type": (op_is_type, takes(PATH, TYPE_NAME, doc="a value is of the type")),
+    "all": (op_all, single(EXPRS, doc="every part is true")),
+    "any": (op_any, single(EXPRS, doc="some part is true")),
+    "not": (op_not, single(EXPR, doc="the part is false")),
+    "predicate": (op_predicate, single(PREDICATE_CALL, doc="a named predicate says so")),
 }
 
 
@@ -475,61 +498,60 @@ def evaluate(expr: Expr, ctx: EvalContext) -> Verdict:
     return compile_expr(expr)(ctx)
 
 
-def validate(expr: Any, where: str, predicates: set[str]) -> list[str]:
-    """Problems with an expression (empty when it is well formed)."""
+def validate(expr: Any, where: str, predicates: Collection[str]) -> list[str]:
+    """Problems with an expression (empty when it is well formed): every operator's arguments against its
+    signature, position by position, nested expressions and predicate calls included."""
     if not isinstance(expr, dict) or len(expr) != 1:
         return [f"{where}: an expression is a mapping with exactly one operator"]
     ((name, args),) = expr.items()
     if name not in OPERATORS:
         return [f"{where}: unknown operator {name!r} (known: {', '.join(sorted(OPERATORS))})"]
-    shape = OPERATORS[name][1]
+    signature = OPERATORS[name][1]
     here = f"{where}.{name}"
+    if not signature.listed:
+        return _argument_problems(signature.args[0], args, here, predicates)
+    if not isinstance(args, list) or len(args) != len(signature.args):
+        got = f"{len(args)} argument{'' if len(args) == 1 else 's'}" if isinstance(args, list) else describe(args)
+        return [f"{here}: expects {signature.text}, got {got}"]
     problems: list[str] = []
-    if shape == "path":
-        if not is_path(args):
-            problems.append(f"{here}: expects a JSONPath")
-    elif shape in ("pair", "triple"):
-        size = 2 if shape == "pair" else 3
-        if not isinstance(args, list) or len(args) != size or not is_path(args[0]):
-            problems.append(f"{here}: expects [JSONPath, {'value' if size == 2 else 'low, high'}]")
-        elif name == "matches":
-            try:
-                re.compile(args[1])
-            except (re.error, TypeError) as exc:
-                problems.append(f"{here}: bad regular expression: {exc}")
-        elif name == "key_not_in" and not isinstance(args[1], list):
-            problems.append(f"{here}: expects [JSONPath, [allowed key, ...]]")
-    elif shape == "exprs":
-        if not isinstance(args, list) or not args:
-            problems.append(f"{here}: expects a list of expressions")
-        else:
-            for index, sub in enumerate(args):
-                problems += validate(sub, f"{here}[{index}]", predicates)
-    elif shape == "expr":
-        problems += validate(args, here, predicates)
-    elif shape == "any":
-        pname = args if isinstance(args, str) else args.get("name") if isinstance(args, dict) else None
-        if pname not in predicates:
-            problems.append(f"{here}: unknown predicate {pname!r} (known: {', '.join(sorted(predicates))})")
-    for operand in _operands(args, shape):
-        try:
-            compile_path(operand)
-        except ValueError as exc:
-            problems.append(f"{here}: {exc}")
+    for index, (kind, arg) in enumerate(zip(signature.args, args, strict=True)):
+        problems += _argument_problems(kind, arg, f"{here}[{index}]", predicates)
     return problems
 
 
+def _argument_problems(kind: Kind, arg: Any, here: str, predicates: Collection[str]) -> list[str]:
+    if kind is EXPR:
+        return validate(arg, here, predicates)
+    if kind is EXPRS:
+        if not isinstance(arg, list) or not arg:
+            return [f"{here}: expects a non-empty list of expressions, got {describe(arg)}"]
+        return [problem for index, sub in enumerate(arg) for problem in validate(sub, f"{here}[{index}]", predicates)]
+    if kind is PREDICATE_CALL:
+        return call_problems(arg, here, predicates)
+    problem = kind.problem(arg)
+    return [f"{here}: {problem}"] if problem else []
+
+
 def paths_in(expr: Any) -> list[str]:
-    """Every JSONPath operand of a (validated) expression, nested expressions included."""
+    """Every JSONPath operand of a (validated) expression, nested expressions and predicate arguments included."""
     if not isinstance(expr, dict) or len(expr) != 1:
         return []
     ((name, args),) = expr.items()
-    shape = OPERATORS[name][1] if name in OPERATORS else ""
-    if shape == "exprs" and isinstance(args, list):
-        return [path for sub in args for path in paths_in(sub)]
-    if shape == "expr":
-        return paths_in(args)
-    return _operands(args, shape)
+    if name not in OPERATORS:
+        return []
+    signature = OPERATORS[name][1]
+    given = args if signature.listed and isinstance(args, list) else [args]
+    found: list[str] = []
+    for kind, arg in zip(signature.args, given, strict=False):
+        if kind is EXPR:
+            found += paths_in(arg)
+        elif kind is EXPRS and isinstance(arg, list):
+            found += [path for sub in arg for path in paths_in(sub)]
+        elif kind is PREDICATE_CALL:
+            found += call_paths(arg)
+        elif kind.reads_paths and is_path(arg):
+            found.append(arg)
+    return found
 
 
 def predicates_in(expr: Any) -> list[str]:
@@ -543,11 +565,3 @@ def predicates_in(expr: Any) -> list[str]:
     if name in ("all", "any") and isinstance(args, list):
         return [found for sub in args for found in predicates_in(sub)]
     return predicates_in(args) if name == "not" else []
-
-
-def _operands(args: Any, shape: str) -> list[str]:
-    if shape == "path":
-        return [args] if is_path(args) else []
-    if shape in ("pair", "triple") and isinstance(args, list):
-        return [a for a in args if is_path(a)]
-    return []

@@ -24,6 +24,8 @@ _VIEW_KEYS = re.compile(r"^\$\.(effective|policy)(?:\.([A-Za-z_][\w-]*))?(?:\.([
 _DETAIL = re.compile(r"^detail\.([A-Za-z_]\w*)$")
 _VARIANT = re.compile(r"\{variant:([^{}|]*)\}")
 _NAME_KINDS = ("prop", "type", "cdk")
+#: how sure a rule's findings are (SARIF's ``precision`` property, which GitHub code scanning reads)
+PRECISIONS = ("very-high", "high", "medium", "low")
 #: how a placeholder's value may be rendered: ``{$.X|human}`` (seconds as a duration), ``{$.L|count}`` (a length)
 PLACEHOLDER_STYLES = ("human", "count")
 #: how a ``{prop:...}`` name may be rendered: ``{prop:RefreshTokenRotation.Feature|key}`` (its last key only)
@@ -128,8 +130,12 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
     docs = data["docs"]
     if not isinstance(docs, dict) or set(docs) != _DOC_KEYS:
         problems.append(f"docs must have exactly {sorted(_DOC_KEYS)}")
-    elif not isinstance(docs["references"], list):
-        problems.append("docs.references must be a list")
+    else:
+        problems += [f"docs.{key} must be a string" for key in sorted(_DOC_KEYS - {"references"})
+                     if not isinstance(docs[key], str)]
+        if not isinstance(docs["references"], list) or not all(isinstance(r, str) for r in docs["references"]):
+            problems.append("docs.references must be a list of strings")
+    problems += _metadata_problems(data)
     raw_checks = data.get("checks")
     if raw_checks is None and "when" in data:
         raw_checks = [{k: data[k] for k in _CHECK_KEYS if k in data}]
@@ -150,7 +156,10 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
         if set(raw) - _CHECK_KEYS:
             problems.append(f"{where}: unknown keys {sorted(set(raw) - _CHECK_KEYS)}")
         problems += validate(raw["when"], f"{where}.when", known_predicates)
-        for_each = raw.get("for_each", ())
+        for_each = raw.get("for_each", [])
+        if not isinstance(for_each, str | list):
+            problems.append(f"{where}.for_each: expects a JSONPath or a list of them")
+            for_each = ()
         for_each = (for_each,) if isinstance(for_each, str) else tuple(for_each)
         if raw.get("severity", severity) not in SEVERITIES:
             problems.append(f"{where}: severity {raw.get('severity')!r} is not one of {SEVERITIES}")
@@ -176,6 +185,22 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
         security_severity=float(security) if security is not None else None,
         source=source,
     )
+
+
+def _metadata_problems(data: dict[str, Any]) -> list[str]:
+    """The optional keys that describe a rule: ``summary``, ``tags``, ``precision``, ``security_severity``."""
+    problems = []
+    if not isinstance(data["summary"], str):
+        problems.append("summary must be a string")
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        problems.append("tags must be a list of strings")
+    if data.get("precision", "high") not in PRECISIONS:
+        problems.append(f"precision {data.get('precision')!r} is not one of {', '.join(PRECISIONS)}")
+    security = data.get("security_severity", 0.0)
+    if isinstance(security, bool) or not isinstance(security, int | float) or not 0.0 <= security <= 10.0:
+        problems.append(f"security_severity {security!r} is not a number from 0.0 to 10.0")
+    return problems
 
 
 def view_key_problem(path: str) -> str | None:

@@ -18,6 +18,7 @@ from cogcheck.cfn.resolve import Resolver, parameter_candidates, references
 from cogcheck.cfn.types import MAY_ADD_TO_POOL, POOL_TYPE
 from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown, to_text
 from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.engine.signatures import PREDICATE_SIGNATURES, Param, PredicateSignature
 from cogcheck.model.client import ClientView
 from cogcheck.model.policy import Policy
 
@@ -72,12 +73,18 @@ PREDICATES: dict[str, PredicateFn] = {}
 PREDICATE_DETAILS: dict[str, frozenset[str]] = {}
 
 
-def predicate(name: str, details: tuple[str, ...] = ()) -> Callable[[PredicateFn], PredicateFn]:
-    """Register a predicate under ``name``; ``details`` names every key it may leave in ``ctx.details``."""
+def predicate(
+    name: str, details: tuple[str, ...] = (), args: Mapping[str, Param] | None = None
+) -> Callable[[PredicateFn], PredicateFn]:
+    """Register a predicate under ``name``; ``details`` names every key it may leave in ``ctx.details``, ``args``
+    every argument a rule may give it (``{predicate: {name: NAME, args: {...}}}``) with its kind: an argument not
+    declared, missing when required, or of another kind is a load error (:mod:`cogcheck.engine.signatures`)."""
 
     def register(function: PredicateFn) -> PredicateFn:
         PREDICATES[name] = function
         PREDICATE_DETAILS[name] = frozenset(details)
+        doc = (function.__doc__ or "").strip().split("\n\n")[0]
+        PREDICATE_SIGNATURES[name] = PredicateSignature(dict(args or {}), frozenset(details), " ".join(doc.split()))
         return function
 
     return register

@@ -30,6 +30,7 @@ from cogcheck.cfn.types import CLIENT_TYPE, SERVERLESS_FUNCTION
 from cogcheck.cfn.values import ResourceRef, Unknown, to_bool
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.predicates.base import World, client_pool, pool_is_opaque, predicate, resource_value
+from cogcheck.engine.signatures import IF_UNKNOWN
 from cogcheck.model.policy import Policy
 
 #: Reserved example names (RFC 2606 / RFC 6761) and the usual "your domain here" hosts. ``example.org`` and
@@ -192,7 +193,7 @@ def _visible_pool(world: World) -> str | None:
     return pool
 
 
-@predicate("pool_lacks_custom_auth_triggers")
+@predicate("pool_lacks_custom_auth_triggers", args={"if_unknown": IF_UNKNOWN})
 def pool_lacks_custom_auth_triggers(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The client's pool (defined in this template) has none of the custom-authentication Lambda triggers.
 
@@ -262,7 +263,7 @@ def _string_list(value: Any) -> list[str] | None:
     return list(value)
 
 
-@predicate("pool_identifier_updatable_unverified", details=("identifiers",))
+@predicate("pool_identifier_updatable_unverified", details=("identifiers",), args={"if_unknown": IF_UNKNOWN})
 def pool_identifier_updatable_unverified(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The pool signs users in with ``email`` / ``phone_number`` (username or alias) and does not keep the old
     value until a new one is verified (no ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate``).
@@ -289,7 +290,7 @@ def pool_identifier_updatable_unverified(world: World, args: Mapping[str, Any], 
 # --------------------------------------------------------------------------------------------------------- secret
 
 
-@predicate("public_client")
+@predicate("public_client", args={"if_unknown": IF_UNKNOWN})
 def public_client(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The client has no secret (``GenerateSecret`` absent or false)."""
     secret = world.view.data["effective"]["generate_secret"]

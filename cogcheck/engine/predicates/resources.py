@@ -31,6 +31,7 @@ from cogcheck.engine.predicates.base import (
     resource_value,
 )
 from cogcheck.engine.predicates.named import named_on_pool, providers_named
+from cogcheck.engine.signatures import LITERAL, STRING, Param
 
 #: How many provider names a COG-E026 message lists (then "and N more"): one message per unknown name, each listing
 #: every provider, would grow with the square of the providers.
@@ -250,7 +251,14 @@ def attribute_not_in_pool(world: World, args: Mapping[str, Any], ctx: EvalContex
 # -------------------------------------------------------------------------------------------------- COG-E031
 
 
-@predicate("pool_property_equals", details=("pool",))
+@predicate(
+    "pool_property_equals",
+    details=("pool",),
+    args={
+        "property": Param(STRING, required=True, doc="a property of the user pool (AWS::Cognito::UserPool)"),
+        "value": Param(LITERAL, required=True, doc="the value it is compared with, as text"),
+    },
+)
 def pool_property_equals(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The pool (defined in this template) has ``args.property`` equal to ``args.value``; absent is not equal."""
     pool = client_pool(world)

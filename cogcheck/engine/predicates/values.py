@@ -17,9 +17,15 @@ from cogcheck.cfn.names import Phrase
 from cogcheck.cfn.values import Unknown
 from cogcheck.engine.expr import EvalContext, Verdict, select
 from cogcheck.engine.predicates.base import World, predicate
+from cogcheck.engine.signatures import PATH, Param, one_of
 from cogcheck.model.known import ENUMERATIONS, KNOWN_VALUES_DATE, classify, known_values_text
 
 _DETAILS = ("reason", "known", "date", "hint", "setting")
+_ARGS = {
+    "set": Param(one_of("enumeration", "an enumeration name", tuple(ENUMERATIONS)), required=True,
+                 doc="the enumeration the value belongs to (cogcheck.model.known)"),
+    "path": Param(PATH, doc="the value to judge (default: @, the for_each item)"),
+}
 
 
 def extra_known(world: World, name: str) -> tuple[str, ...]:
@@ -56,13 +62,13 @@ def _classify(world: World, args: Mapping[str, Any], ctx: EvalContext, wanted: t
     return True
 
 
-@predicate("enum_value_wrong", details=_DETAILS)
+@predicate("enum_value_wrong", details=_DETAILS, args=_ARGS)
 def enum_value_wrong(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The value is malformed for its enumeration, or a near miss of a known value."""
     return _classify(world, args, ctx, ("malformed", "near-miss"))
 
 
-@predicate("enum_value_unrecognised", details=_DETAILS)
+@predicate("enum_value_unrecognised", details=_DETAILS, args=_ARGS)
 def enum_value_unrecognised(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The value is well formed but not among the known ones (it may be newer than cogcheck's data)."""
     return _classify(world, args, ctx, ("unrecognised",))
