@@ -376,3 +376,22 @@ def test_help_is_readable_at_80_columns(command: list[str], tmp_path: Path) -> N
         for name in [*param.opts, *param.secondary_opts]:
             if name.startswith("-"):
                 assert re.search(rf"(^|[\s,]){re.escape(name)}([\s,]|$)", done.stdout, re.MULTILINE), name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", configurations("cogcheck"))
+def test_configuration_example_scans_in_the_cdk_plugin_class(
+    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plugin CDK calls (`CogcheckValidation.validate`), with the configuration found from the template."""
+    pytest.importorskip("aws_cdk", reason="needs the cdk extra (aws-cdk-lib) and Node.js")
+    from types import SimpleNamespace
+
+    from cogcheck.cdk import CogcheckValidation
+
+    project = _project(tmp_path, block)
+    monkeypatch.chdir(project)
+    report = CogcheckValidation().validate(SimpleNamespace(template_paths=[str(project / "template.yaml")]))
+    names = [violation.rule_name for violation in report.violations]
+    assert "input-error" not in names and "COG-E001" in names, names
+    assert report.metadata["templates"] == "1" and report.metadata["clients"] == "1"
