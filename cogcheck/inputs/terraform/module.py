@@ -544,7 +544,23 @@ def _shape(name: str, value: Any) -> Any:
         isinstance(v, list) or (isinstance(v, dict) and not _is_reference(v)) for v in value
     ):
         return Unknown(f"{name} holds a collection inside the set")
+    if name in mapping.SET_ARGS and isinstance(value, list):
+        return _set_members(value)
     return value
+
+
+def _set_members(items: list[Any]) -> list[Any]:
+    """A set keeps one of equal members: ``["code", "code"]`` is one flow to the provider and to Cognito. Strings
+    are compared as written (the order of first appearance is kept, for lines and messages); other members stay."""
+    seen: set[str] = set()
+    kept: list[Any] = []
+    for item in items:
+        if isinstance(item, str):
+            if item in seen:
+                continue
+            seen.add(item)
+        kept.append(item)
+    return kept
 
 
 def _is_reference(value: dict[str, Any]) -> bool:
