@@ -13,6 +13,9 @@
   (``rules/terraform``), by ``tests/fixtures/terraform/convert.py``. These are written first: ``docs/rules.md``
   embeds the examples, so one run leaves every file right.
 
+The plan JSON fixtures are written by the real ``terraform plan``: ``python scripts/regenerate_plans.py`` (it needs
+Terraform and the AWS provider mirror, so it is a script of its own).
+
 ``--check`` writes nothing and exits 1 naming the stale files (``tests/test_generated.py`` runs it).
 """
 
