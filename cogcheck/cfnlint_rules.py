@@ -33,7 +33,7 @@ import os
 import re
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,6 @@ except ImportError as exc:  # cfn-lint is an extra: `cogcheck scan` never needs 
     ) from exc
 
 from cogcheck.cfn.parse import PathT, Position, TemplateError, _locate_yaml, as_template, decode
-from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import SEVERITIES, Finding
@@ -290,7 +289,7 @@ def run_engine(cfn: Any) -> dict[str, list[Located]]:
     if template is None:
         return by_rule
     options = scan_options(cfn.filename)
-    options.resolve = ResolveOptions(_parameters(cfn), options.resolve.pseudo, options.resolve.max_scenarios)
+    options.resolve = replace(options.resolve, parameters=_parameters(cfn))
     rules = options.enabled_rules()
     findings, notices, _clients = check_template(template, rules, options)
     findings = drop_ignored_by_path(findings, options)

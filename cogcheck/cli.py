@@ -60,6 +60,11 @@ class FailOn(StrEnum):
     never = "never"
 
 
+class Scenarios(StrEnum):
+    all = "all"
+    defaults = "defaults"
+
+
 class ListFormat(StrEnum):
     text = "text"
     json = "json"
@@ -223,6 +228,14 @@ def scan(
             "--parameters-file", metavar="FILE", help="Parameter values (CloudFormation CLI JSON or a mapping).",
         ),
     ] = None,
+    scenarios: Annotated[
+        Optional[Scenarios],
+        typer.Option(
+            "--scenarios",
+            help="Deployments to judge: all (each allowed parameter value, each undecided condition) or defaults "
+            "(the parameters' defaults only) [default: all, or the configuration's scenarios].",
+        ),
+    ] = None,
     var: Annotated[
         Optional[list[str]],
         typer.Option("--var", metavar="NAME=VALUE", help="Terraform: a root module variable's value (repeatable)."),
@@ -329,6 +342,7 @@ def scan(
             production=production, production_stacks=production_stacks or [], previous=previous, scan_roots=named,
             excludes=exclude or [], stdin_filename=stdin_filename, read_stdin=_read_stdin, source_root=source_root,
             terraform_root=tf_root, max_file_size_mib=max_file_size, jobs=jobs, opentofu=opentofu,
+            scenarios=scenarios.value if scenarios else None,
         )
         accepted = load_baseline(baseline) if baseline is not None else None
     except (OptionError, BaselineError) as exc:

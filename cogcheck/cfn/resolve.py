@@ -26,6 +26,12 @@ MAX_RESOLVE_DEPTH = 150
 _SLS_VAR = re.compile(r"\$\{\s*(?:(?:self|opt|env|sls|ssm|cf|s3|aws|param)[:(]|file\(|strToBool\()")
 
 
+#: ``--scenarios`` / ``scenarios``: which deployments a client is judged in. ``all``: every deployment the template
+#: allows (each of a parameter's ``AllowedValues``, each outcome of a condition that cannot be decided); ``defaults``:
+#: the one the parameters' defaults describe (a parameter without a default stays unknown).
+SCENARIO_MODES = ("all", "defaults")
+
+
 @dataclass
 class ResolveOptions:
     """What the user told us about the deployment: parameter overrides and pseudo-parameter values."""
@@ -33,6 +39,7 @@ class ResolveOptions:
     parameters: Mapping[str, str] = field(default_factory=dict)
     pseudo: Mapping[str, str] = field(default_factory=dict)
     max_scenarios: int = MAX_SCENARIOS
+    scenarios: str = "all"  # one of SCENARIO_MODES
 
 
 def is_intrinsic(node: Any) -> bool:
@@ -389,16 +396,23 @@ def _normalize(value: Any) -> Any:
 
 
 def parameter_candidates(declaration: Any, name: str, options: ResolveOptions) -> list[Any]:
-    """Every value a parameter can take in a deployment: the override, else each allowed value, else the default."""
+    """Every value a parameter can take in a deployment: the override, else each allowed value, else the default.
+
+    With ``scenarios="defaults"``: the override, else the default, else the only allowed value when there is one;
+    otherwise unknown."""
     if not isinstance(declaration, dict):
         return [Unknown(f"parameter {name} is not declared")]
     kind = str(declaration.get("Type", "String"))
     if kind.startswith("AWS::SSM::Parameter::Value"):
         return [Unknown(f"parameter {name} is read from SSM")]
+    allowed = declaration.get("AllowedValues")
+    allowed = allowed if isinstance(allowed, list) and allowed else None
     if name in options.parameters:
         raw_values: list[Any] = [options.parameters[name]]
-    elif isinstance(declaration.get("AllowedValues"), list) and declaration["AllowedValues"]:
-        raw_values = list(declaration["AllowedValues"])
+    elif options.scenarios == "defaults" and "Default" in declaration:
+        raw_values = [declaration["Default"]]
+    elif allowed is not None and (options.scenarios != "defaults" or len(allowed) == 1):
+        raw_values = list(allowed)
     elif "Default" in declaration:
         raw_values = [declaration["Default"]]
     else:

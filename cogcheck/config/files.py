@@ -19,6 +19,7 @@ Keys (kebab-case; snake_case accepted)::
     known-values = {explicit-auth-flows = ["ALLOW_NEW_FLOW"]}   # values AWS added after cogcheck's data
                                             # (sets: see cogcheck.model.known.ENUMERATIONS)
     opentofu = true                         # Terraform directories are deployed with OpenTofu (.tofu hides .tf)
+    scenarios = "defaults"                  # judge only the deployment the parameter defaults describe (or "all")
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cogcheck.cfn.resolve import SCENARIO_MODES
 from cogcheck.config.options import POLICY_KEYS, OptionError, policy_value
 from cogcheck.findings import FAIL_ON, SEVERITIES
 from cogcheck.inputs.files import MAX_OPTION_FILE_SIZE, ReadError, read_limited
@@ -37,7 +39,8 @@ CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
 
 _LIST_KEYS = {"select", "ignore", "exclude"}
-_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "known-values", "opentofu"} | set(POLICY_KEYS)
+_KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "known-values", "opentofu", "scenarios"} \
+    | set(POLICY_KEYS)
 
 
 @dataclass
@@ -168,6 +171,9 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
                 raise OptionError(f"{where}: fail-on must be error, warning, note or never")
         elif name == "known-values":
             value = _known_values(value, where)
+        elif name == "scenarios":
+            if value not in SCENARIO_MODES:
+                raise OptionError(f"{where}: scenarios must be {' or '.join(repr(m) for m in SCENARIO_MODES)}")
         elif name == "opentofu":
             if not isinstance(value, bool):
                 raise OptionError(f"{where}: opentofu must be true or false")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cogcheck.cfn.resolve import ResolveOptions
+from cogcheck.cfn.resolve import SCENARIO_MODES, ResolveOptions
 from cogcheck.engine.rules import id_matches, rule_ids
 from cogcheck.findings import SEVERITIES
 from cogcheck.inputs.files import MAX_FILE_SIZE
@@ -201,6 +201,7 @@ def build_scan_options(
     jobs: int | None = 1,
     cdk_acknowledgements: bool = True,
     opentofu: bool = False,
+    scenarios: str | None = None,
 ) -> ScanOptions:
     """Options from the command line, on top of a :class:`cogcheck.config.files.Config` when one was found: every
     value checked here, in one call (a mistake is an :class:`OptionError`).
@@ -208,6 +209,7 @@ def build_scan_options(
     ``scan_roots`` are the paths to scan; when one is ``-``, ``read_stdin`` gives its bytes (read once the other
     options are known to be right) and ``stdin_filename`` the path they stand for. ``jobs``: worker processes
     (None: the usable CPUs). ``max_file_size_mib``: the input size limit in MiB (None: the default).
+    ``scenarios``: ``--scenarios`` (None: the configuration's ``scenarios``, else ``all``).
 
     Rules are not loaded here (that costs a YAML parse of every rule file): ids are checked against the rule files'
     names, and the scan loads the enabled rules when it first meets a user pool client.
@@ -234,6 +236,7 @@ def build_scan_options(
         resolve=ResolveOptions(
             parameters=parse_parameters(parameters, parameters_file),
             pseudo={key: value for key, value in (pseudo or {}).items() if value is not None},
+            scenarios=_scenarios(scenarios, config),
         ),
         severity={
             **parse_severities(ids, config_severity, f"{where}: severity"),
@@ -253,6 +256,14 @@ def build_scan_options(
         jobs=workers,
         opentofu=opentofu or bool(config and config.get("opentofu", False)),
     )
+
+
+def _scenarios(given: str | None, config: Any) -> str:
+    """``--scenarios``, else the configuration's ``scenarios``, else ``all`` (:data:`SCENARIO_MODES`)."""
+    value = given if given is not None else (config.get("scenarios", "all") if config else "all")
+    if value not in SCENARIO_MODES:
+        raise OptionError(f"--scenarios takes {' or '.join(SCENARIO_MODES)}, not {value!r}")
+    return str(value)
 
 
 def _limits(

@@ -20,7 +20,7 @@ from pathlib import Path
 from cogcheck.findings import SEVERITIES, Finding
 from cogcheck.report import neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
-from cogcheck.report.summary import error_phrases, plural, summary
+from cogcheck.report.summary import error_phrases, plural, scenario_phrases, summary
 from cogcheck.scan.result import ScanResult
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
@@ -88,7 +88,7 @@ def render(
     text = "cogcheck: " + plural(counts["findings"], "finding") + (f" ({levels})" if levels else "")
     text += f" in {plural(counts['clients'], 'client')} of {plural(counts['templates'], 'template')}"
     extras = [f"{counts[key]} {key}" for key in ("suppressed", "baselined") if counts[key]]
-    extras += error_phrases(result)
+    extras += error_phrases(result) + scenario_phrases(result)
     if extras:
         text += "; " + ", ".join(extras)
     lines.append(text)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from cogcheck.findings import SEVERITIES, Finding
 from cogcheck.report import neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
-from cogcheck.report.summary import error_phrases, plural
+from cogcheck.report.summary import error_phrases, plural, scenario_phrases
 from cogcheck.scan.result import ScanResult
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def _headline(result: ScanResult) -> str:
         extras.append(f"{len(result.suppressed)} suppressed in templates")
     if result.baselined:
         extras.append(f"{len(result.baselined)} in the baseline")
-    extras += error_phrases(result)
+    extras += error_phrases(result) + scenario_phrases(result)
     if extras:
         text += " " + "; ".join(extras) + "."
     return text

@@ -207,6 +207,7 @@ def write(
             "suppressed": len(result.suppressed),
             "baselined": len(result.baselined),
             "config": result.config,  # the configuration file used (None: none, e.g. with --isolated)
+            "scenarios": result.scenarios,  # the deployments judged: all | defaults (--scenarios)
         },
     }
     log = {"$schema": SCHEMA, "version": VERSION, "runs": [run]}

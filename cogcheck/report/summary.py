@@ -21,6 +21,7 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "errors": len(result.errors),
         "suppressed": len(result.suppressed),
         "baselined": len(result.baselined),
+        "scenarios": result.scenarios,  # all | defaults (--scenarios)
     }
 
 
@@ -32,6 +33,11 @@ def error_phrases(result: ScanResult) -> list[str]:
     if parameters:
         phrases.append(f"{plural(parameters, 'parameter value')} outside AllowedValues")
     return phrases
+
+
+def scenario_phrases(result: ScanResult) -> list[str]:
+    """What the run judged when it was not every deployment (``--scenarios defaults``), for the summary lines."""
+    return ["judged with the parameter defaults only (--scenarios defaults)"] if result.scenarios == "defaults" else []
 
 
 def plural(count: int, word: str) -> str:

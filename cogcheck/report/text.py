@@ -6,7 +6,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from cogcheck.report import neutralise
-from cogcheck.report.summary import error_phrases, plural, summary
+from cogcheck.report.summary import error_phrases, plural, scenario_phrases, summary
 from cogcheck.scan.result import ScanResult
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ def summary_line(result: ScanResult, hidden: int = 0, min_severity: str = "note"
         below = "notes" if min_severity == "warning" else f"findings below {min_severity}"
         text += f"; {hidden} {below} not shown (--show-notes or --min-severity note shows them)"
     text += "".join(f"; {phrase}" for phrase in error_phrases(result))
+    text += "".join(f"; {phrase}" for phrase in scenario_phrases(result))
     if result.config:
         text += f"; configuration {result.config}"
     return text

@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cogcheck.cfn.resolve import ResolveOptions
 from cogcheck.cfn.scenarios import Scenario, reduce_scenarios
 from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.findings import Finding, Notice
@@ -55,7 +54,7 @@ def check_template(
 
     resolve = options.resolve
     if item is not None and item.parameters:
-        resolve = ResolveOptions({**item.parameters, **resolve.parameters}, resolve.pseudo, resolve.max_scenarios)
+        resolve = replace(resolve, parameters={**item.parameters, **resolve.parameters})
     findings: list[Finding] = []
     notices: list[Notice] = duplicate_notices(template) if template.duplicates else []
     clients = 0

@@ -76,6 +76,7 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
         _merge(result, part)
     check_parameters(options, result)
     result.config = options.config_name
+    result.scenarios = options.resolve.scenarios
     result.findings = drop_ignored_by_path(list(dict.fromkeys(result.findings)), options)  # once each: a plan
     # and its configuration scanned together report the same finding at the same .tf line
     result.findings.sort(key=Finding.sort_key)

@@ -25,4 +25,5 @@ class ScanResult:
     declared_variables: set[str] = field(default_factory=set)  # names the scanned Terraform root modules declare
     inputs: set[str] = field(default_factory=set)  # real paths of the files discovered: outputs never replace them
     config: str | None = None  # the configuration file used, as named (None: none); reports say which
+    scenarios: str = "all"  # the deployments judged (cogcheck.cfn.resolve.SCENARIO_MODES); reports say which
 
