@@ -61,6 +61,21 @@ resource "aws_cognito_user_pool_client" "web" {
 """
 
 
+#: a client whose access token lives 1 hour with the default, 25 hours with the other allowed value (COG-E001)
+PARAMETERS = """\
+Parameters:
+  Hours: {Type: Number, AllowedValues: [1, 25], Default: 1}
+Resources:
+  Pool: {Type: AWS::Cognito::UserPool}
+  Api:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref Pool
+      AccessTokenValidity: !Ref Hours
+      TokenValidityUnits: {AccessToken: hours}
+"""
+
+
 def _files(report: Report) -> set[str]:
     return {Path(f["file"]).name for f in report["findings"]}
 
@@ -90,6 +105,11 @@ CASES: dict[str, Case] = {
         "opentofu: true",
         lambda w, _c, o, _d: "main.tf" in _files(o) and "main.tf" not in _files(w) and "main.tofu" in _files(w),
         files=(("main.tf", TERRAFORM), ("main.tofu", TERRAFORM.replace("= 100", "= 1"))),
+    ),
+    "scenarios": Case(
+        "scenarios: defaults",
+        lambda w, _c, o, _d: "COG-E001" in _rules(o) - _rules(w) and w["summary"]["scenarios"] == "defaults",
+        files=(("api.yaml", PARAMETERS),),
     ),
     "known-values": Case("known-values: {explicit-auth-flows: [ALLOW_NEW_FLOW]}",
                          lambda w, _c, o, _d: "COG-E019" in _rules(o) - _rules(w)),
