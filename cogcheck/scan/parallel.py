@@ -12,9 +12,10 @@ loaded rules and options; cogcheck starts no threads before the pool); elsewhere
 pickled once.
 
 A worker that dies (the kernel's out-of-memory killer, a ``SIGKILL``, a crash of the interpreter) loses only the
-template it was scanning: each worker holds one task at a time, so the parent knows which one; that task ends as
-``lost(task, why)`` (an input error naming it) and a new worker takes the rest. The scan never waits for a result that
-cannot come.
+template it was scanning: each worker has its own pipe and scans what it is sent in order, so the parent knows which
+one (the oldest it sent without an answer); that task ends as ``lost(task, why)`` (an input error naming it), the
+one queued behind it is sent again, and a new worker takes its place. The scan never waits for a result that cannot
+come.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ MIN_PARALLEL_BYTES = 64 * 1024
 #: Templates read ahead of the one the report waits for, per worker (the bytes the parent holds beyond the one it
 #: reads).
 WINDOW = 4
+#: Templates sent to one worker at a time: the one it scans and the next, so it never waits for the parent.
+PER_WORKER = 2
 
 def usable_cpus() -> int:
     """The CPUs this process may run on (its affinity mask, not the machine's count)."""
@@ -81,17 +84,19 @@ def ordered_map(
 class _Worker(Generic[T]):
     process: Any  # multiprocessing.Process
     conn: Any  # the parent's end of its pipe
-    task: tuple[int, T] | None = None  # the one task it holds
+    tasks: deque[tuple[int, T]] = field(default_factory=deque)  # sent, in order; the first is being scanned
 
 
 @dataclass
 class _Workers(Generic[T, R]):
-    """``jobs`` worker processes, each fed one task at a time over its own pipe; a dead one is replaced."""
+    """``jobs`` worker processes, each fed over its own pipe, at most :data:`PER_WORKER` tasks at a time; a dead one
+    is replaced."""
 
     function: Callable[[Any, T], R]
     state: Any
     jobs: int
     workers: list[_Worker[T]] = field(default_factory=list)
+    ready: deque[tuple[int, T]] = field(default_factory=deque)  # read, not yet sent to a worker
     _idle_deaths: int = 0
 
     def __enter__(self) -> _Workers[T, R]:
@@ -104,7 +109,7 @@ class _Workers(Generic[T, R]):
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
-        """Idle workers are told to stop; on an exception (or the consumer closing early) they are killed."""
+        """Workers are told to stop; on an exception (or the consumer closing early) they are killed."""
         for worker in self.workers:
             if kind is None:
                 with contextlib.suppress(OSError):
@@ -135,77 +140,85 @@ class _Workers(Generic[T, R]):
         """The results of ``tasks`` in order, at most ``WINDOW × jobs`` tasks read ahead of the next one due."""
         from multiprocessing.connection import wait
 
-        ready: deque[tuple[int, T]] = deque()  # read, not yet handed to a worker
         results: dict[int, R] = {}
         read = due = 0
         exhausted = False
+
+        def read_one() -> bool:
+            nonlocal read, exhausted
+            if exhausted or read - due >= WINDOW * self.jobs:
+                return False
+            task = next(tasks, _END)
+            if task is _END:
+                exhausted = True
+                return False
+            self.ready.append((read, task))
+            read += 1
+            return True
+
         while True:
             while due in results:
                 yield results.pop(due)
                 due += 1
-            for worker in self.workers:  # hand work to idle workers, reading ahead while the window allows
-                while worker.task is None:
-                    if not ready and not exhausted and read - due < WINDOW * self.jobs:
-                        task = next(tasks, _END)
-                        if task is _END:
-                            exhausted = True
-                        else:
-                            ready.append((read, task))
-                            read += 1
-                    if not ready:
-                        break
-                    worker.task = ready.popleft()
+            for worker in sorted(self.workers, key=lambda w: len(w.tasks)):  # feed the least busy first
+                while len(worker.tasks) < PER_WORKER and (self.ready or read_one()):
+                    message = self.ready.popleft()
                     try:
-                        worker.conn.send(worker.task)
-                    except OSError:  # it died idle: the task goes to its replacement
-                        ready.appendleft(worker.task)
-                        worker.task = None
+                        worker.conn.send(message)
+                    except OSError:  # it died: the task goes to its replacement
+                        self.ready.appendleft(message)
                         self._replace(worker, results, lost)
-            busy = [worker for worker in self.workers if worker.task is not None]
+                        continue
+                    worker.tasks.append(message)
+            busy = [worker for worker in self.workers if worker.tasks]
             if not busy:
                 if due in results:
                     continue
                 return
-            if not ready and not exhausted and read - due < WINDOW * self.jobs:  # read the next while they work
-                task = next(tasks, _END)
-                if task is _END:
-                    exhausted = True
-                else:
-                    ready.append((read, task))
-                    read += 1
-                continue
-            waitable = {worker.conn: worker for worker in busy} | {worker.process.sentinel: worker for worker in busy}
-            for handle in wait(list(waitable)):
+            waitable = {w.conn: w for w in busy} | {w.process.sentinel: w for w in busy}
+            if not exhausted and read - due < WINDOW * self.jobs:  # read ahead while they work, not when one is done
+                handles = wait(list(waitable), timeout=0)
+                if not handles:
+                    read_one()
+                    continue
+            else:
+                handles = wait(list(waitable))
+            for handle in handles:
                 worker = waitable[handle]
-                if worker.task is None:
-                    continue  # both its pipe and its sentinel were ready
-                self._receive(worker, results, lost)
+                if handle is worker.conn or handle == worker.process.sentinel:  # not replaced meanwhile
+                    self._receive(worker, results, lost)
 
     def _receive(self, worker: _Worker[T], results: dict[int, R], lost: Callable[[T, str], R]) -> None:
-        """The worker's pipe or its process sentinel is ready: its result, or its end."""
+        """The worker's pipe or its process sentinel is ready: its results, or its end."""
         try:
-            if worker.conn.poll():
+            while worker.tasks and worker.conn.poll():
                 index, result = worker.conn.recv()
+                if worker.tasks[0][0] != index:  # pragma: no cover - a worker answers in order
+                    raise RuntimeError(f"worker answered task {index} before task {worker.tasks[0][0]}")
+                worker.tasks.popleft()
                 results[index] = result
-                worker.task = None
+            if worker.process.is_alive() or not worker.tasks:
                 return
         except (EOFError, OSError):
             pass
         self._replace(worker, results, lost)
 
     def _replace(self, worker: _Worker[T], results: dict[int, R], lost: Callable[[T, str], R]) -> None:
-        """The worker ended: its task is lost (an input error), a new worker takes its place."""
+        """The worker ended: the task it was scanning is lost (an input error), the ones queued behind it go back to
+        be sent again, and a new worker takes its place."""
         worker.process.join()
-        if worker.task is not None:
-            index, task = worker.task
+        if worker.tasks:
+            index, task = worker.tasks.popleft()
             results[index] = lost(task, _how_it_ended(worker.process.exitcode))
+            self.ready.extendleft(reversed(worker.tasks))
+            worker.tasks.clear()
         else:
             self._idle_deaths += 1
             if self._idle_deaths > 2 * self.jobs:
                 raise RuntimeError("worker processes keep ending before they take any work")
         worker.conn.close()
         fresh = self._start()
-        worker.process, worker.conn, worker.task = fresh.process, fresh.conn, None
+        worker.process, worker.conn = fresh.process, fresh.conn
 
 
 _END: Any = object()
@@ -223,13 +236,26 @@ def _how_it_ended(exitcode: int | None) -> str:
 
 
 def _serve(conn: Any, function: Callable[[Any, Any], Any], state: Any) -> None:
-    """A worker: one task at a time until the parent sends ``None`` or goes away."""
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
+    """A worker: tasks in the order they come, until the parent sends ``None`` or goes away.
+
+    A thread receives the tasks while the main thread scans, so the parent's send never waits on a worker that is
+    itself waiting to send a result (and the next task is there when the last one is done)."""
+    import queue
+    import threading
+
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def receive() -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                message = None
+            inbox.put(message)
+            if message is None:
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
+    while (message := inbox.get()) is not None:
         index, task = message
         conn.send((index, function(state, task)))
