@@ -25,7 +25,14 @@ FLOWS = ENUMERATIONS["explicit-auth-flows"]
         ("USER_SRP_AUTH", "near-miss", "ALLOW_USER_SRP_AUTH"),
         ("ALLOW_REFRESH_TOKEN_AUHT", "near-miss", "ALLOW_REFRESH_TOKEN_AUTH"),
         ("ALLOW_USER_PASWORD_AUTH", "near-miss", "ALLOW_USER_PASSWORD_AUTH"),
-        ("Allow user SRP", "malformed", None),
+        ("Allow user SRP", "near-miss", "ALLOW_USER_SRP_AUTH"),  # other case and separators, _AUTH dropped
+        ("Allow passkeys", "malformed", None),
+        # a prefix or suffix the enumeration uses, dropped or doubled
+        ("ALLOW_USER_SRP", "near-miss", "ALLOW_USER_SRP_AUTH"),
+        ("ALLOW_ALLOW_USER_SRP_AUTH", "near-miss", "ALLOW_USER_SRP_AUTH"),
+        ("ALLOW_USER_SRP_AUTH_AUTH", "near-miss", "ALLOW_USER_SRP_AUTH"),
+        ("ALLOW_CUSTOM_AUTH_AUTH", "near-miss", "ALLOW_CUSTOM_AUTH"),
+        ("ALLOW_CUSTOM_AUTH_FLOW_ONLY", "near-miss", "CUSTOM_AUTH_FLOW_ONLY"),
         (True, "malformed", None),
         (3, "malformed", None),
         ("ALLOW_PASSKEY_AUTH", "unrecognised", None),
@@ -49,14 +56,69 @@ def test_explicit_auth_flows(value: object, kind: str, meant: str | None) -> Non
         ("oauth-flows", "urn:ietf:params:oauth:grant-type:jwt-bearer", "malformed"),
         ("token-validity-units", "Minutes", "near-miss"),
         ("token-validity-units", "minute", "near-miss"),
-        ("token-validity-units", "weeks", "unrecognised"),
+        ("token-validity-units", "weeks", "outside"),
         ("prevent-user-existence-errors", "enabled", "near-miss"),
-        ("prevent-user-existence-errors", "STRICT", "unrecognised"),
+        ("prevent-user-existence-errors", "STRICT", "outside"),
+        ("prevent-user-existence-errors", "DISABLED", "outside"),
         ("refresh-token-rotation", "Enabled", "near-miss"),
+        ("refresh-token-rotation", "LEGACY", "outside"),
     ],
 )
 def test_other_enumerations(name: str, value: str, kind: str) -> None:
     assert classify(ENUMERATIONS[name], value).kind == kind
+
+
+#: Every enumeration's declared vocabulary, and a well-formed value no list holds: what it must be classified as.
+VOCABULARIES = {
+    "explicit-auth-flows": ("open", "ALLOW_PASSKEY_AUTH", "unrecognised"),
+    "oauth-flows": ("open", "device_code", "unrecognised"),
+    "token-validity-units": ("closed", "weeks", "outside"),
+    "prevent-user-existence-errors": ("closed", "DISABLED", "outside"),
+    "refresh-token-rotation": ("closed", "LEGACY", "outside"),
+}
+
+
+def test_every_enumeration_declares_its_vocabulary() -> None:
+    """A new enumeration must say whether AWS extends it (and why), and get a case here."""
+    assert set(ENUMERATIONS) == set(VOCABULARIES)
+    for name, enum in ENUMERATIONS.items():
+        assert enum.vocabulary in ("open", "closed") and enum.why, name
+
+
+@pytest.mark.parametrize("name", sorted(VOCABULARIES))
+def test_an_unknown_value_follows_the_vocabulary(name: str) -> None:
+    enum = ENUMERATIONS[name]
+    vocabulary, value, kind = VOCABULARIES[name]
+    assert enum.vocabulary == vocabulary
+    verdict = classify(enum, value)
+    assert verdict.kind == kind
+    if vocabulary == "closed":
+        assert "closed set" in verdict.reason
+    # a value the configuration adds is known whatever the vocabulary
+    assert classify(enum, value, [value]).kind == "known"
+
+
+@pytest.mark.parametrize(
+    ("flows", "units", "existence", "want"),
+    [
+        ("[ALLOW_PASSKEY_AUTH]", "minutes", "ENABLED", {"COG-E019": "warning"}),  # open: maybe newer than the data
+        ("[ALLOW_USER_SRP]", "minutes", "ENABLED", {"COG-E019": "error"}),  # a near miss
+        ("[ALLOW_REFRESH_TOKEN_AUTH]", "weeks", "ENABLED", {"COG-E005": "error"}),  # closed
+        ("[ALLOW_REFRESH_TOKEN_AUTH]", "minutes", "DISABLED", {"COG-E024": "error"}),  # closed
+    ],
+)
+def test_severity_follows_certainty(tmp_path: Path, flows: str, units: str, existence: str,
+                                    want: dict[str, str]) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n  Pool: {Type: AWS::Cognito::UserPool}\n  C:\n    Type: AWS::Cognito::UserPoolClient\n"
+        f"    Properties: {{UserPoolId: !Ref Pool, ExplicitAuthFlows: {flows}, AccessTokenValidity: 30,\n"
+        f"      TokenValidityUnits: {{AccessToken: {units}}}, PreventUserExistenceErrors: {existence}}}\n",
+        encoding="utf-8",
+    )
+    result = scan_paths(path)
+    found = {f.rule_id: f.severity for f in result.findings if f.rule_id in ("COG-E005", "COG-E019", "COG-E024")}
+    assert found == want
 
 
 def test_configured_values_are_known() -> None:

@@ -69,6 +69,9 @@ class Template:
     duplicates: Duplicates = field(default_factory=Duplicates, repr=False)
     #: answers computed once per template for all its clients (resources by type, predicate results)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: the language the template was written in: "cloudformation", or "terraform" for resources cogcheck wrote from a
+    #: Terraform configuration (``Fn::GetAtt`` then names a provider attribute: :mod:`cogcheck.cfn.shapes`)
+    dialect: str = "cloudformation"
 
     @property
     def resources(self) -> dict[str, Any]:

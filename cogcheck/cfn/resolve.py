@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cogcheck.cfn.parse import PathT, Template
-from cogcheck.cfn.values import NO_VALUE, ResourceRef, Unknown, to_number, to_text
+from cogcheck.cfn.shapes import TERRAFORM, cloudformation_shape, terraform_attribute, terraform_shape, terraform_type
+from cogcheck.cfn.values import NO_VALUE, ResourceRef, Shape, Unknown, to_number, to_text
 
 MAX_SCENARIOS = 64
 #: How deeply values may nest while resolving (intrinsics in intrinsics, mappings in mappings, condition chains):
@@ -119,7 +120,30 @@ class Resolver:
             value = self.value(props[key])
             if isinstance(value, str):
                 return value
-        return ResourceRef(f"Ref to resource {name}", name)
+        return ResourceRef(f"Ref to resource {name}", shape=self._shape(name, resource, "Ref"), logical_id=name)
+
+    def _shape(self, name: str, resource: dict[str, Any], attribute: str) -> Shape | None:
+        """The shape of ``Ref`` / ``Fn::GetAtt`` of a resource of the template (see :mod:`cogcheck.cfn.shapes`)."""
+        rtype = resource.get("Type")
+        if not isinstance(rtype, str):
+            return None
+        if self.template.dialect == TERRAFORM:
+            tf_type = terraform_type(name)
+            if attribute == "Ref":  # the attribute whose value CloudFormation's Ref gives: the same shape
+                return cloudformation_shape(rtype, "Ref", name)
+            return terraform_shape(tf_type, attribute, f"{name}.{terraform_attribute(tf_type, attribute)}")
+        origin = f"Ref {name}" if attribute == "Ref" else f"Fn::GetAtt {name}.{attribute}"
+        return cloudformation_shape(rtype, attribute, origin)
+
+    def _get_att(self, arg: Any) -> Unknown:
+        """``Fn::GetAtt``: unknown until deploy, with the shape of the attribute where it is known."""
+        if isinstance(arg, str):
+            arg = arg.split(".", 1)
+        if not (isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)):
+            return Unknown("Fn::GetAtt")
+        resource = self.resources.get(arg[0])
+        shape = self._shape(arg[0], resource, arg[1]) if isinstance(resource, dict) else None
+        return Unknown("Fn::GetAtt", shape)
 
     # ------------------------------------------------------------------------------------------------ conditions
 
@@ -223,6 +247,8 @@ class Resolver:
                 return Unknown(f"condition {arg[0]} cannot be decided")
             branch = 1 if outcome else 2
             return self.value(arg[branch], raw + (key, branch), out, origins)
+        if key == "Fn::GetAtt":
+            return self._get_att(arg)
         handler = _SIMPLE.get(key)
         if handler is None:
             return Unknown(key)

@@ -4,7 +4,9 @@ A property's value after resolution is one of:
 
 * a plain Python value (``str``, ``int``, ``float``, ``bool``, ``list``, ``dict``): *known*;
 * :data:`NO_VALUE` (``AWS::NoValue``): the property or list item is removed;
-* an :class:`Unknown`: an intrinsic that cannot be resolved. Every rule that needs it abstains.
+* an :class:`Unknown`: an intrinsic that cannot be resolved. Every rule that needs it abstains, unless it carries a
+  :class:`Shape`: the form every value of the attribute it stands for has (``Fn::GetAtt Pool.Arn`` is an ARN),
+  which a rule that checks a pattern or a length can still judge (:mod:`cogcheck.cfn.shapes`).
 
 :class:`ResourceRef` is an unknown that still identifies the resource it points at (``Ref`` to a resource),
 so cross-resource predicates can follow it.
@@ -19,10 +21,26 @@ from typing import Any, Final
 
 
 @dataclass(frozen=True)
+class Shape:
+    """What every value of a resource attribute looks like, though the value itself is unknown until deploy time.
+
+    ``pattern`` is a full-match regular expression with the service's ASCII ``\\w``; ``origin`` is the reference
+    the value came from (``Fn::GetAtt Pool.Arn``), for messages.
+    """
+
+    label: str  # what the value is, for messages: "a user pool ARN"
+    pattern: str
+    min_length: int
+    max_length: int
+    origin: str = ""
+
+
+@dataclass(frozen=True)
 class Unknown:
-    """A value that cannot be known statically, with the reason why."""
+    """A value that cannot be known statically, with the reason why (and its :class:`Shape` when that is known)."""
 
     reason: str
+    shape: Shape | None = None
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from cogcheck.cfn.values import Unknown, is_integer, to_number
+from cogcheck.cfn.shapes import length_relation, pattern_relation
+from cogcheck.cfn.values import Shape, Unknown, is_integer, to_number
 from cogcheck.engine.paths import Match, Selection, compile_path
 from cogcheck.engine.signatures import (
     COUNT,
@@ -164,15 +165,26 @@ def _regex(pattern: str) -> re.Pattern[str]:
 # Each operator is a compiler: its arguments, as written in the rule → a function of the context that answers.
 
 
-def _compare_each(operand: Any, test: Callable[[Any], Verdict]) -> Compiled:
-    """True when the test holds for some value; unknown values (or an unknown path) make a False answer None."""
+def _compare_each(
+    operand: Any, test: Callable[[Any], Verdict], shaped: Callable[[Shape], Verdict] | None = None
+) -> Compiled:
+    """True when the test holds for some value; unknown values (or an unknown path) make a False answer None.
+
+    ``shaped`` answers for an unknown value whose shape is known (``Fn::GetAtt Pool.Arn`` is an ARN): operators on
+    strings (patterns, lengths, types) can still tell (:mod:`cogcheck.cfn.shapes`).
+    """
     values_of = _operand(operand)
+
+    def judge(value: Any) -> Verdict:
+        if not isinstance(value, Unknown):
+            return test(value)
+        return shaped(value.shape) if shaped is not None and value.shape is not None else None
 
     def run(ctx: EvalContext) -> Verdict:
         values, unknown = values_of(ctx)
         answer: Verdict = False
         for value in values:
-            result = None if isinstance(value, Unknown) else test(value)
+            result = judge(value)
             if result is True:
                 return True
             if result is None:
@@ -350,8 +362,11 @@ def _comparison(test: Callable[[float, float], bool]) -> Callable[[list[Any]], C
 
 
 def op_matches(args: list[Any]) -> Compiled:
-    search = _regex(args[1]).search
-    return _compare_each(args[0], lambda v: isinstance(v, str) and search(v) is not None)
+    pattern = str(args[1])
+    search = _regex(pattern).search
+    return _compare_each(
+        args[0], lambda v: isinstance(v, str) and search(v) is not None, lambda s: pattern_relation(s, pattern)
+    )
 
 
 def _length(value: Any) -> int | None:
@@ -360,12 +375,16 @@ def _length(value: Any) -> int | None:
 
 def op_longer_than(args: list[Any]) -> Compiled:
     limit = args[1]
-    return _compare_each(args[0], lambda v: (n := _length(v)) is not None and n > limit)
+    return _compare_each(
+        args[0], lambda v: (n := _length(v)) is not None and n > limit, lambda s: length_relation(s, limit + 1, None)
+    )
 
 
 def op_shorter_than(args: list[Any]) -> Compiled:
     limit = args[1]
-    return _compare_each(args[0], lambda v: (n := _length(v)) is not None and n < limit)
+    return _compare_each(
+        args[0], lambda v: (n := _length(v)) is not None and n < limit, lambda s: length_relation(s, None, limit - 1)
+    )
 
 
 def op_key_not_in(args: list[Any]) -> Compiled:
@@ -399,7 +418,7 @@ def op_is_type(args: list[Any]) -> Compiled:
     def test(value: Any) -> bool:
         return isinstance(value, kind) and not (number and isinstance(value, bool))
 
-    return _compare_each(args[0], test)
+    return _compare_each(args[0], test, lambda _shape: kind is str)  # every shaped value is a string
 
 
 def op_all(args: list[Expr]) -> Compiled:

@@ -1,16 +1,32 @@
-"""The values cogcheck knows for each enumerated property, and how it tells a mistake from a value AWS added later.
+"""The values cogcheck knows for each enumerated property, and how certain it is that another value is wrong.
 
-Unknown is not wrong: AWS adds auth flows, OAuth flows and properties every few months, faster than any hard-coded
-list. A value is classified as
+This is the one place the policy lives (docs/vocabularies.md explains it for users). Unknown is not wrong: AWS adds
+auth flows, OAuth flows and properties every few months, faster than any hard-coded list. But some vocabularies
+never grow, and there an unknown value is as wrong as a typo. So each enumeration declares its ``vocabulary``:
+
+* ``open``   — AWS extends it (explicit auth flows: ``ALLOW_USER_AUTH`` in 2024, token exchange in 2026; OAuth
+  flows): a well-formed value cogcheck does not know may be newer than its data;
+* ``closed`` — it will not grow (token validity units ``seconds``…``days``; the switches ``ENABLED``/``LEGACY`` of
+  ``PreventUserExistenceErrors`` and ``ENABLED``/``DISABLED`` of ``RefreshTokenRotation.Feature``).
+
+A value is classified as
 
 * ``known``      — listed here (or added by the user: ``known-values`` in the configuration);
 * ``malformed``  — it cannot be a value of this enumeration at all (not a string, or outside the shape every value
   of the enumeration has, e.g. upper-case snake case for auth flows): an error;
-* ``near-miss``  — a known value with different case or separators, a known value with or without a prefix the
-  enumeration uses (``USER_SRP_AUTH`` for ``ALLOW_USER_SRP_AUTH``), a known alias (``authorization_code`` for
-  ``code``), or at most one edit away from a known value (a typo): an error that says "did you mean";
-* ``unrecognised`` — well formed and not close to a known value: a *warning* naming :data:`KNOWN_VALUES_DATE`,
-  since AWS may have added it after that date.
+* ``near-miss``  — a known value with different case or separators, with a prefix or suffix the enumeration uses
+  dropped, added or doubled (``USER_SRP_AUTH``, ``ALLOW_USER_SRP``, ``ALLOW_ALLOW_USER_SRP_AUTH``,
+  ``ALLOW_USER_SRP_AUTH_AUTH`` for ``ALLOW_USER_SRP_AUTH``), a known alias (``authorization_code`` for ``code``), or
+  at most one edit away from a known value (a typo): an error that says "did you mean";
+* ``outside``    — well formed, not close to a known value, in a *closed* vocabulary: an error (``weeks``,
+  ``DISABLED`` for ``PreventUserExistenceErrors``);
+* ``unrecognised`` — well formed, not close to a known value, in an *open* vocabulary: a *warning* naming
+  :data:`KNOWN_VALUES_DATE`, since AWS may have added it after that date.
+
+Properties and keys of closed objects follow the same rule with the CloudFormation schema as the vocabulary
+(:mod:`cogcheck.model.schema`): CloudFormation rejects what its schema does not list, so in a CloudFormation
+template a name absent from both the schema and the API model, or listed by the API only, is an error naming the
+schema's date; in Terraform the provider decides which arguments exist, and such a name is a warning.
 
 The lists come from the Cognito API model (botocore ``cognito-idp`` ``CreateUserPoolClient``) and the CloudFormation
 resource schema (``cogcheck/data/aws-cognito-userpoolclient.json``), plus values AWS documents that neither lists
@@ -24,7 +40,10 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+#: What AWS does with an enumeration's values (see the module docstring).
+Vocabulary = Literal["open", "closed"]
 
 from cogcheck.cfn.names import Name, Phrase
 
@@ -44,7 +63,10 @@ class Enumeration:
     values: tuple[str, ...]
     shape: re.Pattern[str]
     shape_text: str
-    prefixes: tuple[str, ...] = ()  # a known value with or without one of these is a near miss
+    vocabulary: Vocabulary  # open: AWS adds values; closed: it does not
+    why: str  # the evidence for ``vocabulary``
+    prefixes: tuple[str, ...] = ()  # a known value with one of these dropped, added or doubled is a near miss
+    suffixes: tuple[str, ...] = ()  # likewise at the end
     aliases: Mapping[str, str] = field(default_factory=dict)  # common wrong names → the known value meant
 
     def all_values(self, extra: Iterable[str] = ()) -> tuple[str, ...]:
@@ -67,7 +89,10 @@ ENUMERATIONS: dict[str, Enumeration] = {
             ),
             re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", re.ASCII),
             "upper-case words joined by underscores",
+            "open",
+            "AWS added ALLOW_USER_AUTH (2024) and the token exchange flows (2026) to ExplicitAuthFlowsType",
             prefixes=("ALLOW_",),
+            suffixes=("_AUTH",),
         ),
         Enumeration(
             "oauth-flows",
@@ -75,6 +100,8 @@ ENUMERATIONS: dict[str, Enumeration] = {
             ("code", "implicit", "client_credentials"),
             re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", re.ASCII),
             "lower-case words joined by underscores",
+            "open",
+            "OAuth 2.0 defines more grant types than Cognito supports today (device code, token exchange)",
             aliases={"authorization_code": "code", "token": "implicit"},
         ),
         Enumeration(
@@ -83,6 +110,8 @@ ENUMERATIONS: dict[str, Enumeration] = {
             ("seconds", "minutes", "hours", "days"),
             re.compile(r"[a-z]+", re.ASCII),
             "a lower-case word",
+            "closed",
+            "units of time from seconds to days, the API's TimeUnitsType",
         ),
         Enumeration(
             "prevent-user-existence-errors",
@@ -90,6 +119,8 @@ ENUMERATIONS: dict[str, Enumeration] = {
             ("ENABLED", "LEGACY"),
             re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", re.ASCII),
             "upper-case words joined by underscores",
+            "closed",
+            "a switch, ENABLED or LEGACY, the API's PreventUserExistenceErrorTypes",
         ),
         Enumeration(
             "refresh-token-rotation",
@@ -97,6 +128,8 @@ ENUMERATIONS: dict[str, Enumeration] = {
             ("ENABLED", "DISABLED"),
             re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", re.ASCII),
             "upper-case words joined by underscores",
+            "closed",
+            "a switch, ENABLED or DISABLED, the API's FeatureType",
         ),
     )
 }
@@ -106,7 +139,7 @@ ENUMERATIONS: dict[str, Enumeration] = {
 class Verdict:
     """How a value relates to an enumeration (see the module docstring)."""
 
-    kind: str  # known | malformed | near-miss | unrecognised
+    kind: str  # known | malformed | near-miss | outside | unrecognised
     reason: str = ""
     suggestion: str | None = None
 
@@ -127,6 +160,18 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+def _affix_variants(enum: Enumeration, normal: str) -> set[str]:
+    """``normal`` with each of the enumeration's prefixes and suffixes dropped, added, or un-doubled (in turn)."""
+    variants = {normal}
+    for prefix in map(_normal, enum.prefixes):
+        for text in list(variants):
+            variants.add(text.removeprefix(prefix) if text.startswith(prefix) else prefix + text)
+    for suffix in map(_normal, enum.suffixes):
+        for text in list(variants):
+            variants.add(text.removesuffix(suffix) if text.endswith(suffix) else text + suffix)
+    return variants - {normal}
+
+
 def near_miss(enum: Enumeration, value: str, known: tuple[str, ...]) -> str | None:
     """The known value ``value`` is a slip for, if it surely is one."""
     if value in enum.aliases and enum.aliases[value] in known:
@@ -135,10 +180,10 @@ def near_miss(enum: Enumeration, value: str, known: tuple[str, ...]) -> str | No
     for candidate in known:
         if _normal(candidate) == normal:
             return candidate  # case or separators
-    for prefix in enum.prefixes:
-        for candidate in known:
-            if normal == _normal(prefix + candidate) or _normal(prefix) + normal == _normal(candidate):
-                return candidate
+    by_normal = {_normal(candidate): candidate for candidate in known}
+    for variant in _affix_variants(enum, normal):
+        if variant in by_normal:
+            return by_normal[variant]
     if len(normal) >= 6:
         close = [candidate for candidate in known if _one_edit(_normal(candidate), normal)]
         if len(close) == 1:
@@ -182,6 +227,8 @@ def classify(enum: Enumeration, value: Any, extra: Iterable[str] = ()) -> Verdic
     if not enum.shape.fullmatch(value):
         return Verdict("malformed", Phrase("every ", enum.label, f" is {enum.shape_text}."))
     hint = closest(value, known)
+    if enum.vocabulary == "closed":
+        return Verdict("outside", f"the {enum.label}s are a closed set that AWS does not extend: {enum.why}.", hint)
     return Verdict("unrecognised", f"the closest known value is {hint}" if hint else "", hint)
 
 

@@ -27,7 +27,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cogcheck.cfn.values import Unknown, to_bool, to_number
+from cogcheck.cfn.shapes import describe, length_relation, pattern_relation
+from cogcheck.cfn.values import Shape, Unknown, to_bool, to_number
 from cogcheck.model.known import near_miss_name
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "aws-cognito-userpoolclient.json"
@@ -145,12 +146,13 @@ def _describe(value: Any) -> str:
 def problem(path: str, node: dict[str, Any], value: Any) -> tuple[str, str] | None:
     """The first way ``value`` breaks the schema ``node`` at ``path`` (where, what); None when it conforms or
     when only unknown parts could break it. Keys of closed objects are checked by :func:`unknown_keys`."""
-    if isinstance(value, Unknown):
-        return None
     node = _resolve(node)
 
     def covered(keyword: str) -> bool:
         return (path, keyword) in COVERED
+
+    if isinstance(value, Unknown):
+        return _shape_problem(path, node, value.shape, covered) if value.shape is not None else None
 
     kind = node.get("type")
     if isinstance(kind, str) and not covered("type"):
@@ -182,6 +184,27 @@ def problem(path: str, node: dict[str, Any], value: Any) -> tuple[str, str] | No
                 found = problem(f"{path}.{key}", sub, value[key])
                 if found:
                     return found
+    return None
+
+
+def _shape_problem(
+    path: str, node: dict[str, Any], shape: Shape, covered: Callable[[str], bool]
+) -> tuple[str, str] | None:
+    """The way every value of ``shape`` (a reference known only at deploy time) breaks ``node``; None when some
+    value might conform."""
+    what = describe(shape)
+    kind = node.get("type")
+    if kind in ("array", "object") and not covered("type"):
+        return path, f"is {what}, a string, not {'a list' if kind == 'array' else 'a mapping'}"
+    if kind not in (None, "string"):
+        return None  # a string CloudFormation might convert: not this rule's to judge
+    low, high = node.get("minLength"), node.get("maxLength")
+    if (low is not None or high is not None) and length_relation(shape, low, high) is False and not (
+        covered("minLength") or covered("maxLength")
+    ):
+        return path, f"is {what}, {shape.min_length} to {shape.max_length} characters long, never {low or 0} to {high}"
+    if "pattern" in node and not covered("pattern") and pattern_relation(shape, node["pattern"]) is False:
+        return path, f"is {what}, which never matches the pattern {node['pattern']}"
     return None
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cogcheck.cfn.names import Name, Phrase
+from cogcheck.cfn.shapes import TERRAFORM
 from cogcheck.cfn.values import Unknown
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.predicates.base import World, predicate
@@ -67,19 +68,38 @@ def _report(ctx: EvalContext, found: tuple[str, str, str, str | None]) -> None:
     elif kind == "malformed":
         ctx.details["reason"] = "CloudFormation properties are PascalCase names, and no property is spelt like this"
     elif kind == "api-only":
-        ctx.details["reason"] = "the Cognito API accepts it, but CloudFormation's schema does not list it"
+        ctx.details["reason"] = (
+            f"the Cognito API accepts it, but CloudFormation's resource schema (dated {schema_date()}) does not list "
+            "it, and CloudFormation rejects what its schema does not list"
+        )
     else:
-        ctx.details["reason"] = "neither CloudFormation's schema nor the Cognito API lists it"
+        ctx.details["reason"] = (
+            f"neither CloudFormation's resource schema nor the Cognito API lists it (cogcheck's data, dated "
+            f"{schema_date()}), and CloudFormation rejects what its schema does not list"
+        )
+
+
+#: Kinds of unknown names that are wrong whoever reads the template; the others are wrong where the schema decides.
+_SLIPS = ("near-miss", "malformed")
+_UNLISTED = ("unrecognised", "api-only")
+
+
+def _schema_decides(world: World) -> bool:
+    """CloudFormation rejects what its resource schema does not list; in Terraform the provider decides which
+    arguments exist (see :mod:`cogcheck.model.known`)."""
+    return world.template.dialect != TERRAFORM
 
 
 @predicate("property_unknown_wrong", details=("name", "reason", "date"))
 def property_unknown_wrong(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The property (``@``), or a key of a closed object under it, is a slip of a known name or cannot be one."""
+    """The property (``@``), or a key of a closed object under it, is a slip of a known name or cannot be one; or,
+    in a CloudFormation template, is not in the schema (listed by the API only, or by neither)."""
     prop = _property(ctx)
     if prop is None:
         return False
+    wrong = _SLIPS + (_UNLISTED if _schema_decides(world) else ())
     for found in _unknown_names(*prop):
-        if found[2] in ("near-miss", "malformed"):
+        if found[2] in wrong:
             _report(ctx, found)
             return True
     return False
@@ -87,12 +107,13 @@ def property_unknown_wrong(world: World, args: Mapping[str, Any], ctx: EvalConte
 
 @predicate("property_unrecognised", details=("name", "reason", "date"))
 def property_unrecognised(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The property (``@``), or a key of a closed object under it, is well formed but not in the pinned schema."""
+    """Outside CloudFormation: the property (``@``), or a key of a closed object under it, is well formed but not in
+    the pinned schema."""
     prop = _property(ctx)
-    if prop is None:
+    if prop is None or _schema_decides(world):
         return False
     for found in _unknown_names(*prop):
-        if found[2] in ("unrecognised", "api-only"):
+        if found[2] in _UNLISTED:
             _report(ctx, found)
             return True
     return False
@@ -109,10 +130,8 @@ def schema_violation(world: World, args: Mapping[str, Any], ctx: EvalContext) ->
     node = property_node(name)
     if node is None or name in read_only():
         return False
-    if isinstance(value, Unknown):
-        return None
     found = problem(name, node, value)
     if found is None:
-        return False
+        return None if isinstance(value, Unknown) else False
     ctx.details["where"], ctx.details["reason"] = Name(found[0].replace("[]", "[…]")), found[1]
     return True

@@ -1,7 +1,8 @@
-"""Predicates for enumerated values: an error only for a value that cannot be right, a warning for one not yet known.
+"""Predicates for enumerated values: an error for a value that cannot be right, a warning for one not yet known.
 
-``enum_value_wrong`` fires on a malformed value or a near miss of a known one (an error: "did you mean");
-``enum_value_unrecognised`` on a well-formed value cogcheck does not know (a warning naming the date of its data).
+``enum_value_wrong`` fires on a malformed value, a near miss of a known one ("did you mean") or a value outside a
+closed vocabulary (an error); ``enum_value_unrecognised`` on a well-formed value of an open vocabulary that cogcheck
+does not know (a warning naming the date of its data). The policy is :mod:`cogcheck.model.known`'s.
 Both read ``@`` (the item of ``for_each``) or ``args.path``, and the enumeration named by ``args.set`` (see
 :mod:`cogcheck.model.known`); the configuration's ``known-values`` adds values to a set.
 
@@ -64,11 +65,12 @@ def _classify(world: World, args: Mapping[str, Any], ctx: EvalContext, wanted: t
 
 @predicate("enum_value_wrong", details=_DETAILS, args=_ARGS)
 def enum_value_wrong(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The value is malformed for its enumeration, or a near miss of a known value."""
-    return _classify(world, args, ctx, ("malformed", "near-miss"))
+    """The value is malformed for its enumeration, a near miss of a known value, or outside a closed vocabulary."""
+    return _classify(world, args, ctx, ("malformed", "near-miss", "outside"))
 
 
 @predicate("enum_value_unrecognised", details=_DETAILS, args=_ARGS)
 def enum_value_unrecognised(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The value is well formed but not among the known ones (it may be newer than cogcheck's data)."""
+    """The value is well formed but not among the known ones of an open vocabulary (it may be newer than
+    cogcheck's data)."""
     return _classify(world, args, ctx, ("unrecognised",))

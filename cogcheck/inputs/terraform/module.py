@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.cfn.parse import TemplateError
+from cogcheck.cfn.shapes import terraform_shape
 from cogcheck.cfn.values import Unknown
 from cogcheck.inputs.files import ReadError, read_limited
 from cogcheck.inputs.terraform import mapping
@@ -464,7 +465,8 @@ def _reference(inst: _Instance, rtype: str, name: str, steps: tuple[str | Expr, 
         address += f"[{json.dumps(key, ensure_ascii=False)}]" if isinstance(key, str) else f"[{key}]"
         rest = rest[1:]
     if rtype not in mapping.TYPES:
-        return Unknown(f"{rtype} is known after apply")
+        attribute = rest[0] if len(rest) == 1 and isinstance(rest[0], str) else ""
+        return Unknown(f"{rtype} is known after apply", terraform_shape(rtype, attribute, f"{address}.{attribute}"))
     if not rest or not isinstance(rest[0], str):
         return Unknown(f"{address} as a whole")
     attribute = rest[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.cfn.parse import PathT, Position, Template
+from cogcheck.cfn.shapes import TERRAFORM
 from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.findings import Source
 from cogcheck.inputs.terraform.module import Configuration, TfResource
@@ -68,7 +69,7 @@ def templates_of(config: Configuration, client_types: tuple[str, ...] = (CLIENT_
     for file in sorted(by_file):
         clients = by_file[file]
         doc = {"Resources": {**others, **{a: r.resource for a, r in sorted(clients.items())}}}
-        template = Template(file, doc, ("Resources",), False, _locator({**config.resources}))
+        template = Template(file, doc, ("Resources",), False, _locator({**config.resources}), dialect=TERRAFORM)
         first = next(iter(clients.values()))
         out.append(TerraformTemplate(template, first.path, TerraformContext(dict(config.resources))))
     return out
