@@ -48,6 +48,39 @@ def cfn_lint_schema() -> tuple[dict[str, Any] | None, str]:
     return None, date
 
 
+def cfn_lint_schema_of(resource_type: str) -> dict[str, Any] | None:
+    """The schema cfn-lint ships for any resource type (cfn-lint >= 1.5x layout), or None."""
+    base = _package_dir("cfnlint")
+    if base is None:
+        return None
+    schemas = base / "data" / "schemas"
+    registry = schemas / "providers" / "us-east-1.json"
+    if not registry.is_file():
+        return None
+    digest = json.loads(registry.read_text(encoding="utf-8")).get(resource_type)
+    path = schemas / "resources" / f"{digest}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if digest and path.is_file() else None  # type: ignore[no-any-return]
+
+
+def shape_from_source(source: dict[str, Any]) -> dict[str, Any] | None:
+    """The pattern and lengths a shape's source gives (``{"api": SHAPE}`` or ``{"schema": [TYPE, PROPERTY]}``):
+    a full-match pattern (a schema's ``^…$`` anchors dropped), ``min`` and ``max``."""
+    if "api" in source:
+        model = api_model()
+        node = model["shapes"].get(source["api"]) if model else None
+    else:
+        resource_type, prop = source["schema"]
+        schema = cfn_lint_schema_of(resource_type)
+        node = schema["properties"].get(prop) if schema else None
+    if not isinstance(node, dict) or "pattern" not in node:
+        return None
+    pattern = str(node["pattern"])
+    if pattern.startswith("^") and pattern.endswith("$"):
+        pattern = pattern[1:-1]
+    low, high = node.get("min", node.get("minLength")), node.get("max", node.get("maxLength"))
+    return {"pattern": pattern, "min": low, "max": high}
+
+
 def api_model() -> dict[str, Any] | None:
     """The newest cognito-idp service model botocore ships."""
     base = _package_dir("botocore")

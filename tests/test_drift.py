@@ -35,7 +35,7 @@ def _unaccepted(enums: dict[str, list[str]], source: str) -> list[str]:
         for value in values:
             verdict = classify(ENUMERATIONS[name], value)
             if verdict.kind != "known":
-                level = "an error" if verdict.kind in ("malformed", "near-miss") else "a warning"
+                level = "an error" if verdict.kind in ("malformed", "near-miss", "outside") else "a warning"
                 problems.append(f"{source} lists {value!r} for {place}; cogcheck would report {level} ({name})")
     return problems
 
@@ -104,3 +104,44 @@ def test_the_alarm_names_the_value() -> None:
 def test_the_pinned_schema_lists_every_enum_value_cogcheck_knows_about() -> None:
     """Every enumeration of the pinned schema is one cogcheck classifies, and all its values are known."""
     assert not _unaccepted(schema_enums(client_schema()), "the pinned schema")
+
+
+# ------------------------------------------------------------------------------------------ attribute shapes
+
+
+def _schema_of(resource_type: str) -> dict[str, Any] | None:
+    from tests.cognito_sources import cfn_lint_schema_of
+
+    return cfn_lint_schema_of(resource_type)
+
+
+def test_attribute_shapes_are_the_sources_they_name() -> None:
+    """Each shape taken from the API model or a CloudFormation schema still has that source's pattern and lengths
+    (refresh with scripts/refresh_cognito_data.py); shapes from the documentation cite a page."""
+    from cogcheck.cfn.shapes import shape_data
+    from tests.cognito_sources import api_model, shape_from_source
+
+    if api_model() is None or _schema_of("AWS::Cognito::UserPoolClient") is None:
+        pytest.skip("botocore or cfn-lint is not installed")
+    drifted = []
+    for name, entry in shape_data()["shapes"].items():
+        source = entry["from"]
+        if "docs" in source:
+            assert str(source["docs"]).startswith("https://"), name
+            continue
+        fresh = shape_from_source(source)
+        pinned = {key: entry[key] for key in ("pattern", "min", "max")}
+        if fresh != pinned:
+            drifted.append(f"{name}: pinned {pinned}, {source} says {fresh}")
+    assert not drifted, drifted
+
+
+def test_every_attribute_names_a_shape_and_cites_its_return_values() -> None:
+    from cogcheck.cfn.shapes import shape_data
+
+    data = shape_data()
+    for dialect in ("cloudformation", "terraform"):
+        for resource_type, attributes in data[dialect].items():
+            assert str(attributes.get("x-source", "")).startswith("https://"), resource_type
+            for attribute, shape in attributes.items():
+                assert attribute.startswith("x-") or shape in data["shapes"], (resource_type, attribute)

@@ -98,25 +98,24 @@ def _search_language(pattern: str) -> str | None:
     """A full-match pattern for the strings ``re.search(pattern, text)`` finds something in; None if unsure."""
     if pattern.startswith("(?"):
         return None  # inline flags or groups at the front: not worth the risk
-    anchors = [m for m in _ANCHORS.finditer(pattern) if m.group() in ("^", "$")]
-    if not anchors:
-        return r"[\s\S]*(?:" + pattern + r")[\s\S]*"
-    inner = pattern[1:-1]
-    if (len(anchors) == 2 and anchors[0].start() == 0 and anchors[1].end() == len(pattern)
-            and not _top_level_alternation(inner)):
-        return inner
-    return None
+    anchors = [m.start() for m in _ANCHORS.finditer(pattern) if m.group() in ("^", "$")]
+    start = bool(anchors) and anchors[0] == 0 and pattern[0] == "^"
+    end = bool(anchors) and anchors[-1] == len(pattern) - 1 and pattern[-1] == "$"
+    if len(anchors) != start + end:
+        return None  # an anchor somewhere inside
+    inner = pattern[int(start):len(pattern) - int(end)]
+    if anchors and _top_level_alternation(inner):
+        return None  # ^a|b$ anchors each alternative, not the whole
+    anywhere = r"[\s\S]*"
+    return ("" if start else anywhere) + "(?:" + inner + ")" + ("" if end else anywhere)
 
 
 def _top_level_alternation(pattern: str) -> bool:
     depth = 0
     for match in re.finditer(r"\\.|\[(?:\\.|[^\]\\])*\]|[()|]", pattern):
-        token = match.group()
-        if token == "(":
-            depth += 1
-        elif token == ")":
-            depth -= 1
-        elif token == "|" and depth == 0:
+        symbol = match.group()
+        depth += {"(": 1, ")": -1}.get(symbol, 0)
+        if symbol == "|" and depth == 0:
             return True
     return False
 
@@ -130,9 +129,9 @@ def _relation(shape_pattern: str, language: str) -> bool | None:
         target = parse_pattern(language).to_fsm()
         if (shape & target).empty():
             return False
-        if shape.difference(target).empty():
+        if shape.difference(target).empty():  # type: ignore[no-untyped-call]
             return True
-    except Exception:  # noqa: BLE001 - a pattern the library cannot read is a comparison cogcheck cannot make
+    except Exception:  # a pattern the library cannot read is a comparison cogcheck cannot make
         return None
     return None
 

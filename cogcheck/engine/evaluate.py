@@ -34,7 +34,7 @@ def _render_value(value: Any, style: str, dialect: Dialect = CLOUDFORMATION) -> 
         return human_duration(value)
     if style == "count" and isinstance(value, list | str):
         return str(len(value))
-    if isinstance(value, Unknown):  # a reference whose shape is known reads as what it is: "Ref Role (an IAM role name)"
+    if isinstance(value, Unknown):  # a reference with a known shape reads as what it is: "Ref Role (an IAM role name)"
         return "unknown" if value.shape is None or not value.shape.origin else (
             f"{value.shape.origin} ({value.shape.label})")
     if isinstance(value, list):
