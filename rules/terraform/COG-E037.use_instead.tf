@@ -4,3 +4,12 @@ resource "aws_cognito_user_pool_client" "Client" {
   user_pool_id = "us-east-1_AbCdEf123"
   write_attributes = ["email"]
 }
+
+resource "aws_cognito_user_pool_client" "Referenced" {
+  name = "Referenced"
+  user_pool_id = aws_cognito_user_pool.Pool.id
+}
+
+resource "aws_cognito_user_pool" "Pool" {
+  name = "Pool"
+}
