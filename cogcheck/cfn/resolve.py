@@ -120,7 +120,7 @@ class Resolver:
             value = self.value(props[key])
             if isinstance(value, str):
                 return value
-        return ResourceRef(f"Ref to resource {name}", shape=self._shape(name, resource, "Ref"), logical_id=name)
+        return ResourceRef(f"Ref to resource {name}", name, shape=self._shape(name, resource, "Ref"))
 
     def _shape(self, name: str, resource: dict[str, Any], attribute: str) -> Shape | None:
         """The shape of ``Ref`` / ``Fn::GetAtt`` of a resource of the template (see :mod:`cogcheck.cfn.shapes`)."""
@@ -143,7 +143,7 @@ class Resolver:
             return Unknown("Fn::GetAtt")
         resource = self.resources.get(arg[0])
         shape = self._shape(arg[0], resource, arg[1]) if isinstance(resource, dict) else None
-        return Unknown("Fn::GetAtt", shape)
+        return Unknown("Fn::GetAtt", shape=shape)
 
     # ------------------------------------------------------------------------------------------------ conditions
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 
@@ -40,7 +40,8 @@ class Unknown:
     """A value that cannot be known statically, with the reason why (and its :class:`Shape` when that is known)."""
 
     reason: str
-    shape: Shape | None = None
+    #: keyword-only (subclasses keep their positional fields) and not part of equality: it follows from the reference
+    shape: Shape | None = field(default=None, kw_only=True, compare=False)
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

@@ -466,7 +466,8 @@ def _reference(inst: _Instance, rtype: str, name: str, steps: tuple[str | Expr, 
         rest = rest[1:]
     if rtype not in mapping.TYPES:
         attribute = rest[0] if len(rest) == 1 and isinstance(rest[0], str) else ""
-        return Unknown(f"{rtype} is known after apply", terraform_shape(rtype, attribute, f"{address}.{attribute}"))
+        return Unknown(f"{rtype} is known after apply",
+                       shape=terraform_shape(rtype, attribute, f"{address}.{attribute}"))
     if not rest or not isinstance(rest[0], str):
         return Unknown(f"{address} as a whole")
     attribute = rest[0]
