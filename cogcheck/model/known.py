@@ -42,10 +42,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cogcheck.cfn.names import Name, Phrase
+
 #: What AWS does with an enumeration's values (see the module docstring).
 Vocabulary = Literal["open", "closed"]
-
-from cogcheck.cfn.names import Name, Phrase
 
 #: The day these lists were last compared with the Cognito API model (botocore 1.44.8) and the CloudFormation
 #: resource schema (cfn-lint 1.58.0). Warnings about unrecognised values name it.
@@ -228,7 +228,12 @@ def classify(enum: Enumeration, value: Any, extra: Iterable[str] = ()) -> Verdic
         return Verdict("malformed", Phrase("every ", enum.label, f" is {enum.shape_text}."))
     hint = closest(value, known)
     if enum.vocabulary == "closed":
-        return Verdict("outside", f"the {enum.label}s are a closed set that AWS does not extend: {enum.why}.", hint)
+        closest_text = f"; the closest is {hint}." if hint else "."
+        return Verdict(
+            "outside",
+            Phrase("the ", enum.label, f"s are a closed set that AWS does not extend ({enum.why}){closest_text}"),
+            hint,
+        )
     return Verdict("unrecognised", f"the closest known value is {hint}" if hint else "", hint)
 
 
