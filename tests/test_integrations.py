@@ -244,6 +244,19 @@ def test_pre_commit_try_repo_fails_on_a_bad_template_and_passes_on_a_good_one(tm
     assert good.returncode == 0, good.stdout + good.stderr
     assert re.search(r"^cogcheck\.+Passed$", good.stdout, re.MULTILINE), good.stdout
 
+    # Terraform: a staged .tf file has its module directory scanned
+    (project / "infra").mkdir()
+    (project / "infra" / "main.tf").write_text(
+        'resource "aws_cognito_user_pool" "pool" {\n  name = "app"\n}\n\n'
+        'resource "aws_cognito_user_pool_client" "web" {\n  name                  = "web"\n'
+        '  user_pool_id          = aws_cognito_user_pool.pool.id\n  access_token_validity = 25\n}\n',
+        encoding="utf-8",
+    )
+    _git("add", "-A", cwd=project)
+    terraform = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    assert terraform.returncode == 1, terraform.stdout + terraform.stderr
+    assert "infra/main.tf:8:3: COG-E001 error" in terraform.stdout, terraform.stdout
+
 
 # ---------------------------------------------------------------------------------------------- sarif validation
 
