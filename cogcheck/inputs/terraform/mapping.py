@@ -86,6 +86,14 @@ LEGACY_ZERO = {
 #: The client's set(string) arguments.
 SET_ARGS = LEGACY_ZERO - {"prevent_user_existence_errors", "default_redirect_uri"}
 
+#: The client's bool arguments (and ``analytics_configuration``'s): Terraform converts the strings ``"true"``,
+#: ``"1"``, ``"false"`` and ``"0"`` to bool and refuses every other string (``"TRUE"`` too) before the provider runs.
+BOOL_ARGS = {
+    "generate_secret", "allowed_oauth_flows_user_pool_client", "enable_token_revocation",
+    "enable_propagate_additional_user_context_data", "user_data_shared",
+}
+TERRAFORM_BOOL_STRINGS = {"true": True, "1": True, "false": False, "0": False}
+
 #: Other resources: arguments whose CloudFormation name is not the CamelCase of the Terraform name.
 OTHER_ARGS = {
     POOL: {"name": "UserPoolName", "schema": "Schema", "mfa_configuration": "MfaConfiguration"},

@@ -549,6 +549,13 @@ def _shape(name: str, value: Any) -> Any:
         return Unknown(f"{name} holds a collection inside the set")
     if name in mapping.SET_ARGS and isinstance(value, list):
         return _set_members(value)
+    return _bool(name, value)
+
+
+def _bool(name: str, value: Any) -> Any:
+    """A string in a bool argument, converted as Terraform converts it (``"0"`` is false, not a type error)."""
+    if name in mapping.BOOL_ARGS and isinstance(value, str) and value in mapping.TERRAFORM_BOOL_STRINGS:
+        return mapping.TERRAFORM_BOOL_STRINGS[value]
     return value
 
 
@@ -649,7 +656,7 @@ def _single_block(
         _collect_links(raw, links)
         if cfn is None or raw is None:
             continue
-        value[cfn] = _cfn_value(raw)
+        value[cfn] = _cfn_value(_bool(name, raw))
     return value, line
 
 
