@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, ParamSpec
 
 import typer
 
@@ -316,6 +316,13 @@ def scan(
             help="Scan in N processes (default: the usable CPUs; the report is the same for any N).",
         ),
     ] = None,
+    rules: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--rules", metavar="DIR",
+            help="Also run the rule pack DIR (its *.yaml rule files; repeatable; also `rules` in the configuration).",
+        ),
+    ] = None,
 ) -> None:
     """Scan CloudFormation and SAM templates, CDK cloud assemblies (cdk.out) and Terraform / OpenTofu
     configurations and plan JSON for user pool client problems."""
@@ -343,6 +350,7 @@ def scan(
             excludes=exclude or [], stdin_filename=stdin_filename, read_stdin=_read_stdin, source_root=source_root,
             terraform_root=tf_root, max_file_size_mib=max_file_size, jobs=jobs, opentofu=opentofu,
             scenarios=scenarios.value if scenarios else None,
+            rule_dirs=rules or [],
         )
         accepted = load_baseline(baseline) if baseline is not None else None
     except (OptionError, BaselineError) as exc:
@@ -413,25 +421,52 @@ def exit_code(result: ScanResult, fail_on: str) -> int:
     return EXIT_OK
 
 
+_RULES_OPTION = typer.Option(
+    "--rules", metavar="DIR", help="Also list the rule pack DIR (repeatable; also `rules` in the configuration)."
+)
+_CONFIG_OPTION = typer.Option(
+    "--config", help="Configuration file whose rule packs to include (default: found from here upwards)."
+)
+_ISOLATED_OPTION = typer.Option("--isolated", help="Find no configuration file: only --config, if given, is read.")
+
+
+def _all_rules(rule_dirs: list[Path] | None, config_file: Path | None, isolated: bool) -> list[Any]:
+    """The shipped rules and those of the rule packs the configuration and ``--rules`` name (usage error if broken)."""
+    from cogcheck.config.files import config_for
+    from cogcheck.config.options import OptionError, load_user_rules, rule_settings
+    from cogcheck.engine.rules import load_rules
+
+    try:
+        config = config_for(["."], config_file, isolated, None)
+        user = load_user_rules(config, rule_dirs or [])
+        rule_settings(config, user)  # the policy table and the packs' declarations must agree, as for a scan
+    except OptionError as exc:
+        _usage_error(str(exc))
+    return [*load_rules(), *user]
+
+
 @app.command("rules")
 def list_rules(
     output_format: Annotated[ListFormat, typer.Option("--format", "-f", help="Listing format.")] = ListFormat.text,
+    rule_dirs: Annotated[Optional[list[Path]], _RULES_OPTION] = None,
+    config_file: Annotated[Optional[Path], _CONFIG_OPTION] = None,
+    isolated: Annotated[bool, _ISOLATED_OPTION] = False,
 ) -> None:
-    """List every rule: id, name, severity, summary."""
+    """List every rule: id, name, severity, summary (rule packs' rules after the shipped ones)."""
     import json
 
-    from cogcheck.engine.rules import load_rules
     from cogcheck.report.ruledocs import render_reference, rule_summary
 
-    rules = load_rules()
+    rules = _all_rules(rule_dirs, config_file, isolated)
     if output_format is ListFormat.json:
         typer.echo(json.dumps([rule_summary(rule) for rule in rules], indent=2))
     elif output_format is ListFormat.markdown:
         sys.stdout.write(render_reference(rules))
     else:
         width = max(len(rule.name) for rule in rules)
+        id_width = max(len(rule.id) for rule in rules)
         for rule in rules:
-            typer.echo(f"{rule.id}  {rule.name:<{width}}  {rule.severity:<7}  {rule.summary}")
+            typer.echo(f"{rule.id:<{id_width}}  {rule.name:<{width}}  {rule.severity:<7}  {rule.summary}")
 
 
 @app.command("rule")
@@ -442,12 +477,15 @@ def show_rule(
             metavar="ID", help="A rule id (COG-E001), its cfn-lint id at any level (E9101, W9113), name, or a prefix."
         ),
     ],
+    rule_dirs: Annotated[Optional[list[Path]], _RULES_OPTION] = None,
+    config_file: Annotated[Optional[Path], _CONFIG_OPTION] = None,
+    isolated: Annotated[bool, _ISOLATED_OPTION] = False,
 ) -> None:
     """Show a rule's documentation (a prefix lists the rules it selects, as --select does)."""
-    from cogcheck.engine.rules import id_matches, load_rules, rule_id_of
+    from cogcheck.engine.rules import id_matches, rule_id_of
     from cogcheck.report.ruledocs import render_rule
 
-    rules = load_rules()
+    rules = _all_rules(rule_dirs, config_file, isolated)
     wanted = rule_id.strip()
     exact = rule_id_of(wanted) or wanted.upper()
     for rule in rules:
@@ -459,6 +497,37 @@ def show_rule(
         _usage_error(f"unknown rule {rule_id!r} (see `cogcheck rules`)")
     for rule in matching:
         typer.echo(f"{rule.id}  {rule.name}  {rule.severity}  {rule.summary}")
+
+
+@app.command("test-rules")
+@_guarded
+def test_rules(
+    directory: Annotated[Path, typer.Argument(help="A rule pack: a directory of rule files (*.yaml).")],
+    fixtures: Annotated[
+        Optional[Path],
+        typer.Option("--fixtures", metavar="DIR", help="The annotated templates [default: DIR/fixtures]."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the failed expectations.")] = False,
+) -> None:
+    """Test a rule pack: its fixtures' `# ruleid:` annotations, and each rule's docs example (must fire) and
+    use_instead (must not). Exit 1 when an expectation fails, 2 when the pack cannot be loaded."""
+    from cogcheck.scan.ruletest import RuleTestError, run_rule_tests
+
+    try:
+        outcome = run_rule_tests(directory, fixtures)
+    except RuleTestError as exc:
+        _usage_error(str(exc))
+    for failure in outcome.failures:
+        typer.echo(_neutral(failure))
+    if not quiet:
+        typer.echo(_neutral(outcome.summary()))
+    raise typer.Exit(EXIT_FINDINGS if outcome.failures else EXIT_OK)
+
+
+def _neutral(line: str) -> str:
+    from cogcheck.report.neutralise import text
+
+    return text(line)
 
 
 def main() -> None:

@@ -170,7 +170,7 @@ def validate(template_paths: Sequence[str], settings: Settings) -> Outcome:
     roots = sorted({root for root in (assembly_root(Path(p)) for p in template_paths) if root is not None})
     options = scan_options(settings, roots)
     result = scan_items(stack_inputs(template_paths, options.source_root, options.max_file_size), options)
-    rules = {rule.id: rule for rule in load_rules()} if result.findings else {}
+    rules = {rule.id: rule for rule in [*load_rules(), *options.extra_rules]} if result.findings else {}
     found = violations(result.findings, rules) + [input_error(error) for error in result.errors]
     metadata = {
         "templates": str(result.templates),

@@ -549,6 +549,13 @@ def parse_yaml_document(file: str, data: bytes) -> Any:
     return doc
 
 
+def parse_yaml_located(file: str, data: bytes) -> tuple[Any, Callable[[PathT], Position]]:
+    """:func:`parse_yaml_document`, and where each path of it is written (line and column, 1-based)."""
+    doc, locate, duplicates = _parse_yaml(file, decode(file, data))
+    _refuse(file, duplicates, "invalid YAML: duplicate key{} in a mapping")
+    return doc, locate
+
+
 def _refuse(file: str, duplicates: Duplicates, words: str) -> None:
     """The error of a key written twice in one mapping, at the first one (what CloudFormation and cfn-lint say)."""
     if duplicates:

@@ -20,6 +20,8 @@ Keys (kebab-case; snake_case accepted)::
                                             # (sets: see cogcheck.model.known.ENUMERATIONS)
     opentofu = true                         # Terraform directories are deployed with OpenTofu (.tofu hides .tf)
     scenarios = "defaults"                  # judge only the deployment the parameter defaults describe (or "all")
+    rules = ["policies/"]                   # rule packs: directories of rule files (relative to this file)
+    policy = {max_access_token_seconds = 900}   # the $.policy keys the packs' rules declare ([tool.cogcheck.policy])
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from cogcheck.inputs.files import MAX_OPTION_FILE_SIZE, ReadError, read_limited
 CONFIG_FILES = (".cogcheck.yaml", ".cogcheck.yml", "pyproject.toml")
 
 
-_LIST_KEYS = {"select", "ignore", "exclude"}
+_LIST_KEYS = {"select", "ignore", "exclude", "rules"}
 _KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "known-values", "opentofu", "scenarios"} \
     | set(POLICY_KEYS)
 
@@ -177,6 +179,8 @@ def validate(raw: dict[str, Any], where: str) -> dict[str, Any]:
         elif name == "opentofu":
             if not isinstance(value, bool):
                 raise OptionError(f"{where}: opentofu must be true or false")
+        elif name == "policy":
+            value = _policy_table(value, where)
         elif name in POLICY_KEYS:
             value = policy_value(POLICY_KEYS[name], value, f"{where}: {key}")
         values[name] = value
@@ -209,6 +213,21 @@ def _per_path_ignores(value: Any, where: str) -> dict[str, list[str]]:
         if not isinstance(reason, str) or not reason.strip():
             raise OptionError(f"{where}: per-path-ignores {str(glob)!r} needs a reason (reason = \"why\")")
         result[str(glob)] = ids
+    return result
+
+
+def _policy_table(value: Any, where: str) -> dict[str, Any]:
+    """``policy``: the ``$.policy`` keys rule packs declare → values (a number, string, boolean or list of strings);
+    each is checked against its declaration once the packs are loaded (:mod:`cogcheck.config.options`)."""
+    if not isinstance(value, dict):
+        raise OptionError(f"{where}: policy must map setting names to values ([tool.cogcheck.policy])")
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        name = str(key).replace("-", "_")
+        scalar = isinstance(item, bool | int | float | str)
+        if not scalar and not (isinstance(item, list) and all(isinstance(v, str) for v in item)):
+            raise OptionError(f"{where}: policy.{key} must be a number, a string, true/false or a list of strings")
+        result[name] = item
     return result
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.cfn.resolve import SCENARIO_MODES, ResolveOptions
-from cogcheck.engine.rules import id_matches, rule_ids
+from cogcheck.engine.rules import Rule, id_matches, rule_ids
 from cogcheck.findings import SEVERITIES
 from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.model.policy import Policy, coerce, field_types
@@ -39,6 +39,8 @@ POLICY_KEYS: dict[str, PolicyKey] = {
     "refresh-token-warning-days": PolicyKey("refresh_token_warning_seconds", 86400, minimum=1),
     "token-note-minutes": PolicyKey("token_note_seconds", 60, minimum=1),
     "known-values": PolicyKey("known_values"),
+    # the policy table: the $.policy keys rule packs declare, checked against the declarations (rule_settings below)
+    "policy": PolicyKey("rule_settings"),
 }
 
 
@@ -202,6 +204,7 @@ def build_scan_options(
     cdk_acknowledgements: bool = True,
     opentofu: bool = False,
     scenarios: str | None = None,
+    rule_dirs: Sequence[Path] = (),
 ) -> ScanOptions:
     """Options from the command line, on top of a :class:`cogcheck.config.files.Config` when one was found: every
     value checked here, in one call (a mistake is an :class:`OptionError`).
@@ -211,11 +214,14 @@ def build_scan_options(
     (None: the usable CPUs). ``max_file_size_mib``: the input size limit in MiB (None: the default).
     ``scenarios``: ``--scenarios`` (None: the configuration's ``scenarios``, else ``all``).
 
-    Rules are not loaded here (that costs a YAML parse of every rule file): ids are checked against the rule files'
-    names, and the scan loads the enabled rules when it first meets a user pool client.
+    Shipped rules are not loaded here (that costs a YAML parse of every rule file): ids are checked against the rule
+    files' names, and the scan loads the enabled rules when it first meets a user pool client. Rule packs (the
+    configuration's ``rules`` and ``rule_dirs``, ``--rules``) are loaded and checked here, with the configuration's
+    ``policy`` table against their declarations: a broken pack is an :class:`OptionError` naming file and line.
     """
     max_file_size, workers = _limits(scan_roots, stdin_filename, source_root, terraform_root, max_file_size_mib, jobs)
-    ids = rule_ids()
+    user = load_user_rules(config, rule_dirs)
+    ids = [*rule_ids(), *(rule.id for rule in user)]
     where = str(config.path) if config is not None and config.path is not None else "configuration"
     config_select = list(config.get("select", [])) if config else []
     config_ignore = list(config.get("ignore", [])) if config else []
@@ -245,7 +251,8 @@ def build_scan_options(
         per_path_ignores=tuple(per_path),
         terraform_vars=parse_terraform_vars(terraform_vars, terraform_var_files),
         config_base=config.base if config else None,
-        policy=build_policy(config, production, production_stacks, previous, scan_roots),
+        policy=build_policy(config, production, production_stacks, previous, scan_roots, rule_settings(config, user)),
+        extra_rules=user,
         exclude=tuple(exclude),
         source_root=source_root,
         terraform_root=terraform_root,
@@ -299,6 +306,7 @@ def build_policy(
     production_stacks: Sequence[str] = (),
     previous: Path | None = None,
     scan_roots: Sequence[str] = (),
+    rule_values: Mapping[str, Any] | None = None,
 ) -> Policy:
     """The policy from the configuration (:data:`POLICY_KEYS`) and the command line.
 
@@ -316,4 +324,66 @@ def build_policy(
             raise OptionError("--previous names a file: scan exactly one template file, or give a directory")
         changes["previous"] = str(previous)
         changes["scan_roots"] = tuple(scan_roots)
+    changes["rule_settings"] = dict(rule_values or {})  # checked by rule_settings(), never the table as written
     return Policy.from_mapping(changes)  # each value in its field's type (known-values: a mapping → name/values pairs)
+
+
+def rule_packs(config: Any, rule_dirs: Sequence[Path | str] = ()) -> list[Any]:
+    """The rule packs to load: the configuration's ``rules`` (relative to its file), then ``rule_dirs`` (as given)."""
+    from cogcheck.engine.packs import pack
+
+    packs = [pack(Path(name), config.base) for name in (config.get("rules", []) if config else [])]
+    return packs + [pack(Path(name)) for name in rule_dirs]
+
+
+def load_user_rules(config: Any, rule_dirs: Sequence[Path | str] = ()) -> tuple[Rule, ...]:
+    """The rules of the configuration's packs and of ``rule_dirs``; a broken pack is an :class:`OptionError` that
+    names the file and line of each problem."""
+    from cogcheck.engine.packs import PackError, load_packs
+
+    packs = rule_packs(config, rule_dirs)
+    if not packs:
+        return ()
+    try:
+        return load_packs(packs)
+    except PackError as exc:
+        raise OptionError(str(exc)) from None
+
+
+def rule_settings(config: Any, rules: Sequence[Rule], where: str | None = None) -> dict[str, Any]:
+    """``$.policy`` values for the keys rule packs declare: the configuration's ``policy`` table, checked against
+    each declaration, else the declared default. A key the configuration sets that no rule declares, a value of the
+    wrong type, and a key without default that the configuration does not set are :class:`OptionError`."""
+    from cogcheck.engine.packs import declarations
+    from cogcheck.model.policy import check_rule_setting
+
+    given = dict(config.get("policy", {})) if config else {}
+    where = where or (str(config.path) if config is not None and config.path is not None else "configuration")
+    declared = declarations(rules)
+    values: dict[str, Any] = {}
+    for key, value in sorted(given.items()):
+        if key not in declared:
+            known = ", ".join(sorted(declared)) or "none: no rule pack declares policy keys"
+            raise OptionError(f"{where}: policy.{key}: no rule declares this key (declared: {known})")
+        rule, declaration = declared[key]
+        try:
+            values[key] = check_rule_setting(declaration.type, value)
+        except ValueError as exc:
+            raise OptionError(f"{where}: policy.{key} {exc} (declared by {rule.id}, {_place(rule, key)})") from None
+    for key, (rule, declaration) in sorted(declared.items()):
+        if key in values:
+            continue
+        if declaration.default is None:
+            raise OptionError(
+                f"{_place(rule, key)}: rule {rule.id} declares $.policy.{key} without a default, and "
+                f"{'the configuration' if config else 'no configuration'} sets it: add {key} to the policy table "
+                "([tool.cogcheck.policy] in pyproject.toml, policy: in .cogcheck.yaml) or give it a default"
+            )
+        values[key] = declaration.default
+    return values
+
+
+def _place(rule: Rule, key: str) -> str:
+    """Where a rule declares a policy key: ``policies/ORG-001.yaml:7``."""
+    line = rule.extra.get("policy_lines", {}).get(key)
+    return f"{rule.source}:{line}" if line else rule.source

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,15 @@ CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's err
 _CFN_LINT_ID = re.compile(r"^([EWI])9([12])(\d{2})$")
 
 _RULE_KEYS = {"id", "name", "severity", "summary", "docs", "checks", "tags", "precision", "security_severity",
-              "when", "message", "property", "for_each", "variants"}
+              "when", "message", "property", "for_each", "variants", "policy"}
 _CHECK_KEYS = {"when", "message", "property", "for_each", "severity"}
 _DOC_KEYS = {"what", "why", "example", "use_instead", "references"}
 _ID = re.compile(r"^COG-[ES]\d{3}$")
+#: a user rule's id (rule packs): the user's own prefix, a dash, an optional letter and three digits (``ORG-001``,
+#: ``ACME-S014``). ``COG`` is cogcheck's, and a prefix that starts like a cfn-lint id (``E9``, ``W3``) is refused, so
+#: a user id, its cfn-lint ids and every pattern that selects them never select a shipped rule or a cfn-lint rule.
+USER_ID = re.compile(r"^(?!COG-)(?![EWI]\d)[A-Z][A-Z0-9]{1,11}-[A-Z]?\d{3}$")
+_USER_CFN_LINT_ID = re.compile(r"^([EWI])9([A-Z][A-Z0-9]{1,11}-[A-Z]?\d{3})$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _VIEW_KEYS = re.compile(r"^\$\.(effective|policy)(?:\.([A-Za-z_][\w-]*))?(?:\.([A-Za-z_][\w-]*))?")
@@ -33,7 +38,12 @@ NAME_STYLES = ("key",)
 
 
 class RuleError(Exception):
-    """A rule file that does not follow the schema."""
+    """A rule file that does not follow the schema; ``problems``: each thing wrong, led by where it is in the rule
+    (``checks[0].when.all[1].gt: ...``)."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,10 @@ class Rule:
     security_severity: float | None = None
     source: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the rule pack (its directory as the user named it) a user rule came from; "" for a shipped rule
+    pack: str = ""
+    #: the ``$.policy`` settings the rule declares (``policy:`` in its file): key → declaration
+    policy: tuple[tuple[str, PolicyDeclaration], ...] = ()
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -79,8 +93,10 @@ class Rule:
         """The cfn-lint id of this rule's findings at ``level``: the letter is the level (``E`` error, ``W`` warning,
         ``I`` note — cfn-lint's informational), then ``91`` for a deploy error (COG-E) or ``92`` for a security rule
         (COG-S), then the rule's number: COG-E001 → E9101, COG-E013 (a warning) → W9113, COG-S006 → W9206 and I9206.
-        So ``cfn-lint`` and ``cogcheck scan`` give every finding the same severity (an override included)."""
-        return f"{CFN_LINT_LETTERS[level]}9{1 if self.id[4] == 'E' else 2}{self.id[-2:]}"
+        A user rule's is the letter, ``9`` and its id: ORG-001 → E9ORG-001, W9ORG-001, I9ORG-001 (see
+        :func:`cfn_lint_aliases`). So ``cfn-lint`` and ``cogcheck scan`` give every finding the same severity (an
+        override included)."""
+        return cfn_lint_aliases(self.id)[SEVERITIES.index(level)]
 
     @property
     def cfn_lint_ids(self) -> tuple[str, ...]:
@@ -94,7 +110,19 @@ class Rule:
 
     @property
     def group(self) -> str:
+        if self.pack:
+            return "policy"
         return "deploy-error" if self.id[4] == "E" else "security"
+
+
+@dataclass(frozen=True)
+class PolicyDeclaration:
+    """A ``$.policy`` key a rule declares: its type (:data:`cogcheck.model.policy.RULE_SETTING_TYPES`), its
+    default (None: the configuration must set it) and what it means."""
+
+    type: str
+    default: Any = None
+    doc: str = ""
 
 
 def rules_dir() -> Path:
@@ -106,7 +134,8 @@ def rules_dir() -> Path:
     raise RuleError(f"no rules directory next to {here}")
 
 
-def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
+def parse_rule(data: Any, source: str, predicates: Iterable[str], pack: str = "") -> Rule:
+    """One rule from its file's data; ``pack``: the rule pack of a user rule ("" for a shipped one)."""
     from cogcheck.engine.expr import validate
 
     problems: list[str] = []
@@ -121,7 +150,10 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
     if problems:
         raise RuleError(f"{source}: " + "; ".join(problems))
     rule_id, name, severity = data["id"], data["name"], data["severity"]
-    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+    if pack and (not isinstance(rule_id, str) or not USER_ID.match(rule_id)):
+        reserved = " (COG- is cogcheck's own)" if isinstance(rule_id, str) and rule_id.startswith("COG") else ""
+        problems.append(f"id {rule_id!r} is not PREFIX-### or PREFIX-X### (e.g. ORG-001){reserved}")
+    elif not pack and (not isinstance(rule_id, str) or not _ID.match(rule_id)):
         problems.append(f"id {rule_id!r} is not COG-E### or COG-S###")
     if not isinstance(name, str) or not _NAME.match(name):
         problems.append(f"name {name!r} is not kebab-case")
@@ -145,6 +177,7 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
         problems.append("no checks: give 'when' + 'message' or a list of 'checks'")
         raw_checks = []
     known_predicates = set(predicates)
+    declared = _declarations(data.get("policy", {}), problems)
     variants = _variants(data.get("variants", {}), problems)
     used: set[str] = set()
     checks = []
@@ -165,13 +198,13 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
             problems.append(f"{where}: severity {raw.get('severity')!r} is not one of {SEVERITIES}")
         texts = _dialect_texts(raw["message"], variants, used, where, problems)
         for _dialect, text in texts or (("", raw["message"]),):
-            problems += _check_references({**raw, "message": text}, for_each, where)
+            problems += _check_references({**raw, "message": text}, for_each, where, dict(declared))
         checks.append(
             Check(raw["when"], raw["message"], raw.get("property"), for_each, raw.get("severity"), texts)
         )
     problems += [f"variants.{name}: no message uses it" for name in sorted(set(variants) - used)]
     if problems:
-        raise RuleError(f"{source} ({rule_id}): " + "; ".join(problems))
+        raise RuleError(f"{source} ({rule_id}): " + "; ".join(problems), problems)
     security = data.get("security_severity")
     return Rule(
         id=rule_id,
@@ -184,6 +217,8 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str]) -> Rule:
         precision=str(data.get("precision", "high")),
         security_severity=float(security) if security is not None else None,
         source=source,
+        pack=pack,
+        policy=declared,
     )
 
 
@@ -203,9 +238,10 @@ def _metadata_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-def view_key_problem(path: str) -> str | None:
+def view_key_problem(path: str, declared: Mapping[str, PolicyDeclaration] | None = None) -> str | None:
     """Why ``path`` names no key of the client view's ``$.effective`` or ``$.policy`` (None when it does, or when
-    it reads the template's own properties, which AWS extends and cogcheck does not enumerate)."""
+    it reads the template's own properties, which AWS extends and cogcheck does not enumerate). ``declared``: the
+    ``$.policy`` keys the rule declares besides the built-in ones."""
     from cogcheck.model.client import EFFECTIVE_KEYS
     from cogcheck.model.policy import Policy
 
@@ -213,16 +249,19 @@ def view_key_problem(path: str) -> str | None:
     if match is None or match.group(2) is None:
         return None
     section, key, sub = match.groups()
-    known = EFFECTIVE_KEYS if section == "effective" else dict.fromkeys(Policy.rule_keys(), ())
+    known = EFFECTIVE_KEYS if section == "effective" else dict.fromkeys([*Policy.rule_keys(), *(declared or {})], ())
     if key not in known:
-        return f"{path}: $.{section} has no key {key!r} (known: {', '.join(sorted(known))})"
+        hint = " (a rule pack's rule declares its own keys under policy:)" if section == "policy" else ""
+        return f"{path}: $.{section} has no key {key!r} (known: {', '.join(sorted(known))}){hint}"
     if sub is not None and sub not in known[key]:
         under = f"known: {', '.join(known[key])}" if known[key] else "it is not a mapping"
         return f"{path}: $.{section}.{key} has no key {sub!r} ({under})"
     return None
 
 
-def _check_references(raw: dict[str, Any], for_each: tuple[str, ...], where: str) -> list[str]:
+def _check_references(
+    raw: dict[str, Any], for_each: tuple[str, ...], where: str, declared: Mapping[str, PolicyDeclaration] | None = None
+) -> list[str]:
     """Paths and placeholders of one check must name something that exists: a key of ``$.effective``/``$.policy``,
     a detail a predicate of the check leaves, ``@`` only under ``for_each``, a known rendering style."""
     from cogcheck.engine.expr import paths_in, predicates_in
@@ -284,10 +323,52 @@ def _check_references(raw: dict[str, Any], for_each: tuple[str, ...], where: str
     for path in paths:
         if path.startswith("@") and not for_each:
             problems.append(f"{where}: {path!r} reads the for_each item, but the check has no for_each")
-        problem = view_key_problem(path)
+        problem = view_key_problem(path, declared)
         if problem:
             problems.append(f"{where}: {problem}")
     return problems
+
+
+_POLICY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_DECLARATION_KEYS = {"type", "default", "doc"}
+
+
+def _declarations(raw: Any, problems: list[str]) -> tuple[tuple[str, PolicyDeclaration], ...]:
+    """``policy``: KEY → {type, default?, doc?}, the ``$.policy`` keys a rule reads beyond the built-in ones; each
+    value the configuration gives is checked against its type, and the default too."""
+    from cogcheck.model.policy import RULE_SETTING_TYPES, Policy, check_rule_setting
+
+    if not isinstance(raw, dict):
+        problems.append("policy must map keys to {type: ..., default: ..., doc: ...}")
+        return ()
+    found = []
+    for key, spec in raw.items():
+        here = f"policy.{key}"
+        if not isinstance(key, str) or not _POLICY_KEY.match(key):
+            problems.append(f"{here}: a key is snake_case: lower-case letters, digits and _ (at most 64)")
+            continue
+        if key in Policy.rule_keys():
+            problems.append(f"{here}: is a built-in setting; read it as $.policy.{key} without declaring it")
+            continue
+        if not isinstance(spec, dict) or "type" not in spec or set(spec) - _DECLARATION_KEYS:
+            problems.append(f"{here}: give {{type: {'|'.join(RULE_SETTING_TYPES)}, default: VALUE, doc: TEXT}} "
+                            "(default and doc optional)")
+            continue
+        if spec["type"] not in RULE_SETTING_TYPES:
+            problems.append(f"{here}.type: {spec['type']!r} is not one of {', '.join(RULE_SETTING_TYPES)}")
+            continue
+        default = spec.get("default")
+        if default is not None:
+            try:
+                default = check_rule_setting(spec["type"], default)
+            except ValueError as exc:
+                problems.append(f"{here}.default: {exc}")
+                continue
+        if not isinstance(spec.get("doc", ""), str):
+            problems.append(f"{here}.doc: is not a string")
+            continue
+        found.append((key, PolicyDeclaration(spec["type"], default, " ".join(str(spec.get("doc", "")).split()))))
+    return tuple(sorted(found))
 
 
 def _variants(raw: Any, problems: list[str]) -> dict[str, dict[str, str]]:
@@ -374,14 +455,24 @@ def rule_ids(directory: Path | None = None) -> list[str]:
 
 
 def cfn_lint_aliases(rule_id: str) -> tuple[str, ...]:
-    """Every cfn-lint id ``rule_id`` can be reported under (one per level; see :meth:`Rule.cfn_lint_id_for`)."""
+    """Every cfn-lint id ``rule_id`` can be reported under, one per level of :data:`SEVERITIES` in that order (see
+    :meth:`Rule.cfn_lint_id_for`). A shipped rule's: ``E9101``, ``W9101``, ``I9101``; a user rule's: the letter,
+    ``9`` and the id (``E9ORG-001``), which no shipped id (a digit after the ``9``) nor cfn-lint's own (four
+    digits) can be."""
+    if not rule_id.startswith("COG-"):
+        return tuple(f"{CFN_LINT_LETTERS[level]}9{rule_id}" for level in SEVERITIES)
     group = "1" if rule_id[4] == "E" else "2"
-    return tuple(f"{letter}9{group}{rule_id[-2:]}" for letter in CFN_LINT_LETTERS.values())
+    return tuple(f"{CFN_LINT_LETTERS[level]}9{group}{rule_id[-2:]}" for level in SEVERITIES)
 
 
 def rule_id_of(cfn_lint_id: str) -> str | None:
-    """``W9113`` → ``COG-E013``; None when ``cfn_lint_id`` is not one of cogcheck's cfn-lint ids."""
-    match = _CFN_LINT_ID.match(cfn_lint_id.strip().upper())
+    """``W9113`` → ``COG-E013``, ``W9ORG-001`` → ``ORG-001``; None when ``cfn_lint_id`` is not one of cogcheck's
+    cfn-lint ids."""
+    wanted = cfn_lint_id.strip().upper()
+    user = _USER_CFN_LINT_ID.match(wanted)
+    if user is not None:
+        return user.group(2) if USER_ID.match(user.group(2)) else None
+    match = _CFN_LINT_ID.match(wanted)
     if match is None:
         return None
     return f"COG-{'E' if match.group(2) == '1' else 'S'}0{match.group(3)}"

@@ -41,6 +41,10 @@ class Policy:
     known_values: tuple[tuple[str, tuple[str, ...]], ...] = setting(
         (), doc="values AWS added after cogcheck's data, per enumeration (cogcheck.model.known.ENUMERATIONS)"
     )
+    rule_settings: tuple[tuple[str, Any], ...] = setting(
+        (), doc="the $.policy keys rule packs declare, with the configuration's value or the rule's default "
+        "(the configuration's policy table); checked against each declaration by cogcheck.config.options"
+    )
 
     def known(self, enumeration: str) -> tuple[str, ...]:
         """The values ``known_values`` adds to one enumeration."""
@@ -52,14 +56,20 @@ class Policy:
         kinds = field_types()
         changes: dict[str, Any] = {}
         for name, value in values.items():
+            if name == "rule_settings":
+                items = value.items() if isinstance(value, Mapping) else value
+                changes[name] = tuple(sorted((str(k), _frozen(v)) for k, v in items))
+                continue
             if name not in kinds:
                 raise ValueError(f"unknown policy setting {name!r} (known: {', '.join(sorted(kinds))})")
             changes[name] = coerce(name, kinds[name], value)
         return cls(**changes)
 
     def for_rules(self) -> dict[str, Any]:
-        """``$.policy`` of the client view."""
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.metadata["for_rules"]}
+        """``$.policy`` of the client view: the built-in settings marked ``for_rules`` and the rule packs' own."""
+        view = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.metadata["for_rules"]}
+        view.update((key, _plain(value)) for key, value in self.rule_settings)
+        return view
 
     @classmethod
     def rule_keys(cls) -> tuple[str, ...]:
@@ -103,3 +113,36 @@ def coerce(name: str, kind: Any, value: Any) -> Any:
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+#: The types a rule pack may declare for a ``$.policy`` key (``policy: {KEY: {type: ...}}`` in a rule file).
+RULE_SETTING_TYPES = ("integer", "number", "string", "boolean", "strings")
+
+
+def check_rule_setting(kind: str, value: Any) -> Any:
+    """``value`` as a rule-declared setting of ``kind`` (:data:`RULE_SETTING_TYPES`): ``integer`` a whole number,
+    ``number`` any number, ``string``, ``boolean``, ``strings`` a list of strings (kept as a tuple); ``ValueError``
+    otherwise. Booleans are never numbers and numbers never strings, as in JSON Schema."""
+    if isinstance(value, bool):
+        ok = kind == "boolean"
+    elif isinstance(value, int):
+        ok = kind in ("integer", "number")
+    elif isinstance(value, float):
+        ok = kind == "number" and value == value and abs(value) != float("inf")
+    elif isinstance(value, str):
+        ok = kind == "string"
+    elif isinstance(value, list | tuple):
+        ok = kind == "strings" and all(isinstance(item, str) for item in value)
+        value = tuple(value)
+    else:
+        ok = False
+    if not ok:
+        wanted = {"integer": "a whole number", "number": "a number", "string": "a string", "boolean": "true or false",
+                  "strings": "a list of strings"}.get(kind, kind)
+        shown = repr(value if not isinstance(value, tuple) else list(value))
+        raise ValueError(f"must be {wanted} (type {kind}), not {shown[:80]}")
+    return value

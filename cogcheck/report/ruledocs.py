@@ -63,16 +63,31 @@ def render_rule(rule: Rule) -> str:
         f"# {rule.name} ({rule.id})",
         "",
         f"Severity: {rule.severity} · cfn-lint id: {', '.join(rule.cfn_lint_ids)}"
-        + (f" · tags: {', '.join(rule.tags)}" if rule.tags else ""),
+        + (f" · tags: {', '.join(rule.tags)}" if rule.tags else "")
+        + (f" · rule pack: {rule.pack}" if rule.pack else ""),
         "",
         rule.summary,
     ]
     for heading, text, code in sections(rule):
         body = [f"```{code}", text.rstrip(), "```"] if code else [_para(text)]
         parts += ["", f"## {heading}", *body]
+    if rule.policy:
+        parts += ["", "## Policy settings"]
+        for key, declared in rule.policy:
+            default = "no default" if declared.default is None else f"default {_shown(declared.default)}"
+            doc = f": {declared.doc}" if declared.doc else ""
+            parts.append(f"- `$.policy.{key}` ({declared.type}, {default}){doc}")
     if rule.docs["references"]:
         parts += ["", "## References", *(f"- {ref}" for ref in rule.docs["references"])]
     return "\n".join(parts) + "\n"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
 
 
 def rule_summary(rule: Rule) -> dict[str, Any]:

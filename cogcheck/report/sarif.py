@@ -228,7 +228,7 @@ def _rule(rule: Rule, level: str) -> dict[str, Any]:
         properties["security-severity"] = f"{score:.1f}"
     properties["cfn-lint-id"] = rule.cfn_lint_id
     properties["cfn-lint-ids"] = list(rule.cfn_lint_ids)  # one per level the rule gives (the letter is the level)
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": pascal_case(rule.name),  # SARIF's convention for a rule's friendly name
         "shortDescription": {"text": _sentence(rule.summary)},
@@ -238,6 +238,9 @@ def _rule(rule: Rule, level: str) -> dict[str, Any]:
         "defaultConfiguration": {"level": level},
         "properties": properties,
     }
+    if rule.pack:  # a rule pack's rule: the directory it came from
+        properties["rule-pack"] = rule.pack
+    return descriptor
 
 
 def pascal_case(name: str) -> str:

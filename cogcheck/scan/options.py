@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 @dataclass
 class ScanOptions:
     rules: Sequence[Rule] | None = None  # None: the shipped rules, loaded when a client is first met
-    enabled: tuple[str, ...] | None = None  # ids of the shipped rules to run (None: all)
+    enabled: tuple[str, ...] | None = None  # ids of the shipped and user rules to run (None: all)
+    extra_rules: tuple[Rule, ...] = ()  # the rules of user rule packs (cogcheck.engine.packs), run beside the shipped
     resolve: ResolveOptions = field(default_factory=ResolveOptions)
     severity: Mapping[str, str] = field(default_factory=dict)  # rule id → level override
     policy: Policy = field(default_factory=Policy)  # thresholds and production settings (rules read $.policy)
@@ -45,6 +46,6 @@ class ScanOptions:
         if self.rules is None:
             from cogcheck.engine.rules import load_rules
 
-            shipped = load_rules()
-            self.rules = [r for r in shipped if self.enabled is None or r.id in self.enabled]
+            every = [*load_rules(), *self.extra_rules]
+            self.rules = [r for r in every if self.enabled is None or r.id in self.enabled]
         return self.rules

@@ -37,8 +37,11 @@ from cogcheck.engine.rules import Rule, id_matches
 from cogcheck.findings import Finding, Notice
 from cogcheck.inputs.types import ResourceContext
 
-#: What an ``id`` may look like: a cogcheck rule id or prefix, or a cfn-lint id or prefix of the plugin's ranges.
-_ID_SHAPE = re.compile(r"^(COG(-([ES](\d{1,3})?)?)?|[EWI](9(\d{1,3})?)?)$", re.IGNORECASE)
+#: What an ``id`` may look like: a cogcheck rule id or prefix, a rule pack's id or prefix with its dash (``ORG-``,
+#: ``ORG-001``), or a cfn-lint id or prefix of the plugin's ranges (``W9``, ``E9101``, ``W9ORG-001``).
+_ID_SHAPE = re.compile(
+    r"^(COG(-([ES](\d{1,3})?)?)?|[EWI](9(\d{1,3})?)?|([EWI]9)?[A-Z][A-Z0-9]{1,11}-([A-Z]?\d{0,3})?)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
