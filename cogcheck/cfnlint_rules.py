@@ -22,6 +22,12 @@ own parsed template (positions come from cfn-lint's node marks), the findings ar
 and each generated class hands back the findings of its own rule. Findings are already reduced to one per rule,
 resource, property and scenario, so cfn-lint's condition scenarios never multiply them.
 
+Rule packs (docs/custom-rules.md): cfn-lint asks for its rule classes once, when it imports the plugin, so the
+packs are loaded then: those named by ``COGCHECK_RULES`` (directories separated by ``os.pathsep``) and by the
+configuration found from the working directory. A user rule ``ORG-001`` is ``E9ORG-001`` / ``W9ORG-001`` /
+``I9ORG-001`` (one class per level, as for a shipped rule). Each template's own configuration may name packs too;
+one whose rules were not loaded at import is reported as a configuration error (E0002), never skipped.
+
 This is the only module of cogcheck that imports :mod:`cfnlint`; ``cogcheck scan`` never imports it.
 """
 
@@ -333,12 +339,53 @@ def scan_options(filename: str | None) -> ScanOptions:
     found = find_config(Path(filename)) if filename and filename != "-" and not isolated() else None
     if found not in _OPTIONS:
         config = load_config(found) if found is not None else None
-        _OPTIONS[found] = build_scan_options(config=config, scan_roots=[filename] if filename else [])
+        built = build_scan_options(config=config, scan_roots=[filename] if filename else [], rule_dirs=env_packs())
+        _check_classes(built.extra_rules)
+        _OPTIONS[found] = built
     options = _OPTIONS[found]
     return ScanOptions(
         rules=options.rules, enabled=options.enabled, resolve=options.resolve, severity=options.severity,
         policy=options.policy, per_path_ignores=options.per_path_ignores, config_base=options.config_base,
+        extra_rules=options.extra_rules,
     )
+
+
+#: The environment variable naming rule packs for the plugin (directories separated by ``os.pathsep``).
+RULES_ENV = "COGCHECK_RULES"
+
+
+def env_packs() -> list[str]:
+    """The rule pack directories ``COGCHECK_RULES`` names."""
+    return [part for part in os.environ.get(RULES_ENV, "").split(os.pathsep) if part.strip()]
+
+
+def _check_classes(rules: Sequence[Rule]) -> None:
+    """Every user rule a template's configuration loads must have had its classes made at import."""
+    from cogcheck.config.options import OptionError
+
+    if _PACK_ERROR is not None:
+        raise OptionError(_PACK_ERROR)
+    missing = [rule for rule in rules if rule.cfn_lint_id not in RULE_CLASSES]
+    if missing:
+        raise OptionError(
+            f"rule {missing[0].id} of the rule pack {missing[0].pack} has no cfn-lint rule: cfn-lint makes its rules "
+            f"when it imports the plugin, from the packs named by {RULES_ENV} and by the configuration found from the "
+            "working directory; name the pack there"
+        )
+
+
+def _import_rules() -> tuple[list[Rule], str | None]:
+    """The rules to make classes for: the shipped ones and the packs of ``COGCHECK_RULES`` and of the configuration
+    found from the working directory (an error in them is kept, and reported for each template)."""
+    from cogcheck.config.files import find_config, load_config
+    from cogcheck.config.options import OptionError, load_user_rules
+
+    try:
+        found = find_config(Path.cwd())
+        config = load_config(found) if found is not None else None
+        return [*load_rules(), *load_user_rules(config, env_packs())], None
+    except OptionError as exc:
+        return list(load_rules()), str(exc)
 
 
 def _outcome(cfn: Any) -> _Outcome:
@@ -369,7 +416,7 @@ def _match(self: Any, cfn: Any) -> list[RuleMatch]:
 def class_name(rule: Rule, level: str | None = None) -> str:
     """``E9104TokenOutlivesRefreshToken``: the cfn-lint id at ``level`` (default: the rule's own) and the rule's
     name in CamelCase."""
-    cfn_lint_id = rule.cfn_lint_id_for(level or rule.severity)
+    cfn_lint_id = rule.cfn_lint_id_for(level or rule.severity).replace("-", "_")  # E9ORG_001...: an identifier
     return cfn_lint_id + "".join(part.capitalize() for part in rule.name.split("-"))
 
 
@@ -412,6 +459,7 @@ def _generate(rules: Sequence[Rule], into: dict[str, Any]) -> dict[str, type[Clo
 
 
 #: cfn-lint id → generated rule class, three per rule (each is also a module global, which is what cfn-lint looks for).
-RULE_CLASSES: dict[str, type[CloudFormationLintRule]] = _generate(load_rules(), globals())
+_IMPORTED, _PACK_ERROR = _import_rules()
+RULE_CLASSES: dict[str, type[CloudFormationLintRule]] = _generate(_IMPORTED, globals())
 
 __all__ = ["RULE_CLASSES", "class_name", "make_rule_class", "run_engine", *(c.__name__ for c in RULE_CLASSES.values())]

@@ -26,7 +26,7 @@ import jsii
 
 from cogcheck import __version__
 from cogcheck.cdk.validation import Outcome, Settings, Violation, validate
-from cogcheck.config.options import OptionError, build_scan_options
+from cogcheck.config.options import OptionError, build_scan_options, load_user_rules
 from cogcheck.engine.rules import rule_ids
 from cogcheck.inputs.cdk.metadata import ACK_NAMESPACE
 
@@ -45,6 +45,12 @@ def _pairs(values: Mapping[str, str] | Iterable[str] | None) -> tuple[str, ...]:
     if isinstance(values, str):
         return (values,)
     return tuple(values)
+
+
+def _paths(values: Iterable[str | Path] | str | Path | None) -> tuple[Path, ...]:
+    if values is None:
+        return ()
+    return (Path(values),) if isinstance(values, str | Path) else tuple(Path(value) for value in values)
 
 
 def _names(values: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -79,6 +85,7 @@ class CogcheckValidation:
         previous: str | Path | None = None,
         config: str | Path | None = None,
         source_root: str | Path | None = None,
+        rules: Iterable[str | Path] | str | Path | None = None,
     ) -> None:
         self.settings = Settings(
             select=_names(select),
@@ -92,6 +99,7 @@ class CogcheckValidation:
             previous=Path(previous) if previous is not None else None,
             config=Path(config) if config is not None else None,
             source_root=Path(source_root) if source_root is not None else None,
+            rules=_paths(rules),
         )
         try:  # what can be checked without the configuration file, checked now, where the app is written
             build_scan_options(
@@ -100,6 +108,7 @@ class CogcheckValidation:
                 severity=self.settings.severity,
                 parameters=self.settings.parameters,
                 parameters_file=self.settings.parameters_file,
+                rule_dirs=self.settings.rules,
             )
         except OptionError as exc:
             raise ValueError(f"cogcheck: {exc}") from None
@@ -116,7 +125,12 @@ class CogcheckValidation:
 
     @property
     def rule_ids(self) -> list[str]:
-        return rule_ids()
+        """The shipped rules' ids and those of the rule packs given as ``rules`` (checked in ``__init__``)."""
+        try:
+            user = load_user_rules(None, self.settings.rules)
+        except OptionError:
+            user = ()
+        return [*rule_ids(), *(rule.id for rule in user)]
 
     def validate(self, context: Any) -> cdk.PolicyValidationPluginReport:
         """Called by CDK with ``IPolicyValidationContext`` (or the deprecated ``...Beta1``): both carry

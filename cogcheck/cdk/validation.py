@@ -62,6 +62,7 @@ class Settings:
     previous: Path | None = None  # a previous cdk.out (COG-S020)
     config: Path | None = None  # default: found from cdk.out upwards, else from the working directory
     source_root: Path | None = None
+    rules: tuple[Path, ...] = ()  # rule packs (--rules), besides the configuration's
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ def scan_options(settings: Settings, roots: Sequence[Path]) -> ScanOptions:
         scan_roots=[display(root) for root in roots],
         source_root=settings.source_root,
         cdk_acknowledgements=False,  # CDK applies them to the report, and records them there with their reasons
+        rule_dirs=settings.rules,
     )
 
 
