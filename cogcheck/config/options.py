@@ -204,7 +204,7 @@ def build_scan_options(
     cdk_acknowledgements: bool = True,
     opentofu: bool = False,
     scenarios: str | None = None,
-    rule_dirs: Sequence[Path] = (),
+    rule_dirs: Sequence[Path | str] = (),
 ) -> ScanOptions:
     """Options from the command line, on top of a :class:`cogcheck.config.files.Config` when one was found: every
     value checked here, in one call (a mistake is an :class:`OptionError`).

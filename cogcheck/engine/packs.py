@@ -37,6 +37,7 @@ SUFFIXES = (".yaml", ".yml")
 _LEAD = re.compile(r"^[A-Za-z_][\w-]*(?:\[\d+\])*(?:\.[A-Za-z_$@][\w$-]*(?:\[\d+\])*)*")
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _UNKNOWN = re.compile(r"unknown keys \['([^']+)'")
+_PATH_IN = re.compile(r"[$@][\w.\[\]*'\"-]*")
 
 
 class PackError(Exception):
@@ -158,7 +159,8 @@ def _load_file(one: Pack, path: Path, shown: str, predicates: Any) -> tuple[Rule
         rule = parse_rule(document, shown, predicates, pack=one.shown)
     except RuleError as exc:
         problems = exc.problems or (str(exc),)
-        raise PackError([f"{shown}:{_line(p, locate, single)}: {label}{p}" for p in problems]) from None
+        lines = data.decode("utf-8", "replace").splitlines()
+        raise PackError([f"{shown}:{_line(p, locate, single, lines)}: {label}{p}" for p in problems]) from None
     id_line = locate(("id",))[0]
     rule.extra["line"] = id_line
     rule.extra["policy_lines"] = {key: locate(("policy", key))[0] for key, _declaration in rule.policy}
@@ -183,9 +185,12 @@ def _too_big(document: Any) -> bool:
     return False
 
 
-def _line(problem: str, locate: Callable[[tuple[str | int, ...]], tuple[int, int]], single: bool) -> int:
+def _line(
+    problem: str, locate: Callable[[tuple[str | int, ...]], tuple[int, int]], single: bool, text: Sequence[str]
+) -> int:
     """The line a problem of :func:`parse_rule` is about: the path it starts with (``checks[0].when.all[1].gt``,
-    ``policy.max_seconds.default``, ``id``), the first unknown key it names; 1 when it names nothing."""
+    ``policy.max_seconds.default``, ``id``), the first unknown key it names, or the first line at or after that
+    holding the JSONPath it is about (``checks[0]: $.policy.x: ...``); 1 when it names nothing."""
     lead = _LEAD.match(problem)
     parts: list[str | int] = []
     if lead is not None:
@@ -196,7 +201,13 @@ def _line(problem: str, locate: Callable[[tuple[str | int, ...]], tuple[int, int
     unknown = _UNKNOWN.search(problem)
     if unknown is not None and problem.find(unknown.group(0)) <= len(lead.group(0) if lead else "") + 2:
         parts.append(unknown.group(1))
-    return locate(tuple(parts))[0] if parts else 1
+    line = locate(tuple(parts))[0] if parts else 1
+    after = problem[len(lead.group(0)) if lead else 0:].lstrip(": ")
+    path = _PATH_IN.match(after)
+    if path is not None:
+        found = next((n for n, t in enumerate(text[line - 1:], start=line) if path.group(0) in t), None)
+        return found or line
+    return line
 
 
 def _conflicting_declarations(rules: Sequence[Rule], where: dict[str, tuple[str, int]]) -> list[str]:
