@@ -207,7 +207,7 @@ def violations(findings: Sequence[Finding], rules: Mapping[str, Rule]) -> list[V
             messages.setdefault(_message_key(finding), plain(finding.message))
         metadata = {
             "rule": f"{rule_id} {rule.name}" if rule else rule_id,
-            "docs": docs_command(rule_id),
+            "docs": docs_command(rule_id) + (f" --rules {rule.pack}" if rule and rule.pack else ""),
         }
         metadata.update(messages)
         out.append(Violation(
