@@ -365,4 +365,4 @@ def test_cdk_settings_take_rule_packs(tmp_path: Path) -> None:
     outcome = validate([str(tmp_path / "spa.yaml")], Settings(rules=(PACK,)))
     violation = next(v for v in outcome.violations if v.rule_name == "ORG-002")
     assert violation.severity == "error" and not outcome.success
-    assert violation.metadata["docs"] == f"cogcheck rule ORG-002 --rules {PACK}"
+    assert violation.metadata["docs"] == f"cogcheck rule ORG-002 --rules {pack(PACK).shown}"
