@@ -381,7 +381,7 @@ def _import_rules() -> tuple[list[Rule], str | None]:
     from cogcheck.config.options import OptionError, load_user_rules
 
     try:
-        found = find_config(Path.cwd())
+        found = None if isolated() else find_config(Path.cwd())
         config = load_config(found) if found is not None else None
         return [*load_rules(), *load_user_rules(config, env_packs())], None
     except OptionError as exc:

@@ -157,7 +157,11 @@ class Command:
 
     @property
     def words(self) -> list[str]:
-        return shlex.split(self.text, comments=True)
+        """The command's words, without the ``NAME=value`` environment assignments before it."""
+        words = shlex.split(self.text, comments=True)
+        while len(words) > 1 and re.fullmatch(r"[A-Za-z_]\w*=.*", words[0]):
+            words = words[1:]
+        return words
 
     def skip_reason(self) -> str | None:
         words = self.words
@@ -250,6 +254,8 @@ def _kind(block: Block) -> str:
         return "pre-commit"
     if "append_rules" in data:
         return "cfnlintrc"
+    if {"id", "docs"} <= set(data):
+        return "rule"  # a rule pack's rule file (docs/custom-rules.md)
     from cogcheck.config.files import _KEYS
 
     return "cogcheck" if set(data) <= _KEYS else "other"
@@ -272,7 +278,27 @@ def _project(tmp_path: Path, block: Block) -> Path:
     name = "pyproject.toml" if block.language == "toml" else ".cogcheck.yaml"
     (project / name).write_text(block.text, encoding="utf-8")
     (project / "template.yaml").write_text(BAD_CLIENT, encoding="utf-8")
+    for pack in _packs(block):  # the rule packs it names: the example pack (docs/custom-rules.md)
+        shutil.copytree(ROOT / "examples" / "policies", project / pack, dirs_exist_ok=True)
     return project
+
+
+def _packs(block: Block) -> list[str]:
+    """The rule pack directories a configuration block names (``rules``)."""
+    import tomllib
+
+    data = tomllib.loads(block.text).get("tool", {}).get("cogcheck", {}) if block.language == "toml" \
+        else yaml.safe_load(block.text)
+    return list(data.get("rules", [])) if isinstance(data, dict) else []
+
+
+@pytest.mark.parametrize("block", configurations("rule"))
+def test_rule_example_loads_as_a_rule_pack(block: Block, tmp_path: Path) -> None:
+    from cogcheck.engine.packs import load_packs, pack
+
+    data = yaml.safe_load(block.text)
+    (tmp_path / f"{data['id']}.yaml").write_text(block.text, encoding="utf-8")
+    assert [rule.id for rule in load_packs([pack(tmp_path)])] == [data["id"]]
 
 
 @pytest.mark.parametrize("block", configurations("cogcheck"))
@@ -293,6 +319,9 @@ def test_configuration_example_scans_through_the_cli(block: Block, tmp_path: Pat
 def test_configuration_example_scans_in_the_cfn_lint_plugin(block: Block, tmp_path: Path) -> None:
     from cfnlint.api import ManualArgs, lint_file
 
+    if _packs(block):
+        pytest.skip("cfn-lint makes the plugin's rules at import: packs come from COGCHECK_RULES or the working "
+                    "directory's configuration (tests/test_rule_packs.py runs the cfn-lint CLI so)")
     project = _project(tmp_path, block)
     matches = lint_file(project / "template.yaml", ManualArgs(append_rules=["cogcheck.cfnlint_rules"]))
     assert not [m.message for m in matches if m.rule.id == "E0002"]  # a configuration or engine failure

@@ -158,7 +158,7 @@ def _load_file(one: Pack, path: Path, shown: str, predicates: Any) -> tuple[Rule
     try:
         rule = parse_rule(document, shown, predicates, pack=one.shown)
     except RuleError as exc:
-        problems = exc.problems or (str(exc),)
+        problems = tuple(dict.fromkeys(exc.problems)) or (str(exc),)  # a path in when and message: once
         lines = data.decode("utf-8", "replace").splitlines()
         raise PackError([f"{shown}:{_line(p, locate, single, lines)}: {label}{p}" for p in problems]) from None
     id_line = locate(("id",))[0]
