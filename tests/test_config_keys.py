@@ -76,6 +76,20 @@ Resources:
 """
 
 
+PACK_RULE = """\
+id: ORG-900
+name: access-token-ceiling
+severity: warning
+summary: s
+policy:
+  max_access_seconds: {type: integer, default: DEFAULT}
+property: AccessTokenValidity
+when: {gt: [$.effective.access_token.seconds, $.policy.max_access_seconds]}
+message: over {$.policy.max_access_seconds|human}
+docs: {what: w, why: y, example: e, use_instead: u, references: []}
+"""
+
+
 def _files(report: Report) -> set[str]:
     return {Path(f["file"]).name for f in report["findings"]}
 
@@ -111,6 +125,11 @@ CASES: dict[str, Case] = {
         lambda w, _c, o, _d: "COG-E001" in _rules(o) - _rules(w) and w["summary"]["scenarios"] == "defaults",
         files=(("api.yaml", PARAMETERS),),
     ),
+    "rules": Case("rules: [policies]", lambda w, _c, o, _d: "ORG-900" in _rules(w) - _rules(o),
+                  files=(("policies/ORG-900.yaml", PACK_RULE.replace("DEFAULT", "900")),)),  # 30 minutes > 15
+    "policy": Case("rules: [policies]\npolicy: {max_access_seconds: 600}",
+                   lambda w, _c, o, _d: "ORG-900" in _rules(w) - _rules(o),
+                   files=(("policies/ORG-900.yaml", PACK_RULE.replace("DEFAULT", "7200")),)),  # 2 hours: only 600
     "known-values": Case("known-values: {explicit-auth-flows: [ALLOW_NEW_FLOW]}",
                          lambda w, _c, o, _d: "COG-E019" in _rules(o) - _rules(w)),
 }
@@ -134,6 +153,7 @@ def test_each_key_changes_the_scan_as_documented(key: str, tmp_path: Path) -> No
     (project / "broken").mkdir(parents=True)
     (project / "web.yaml").write_text(TEMPLATE, encoding="utf-8")
     for name, text in CASES[key].files:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text, encoding="utf-8")
     if key in ("exclude", "fail-on", "severity"):
         fail_on = [] if key == "fail-on" else ["--fail-on", "error"]
@@ -145,5 +165,6 @@ def test_each_key_changes_the_scan_as_documented(key: str, tmp_path: Path) -> No
     (project / ".cogcheck.yaml").write_text(CASES[key].config + "\n", encoding="utf-8")
     with_key, code_with = _scan(project, *fail_on)
     assert with_key["config"] and with_key["config"].endswith(".cogcheck.yaml")
-    assert with_key["summary"]["clients"] == 1 + bool(CASES[key].files)
+    templates = [name for name, _text in CASES[key].files if not name.startswith("policies/")]  # not rule packs
+    assert with_key["summary"]["clients"] == 1 + bool(templates)
     assert CASES[key].holds(with_key, code_with, without, code_without), (key, with_key["findings"])
