@@ -25,6 +25,50 @@ class Source:
     line: int
 
 
+#: How far a fix may be trusted: ``safe`` (the template cannot deploy as written and the edit makes it say what it
+#: evidently meant, or the edit changes nothing a deployed client does) or ``unsafe`` (it changes behaviour).
+APPLICABILITIES = ("safe", "unsafe")
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace the text of ``file`` from (``start_line``, ``start_column``) up to, not including, (``end_line``,
+    ``end_column``) with ``text``. Lines and columns are 1-based; columns count Unicode code points, as findings'
+    columns do. An insertion has start == end; a deletion has ``text == ""``. ``file`` is the finding's display
+    path (:attr:`Finding.file`)."""
+
+    file: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    text: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "start": {"line": self.start_line, "column": self.start_column},
+            "end": {"line": self.end_line, "column": self.end_column},
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that removes a finding: every edit applies together (the edits of one fix never overlap)."""
+
+    applicability: str  # one of APPLICABILITIES
+    description: str
+    edits: tuple[Edit, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "applicability": self.applicability,
+            "description": self.description,
+            "edits": [edit.as_json() for edit in self.edits],
+        }
+
+
 @dataclass(frozen=True)
 class Finding:
     rule_id: str
@@ -43,6 +87,10 @@ class Finding:
     rule_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     project_path: str | None = field(default=None, compare=False)  # see cogcheck.inputs.project
+    #: the edit that removes this finding, when the rule declares one and the value is written in this file
+    fix: Fix | None = field(default=None, compare=False)
+    #: why no fix is offered although the rule has one (the value comes from a parameter, the input is generated…)
+    fix_declined: str | None = field(default=None, compare=False)
 
     @builtins.property
     def where(self) -> str:
@@ -94,6 +142,8 @@ class Finding:
             "source": asdict(self.source) if self.source else None,
             "scenario": self.scenario.as_json() if self.scenario else None,
             "fingerprint": self.fingerprint,
+            **({"fix": self.fix.as_json()} if self.fix is not None else {}),
+            **({"fix_declined": self.fix_declined} if self.fix_declined is not None else {}),
             **self.extra,
         }
 
