@@ -81,6 +81,16 @@ def test_the_resolver_gives_references_their_shapes(tmp_path: Path) -> None:
     assert resolver.value({"Fn::GetAtt": ["Nowhere", "Arn"]}).shape is None
     # a value computed from a reference is no longer the reference: its shape is gone
     assert resolver.value({"Fn::Sub": "${Pool.Arn}/x"}).shape is None
+    assert resolver.value({"Fn::Join": ["", [{"Fn::GetAtt": "Pool.Arn"}, "/x"]]}).shape is None
+    assert resolver.value({"Fn::Split": ["/", {"Fn::GetAtt": "Pool.Arn"}]}).shape is None
+    assert resolver.value({"Fn::Base64": {"Ref": "Pool"}}).shape is None
+    # picking the reference itself out of a list keeps it
+    assert resolver.value({"Fn::Select": [1, ["a", {"Fn::GetAtt": "Pool.Arn"}]]}).shape is not None
+    # "${Pool.Arn}" alone is the attribute itself (and "${Pool}" the pool's id, though not the pool's identity)
+    whole = resolver.value({"Fn::Sub": "${Pool.Arn}"})
+    assert whole.shape is not None and whole.shape.origin == "Fn::GetAtt Pool.Arn"
+    ref = resolver.value({"Fn::Sub": "${Pool}"})
+    assert type(ref) is Unknown and ref.shape is not None and ref.shape.label == "a user pool id"
 
 
 def test_a_shaped_reference_reads_as_what_it_is_in_messages(tmp_path: Path) -> None:
@@ -107,3 +117,20 @@ def test_terraform_references_have_the_providers_shapes(tmp_path: Path) -> None:
     found = [f for f in scan_paths(tmp_path).findings if f.rule_id == "COG-E037"]
     assert [(f.severity, f.line) for f in found] == [("error", 6)]
     assert "aws_cognito_user_pool.p.arn (an ARN)" in found[0].message
+
+
+def test_terraform_text_around_a_reference_drops_its_shape(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_cognito_user_pool" "p" {\n  name = "p"\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_cognito_user_pool_client" "built" {\n  name = "built"\n'
+        "  user_pool_id = aws_cognito_user_pool.p.id\n  analytics_configuration {\n"
+        '    application_id = "abc"\n    external_id = "x"\n'
+        '    role_arn = "arn:aws:iam::123456789012:role/${aws_iam_role.r.name}"\n  }\n}\n'
+        'resource "aws_cognito_user_pool_client" "name" {\n  name = "name"\n'
+        "  user_pool_id = aws_cognito_user_pool.p.id\n  analytics_configuration {\n"
+        '    application_id = "abc"\n    external_id = "x"\n    role_arn = "${aws_iam_role.r.name}"\n  }\n}\n',
+        encoding="utf-8",
+    )
+    found = [f for f in scan_paths(tmp_path).findings if f.rule_id == "COG-E030"]
+    assert [f.resource for f in found] == ["aws_cognito_user_pool_client.name"]

@@ -135,15 +135,15 @@ class Resolver:
         origin = f"Ref {name}" if attribute == "Ref" else f"Fn::GetAtt {name}.{attribute}"
         return cloudformation_shape(rtype, attribute, origin)
 
-    def _get_att(self, arg: Any) -> Unknown:
+    def _get_att(self, arg: Any, reason: str = "Fn::GetAtt") -> Unknown:
         """``Fn::GetAtt``: unknown until deploy, with the shape of the attribute where it is known."""
         if isinstance(arg, str):
             arg = arg.split(".", 1)
         if not (isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)):
-            return Unknown("Fn::GetAtt")
+            return Unknown(reason)
         resource = self.resources.get(arg[0])
         shape = self._shape(arg[0], resource, arg[1]) if isinstance(resource, dict) else None
-        return Unknown("Fn::GetAtt", shape=shape)
+        return Unknown(reason, shape=shape)
 
     # ------------------------------------------------------------------------------------------------ conditions
 
@@ -272,7 +272,7 @@ class Resolver:
             if name in variables:
                 value = self.value(variables[name])
             elif "." in name and not name.startswith("AWS::"):
-                value = Unknown(f"Fn::GetAtt {name}")
+                value = self._get_att(name, f"Fn::GetAtt {name}")
             else:
                 value = self.ref(name)
             text_value = to_text(value)
@@ -287,6 +287,8 @@ class Resolver:
             parts += [text[pos:start], replace(name)]
             pos = end
         parts.append(text[pos:])
+        if unknown and "".join(parts) == "" and len(parts) == 3:  # "${Pool.Arn}" alone: that value, with its shape
+            return Unknown(unknown[0].reason, shape=unknown[0].shape)
         return _opaque(unknown[0]) if unknown else "".join(parts)
 
     def _join(self, arg: Any) -> Any:
@@ -386,8 +388,9 @@ def _mapping(node: Any) -> dict[str, Any]:
 
 
 def _opaque(value: Unknown) -> Unknown:
-    """A value computed from an unknown one: it no longer *is* the resource a ``Ref`` pointed at."""
-    return Unknown(value.reason) if type(value) is not Unknown else value
+    """A value computed from an unknown one: it no longer *is* the resource a ``Ref`` pointed at, nor has the shape
+    of the attribute it was computed from."""
+    return Unknown(value.reason) if type(value) is not Unknown or value.shape is not None else value
 
 
 def _first_unknown(*values: Any) -> Unknown | None:

@@ -353,7 +353,10 @@ class Scope:
                 continue
             value = self._eval(part)
             if opaque(value):
-                return value if isinstance(value, Unknown) else Unknown("a template with a resource attribute")
+                if not isinstance(value, Unknown):
+                    return Unknown("a template with a resource attribute")
+                # text around a reference makes another value: the attribute's shape no longer holds
+                return value if value.shape is None or len(expr.parts) == 1 else Unknown(value.reason)
             if value is None:
                 raise EvalError("a template interpolates null")
             out.append(to_text(value))
