@@ -213,3 +213,23 @@ def test_text_hides_notes_by_default_and_says_so(tmp_path: Path) -> None:
     assert ": COG-S019 note " in shown.stdout and "not shown" not in shown.stdout
     assert ": COG-S019 note " in failing.stdout and failing.returncode == 1  # what fails the run is never hidden
     assert default.returncode == 0
+
+
+@pytest.mark.parametrize("values", ["[ALLOW_PASSKEY_AUTH]", "[]"])
+def test_known_values_from_configuration_in_the_cfn_lint_and_cdk_plugins(
+    tmp_path: Path, values: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same file through the two other channels: no E0002 from cfn-lint, no input-error from the CDK plugin."""
+    from cfnlint.api import ManualArgs, lint_file
+
+    from cogcheck.cdk.validation import INPUT_ERROR, Settings, validate
+
+    (tmp_path / ".cogcheck.yaml").write_text(f"known-values:\n  explicit-auth-flows: {values}\n", encoding="utf-8")
+    template = _template(tmp_path, "ALLOW_PASSKEY_AUTH, ALLOW_REFRESH_TOKEN_AUTH")
+    matches = lint_file(template, ManualArgs(append_rules=["cogcheck.cfnlint_rules"]))
+    assert [m.message for m in matches if m.rule.id == "E0002"] == []
+    assert ("W9119" in {m.rule.id for m in matches}) is (values == "[]")  # COG-E019's warning
+    monkeypatch.chdir(tmp_path)
+    outcome = validate([str(template)], Settings())
+    assert [v for v in outcome.violations if v.rule_name == INPUT_ERROR] == [] and outcome.result.clients == 1
+    assert ("COG-E019" in {v.rule_name for v in outcome.violations}) is (values == "[]")
