@@ -53,7 +53,7 @@ except ImportError as exc:  # cfn-lint is an extra: `cogcheck scan` never needs 
     ) from exc
 
 from cogcheck.cfn.parse import PathT, Position, TemplateError, _locate_yaml, as_template, decode
-from cogcheck.cfn.types import CLIENT_TYPE
+from cogcheck.cfn.types import REPORTED_TYPES
 from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import SEVERITIES, Finding
 from cogcheck.report.ruledocs import reference_url
@@ -301,7 +301,7 @@ def run_engine(cfn: Any) -> dict[str, list[Located]]:
     findings = drop_ignored_by_path(findings, options)
     # suppressions with a reason in the template's Metadata hold here too, as in `cogcheck scan` (cfn-lint's own
     # ignore_checks are honoured by cfn-lint and by this alike)
-    findings, _suppressed, more = apply_suppressions(template, findings, rules, CLIENT_TYPE)
+    findings, _suppressed, more = apply_suppressions(template, findings, rules, REPORTED_TYPES)
     notices = [*notices, *more]
     for notice in notices:
         LOGGER.info("cogcheck: %s", notice)

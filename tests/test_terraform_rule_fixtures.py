@@ -50,6 +50,12 @@ NOT_IN_TERRAFORM = {
     "COG-E036": "property names come from the provider's arguments, and Terraform itself refuses an unknown one",
     "COG-E038": "a key written twice in a SAM template; Terraform itself refuses an argument set twice",
     "COG-S020": "--previous takes the previous CloudFormation template; a previous Terraform plan is not read yet",
+    **dict.fromkeys(
+        ("COG-E039", "COG-E040", "COG-E041"),
+        "terraform-provider-aws 5.100 has no session configuration resources (Cognito added them in 2026)",
+    ),
+    "COG-E042": "the provider computes client_secret: it has no argument for a secret of the caller's choosing",
+    "COG-E043": "the provider (5.100) has no argument for PublishSecretsInAWSSecretsManager",
 }
 
 

@@ -12,7 +12,7 @@ from cogcheck.cfn.names import CLOUDFORMATION, Dialect
 from cogcheck.cfn.values import Unknown, to_text
 from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, selector
 from cogcheck.engine.paths import Match, Selection, format_property, parse_property
-from cogcheck.engine.predicates.base import PREDICATES, World
+from cogcheck.engine.predicates.base import PREDICATES, SUBJECT, Subject, World
 from cogcheck.engine.rules import Check, Rule
 from cogcheck.model.client import ClientView, human_duration
 
@@ -27,6 +27,8 @@ class Hit:
     severity: str
     property: tuple[str | int, ...]
     message: str
+    #: another resource the finding belongs to (``property`` is then a path under its ``Properties``), else None
+    resource: str | None = None
 
 
 def _render_value(value: Any, style: str, dialect: Dialect = CLOUDFORMATION) -> str:
@@ -184,10 +186,14 @@ def _hit(
     compiled_check: _CompiledCheck, ctx: EvalContext, severity: Mapping[str, str] | None, dialect: Dialect
 ) -> Hit:
     rule, check, details = compiled_check.rule, compiled_check.check, ctx.details
-    if ctx.item is not None:
+    subject = details.get(SUBJECT)
+    if isinstance(subject, Subject):
+        prop_path = subject.path
+    elif ctx.item is not None:
         prop_path = ctx.item.path
     else:
         prop_path = parse_property(render(check.property, ctx, details, "")) if check.property else ()
     prop = format_property(prop_path)
     level = (severity or {}).get(rule.id) or check.severity or rule.severity
-    return Hit(rule, level, prop_path, render(check.message_for(dialect.name), ctx, details, prop, dialect))
+    message = render(check.message_for(dialect.name), ctx, details, prop, dialect)
+    return Hit(rule, level, prop_path, message, subject.resource if isinstance(subject, Subject) else None)

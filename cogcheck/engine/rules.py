@@ -491,6 +491,7 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     import cogcheck.engine.predicates.policy
     import cogcheck.engine.predicates.resources
     import cogcheck.engine.predicates.schema
+    import cogcheck.engine.predicates.sessions
     import cogcheck.engine.predicates.template
     import cogcheck.engine.predicates.values  # noqa: F401  (registers the COG-E predicates)
     from cogcheck.engine import rulecache

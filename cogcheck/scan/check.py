@@ -58,6 +58,8 @@ def check_template(
     findings: list[Finding] = []
     notices: list[Notice] = duplicate_notices(template) if template.duplicates else []
     clients = 0
+    #: findings of other resources (session configuration attachments) already reported through another client
+    reported: set[tuple[Any, ...]] = set()
     for logical_id, resource in template.resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != CLIENT_TYPE:
             continue
@@ -65,9 +67,9 @@ def check_template(
         plan = plan_scenarios(template, logical_id, resolve)
         if plan.note:
             notices.append(Notice(template.file, logical_id, plan.note))
-        hits: dict[tuple[str, str, str, tuple[Any, ...]], list[Scenario]] = {}
-        first: dict[tuple[str, str, str, tuple[Any, ...]], tuple[Hit, dict[Any, Any]]] = {}
-        roles: dict[tuple[str, str, str, tuple[Any, ...]], set[str]] = {}  # the client's role in each scenario
+        hits: dict[tuple[Any, ...], list[Scenario]] = {}
+        first: dict[tuple[Any, ...], tuple[Hit, dict[Any, Any]]] = {}
+        roles: dict[tuple[Any, ...], set[str]] = {}  # the client's role in each scenario
         evaluated: list[Scenario] = []
         for scenario, resolver in plan.scenarios:
             origins: dict[Any, Any] = {}
@@ -81,7 +83,7 @@ def check_template(
                 template, resolver, logical_id, view, options.policy, item.stack if item is not None else None
             )
             for hit in evaluate_rules(rules, view, world, options.severity, dialect):
-                key = (hit.rule.id, hit.severity, hit.message, hit.property)
+                key = (hit.rule.id, hit.severity, hit.message, hit.property, hit.resource)
                 hits.setdefault(key, []).append(scenario)
                 first.setdefault(key, (hit, origins))
                 roles.setdefault(key, set()).add(role_name(view.data["effective"]["role"]))
@@ -91,6 +93,11 @@ def check_template(
             hit, origins = first[key]
             role = "/".join(sorted(roles[key]))  # one role, or e.g. "public/server" when scenarios disagree
             for described in reduce_scenarios(scenarios, evaluated):
+                if hit.resource is not None:  # another resource's finding: once, whichever client found it
+                    identity = (hit.rule.id, hit.severity, hit.message, hit.resource, hit.property, described)
+                    if identity in reported:
+                        continue
+                    reported.add(identity)
                 per_rule[hit.rule.id] = per_rule.get(hit.rule.id, 0) + 1
                 if per_rule[hit.rule.id] <= MAX_FINDINGS_PER_RULE:
                     findings.append(_finding(template, logical_id, hit, origins, described, item, role))
@@ -154,20 +161,30 @@ def _finding(
     item: TemplateInput | None,
     role: str | None = None,
 ) -> Finding:
-    path = hit.property
-    while path and path not in origins:
-        path = path[:-1]
-    raw = origins[path] if path else ()
     from cogcheck.engine.paths import format_property
 
-    line, column = template.locate_in_resources((logical_id,) + tuple(raw))
+    client, resource_type = logical_id, CLIENT_TYPE
+    if hit.resource is not None:  # a session configuration attachment: the finding is its own, at its property
+        logical_id = hit.resource
+        found = template.resources.get(logical_id)
+        resource_type = str(found.get("Type")) if isinstance(found, dict) else CLIENT_TYPE
+        at = (logical_id, "Properties", *hit.property) if hit.property else (logical_id,)
+        line, column = template.locate_in_resources(at)
+    else:
+        path = hit.property
+        while path and path not in origins:
+            path = path[:-1]
+        raw = origins[path] if path else ()
+        line, column = template.locate_in_resources((logical_id,) + tuple(raw))
     context = item.context if item is not None else None
     construct_path = source = None
     extra: dict[str, Any] = {}
     if context is not None:
         construct_path, source = context.describe(logical_id, format_property(hit.property))
         extra = dict(context.details(logical_id))
-    if role is not None:
+    if hit.resource is not None:
+        extra["client"] = client  # additive JSON key: the client whose check found the attachment's finding
+    elif role is not None:
         extra["client_role"] = role  # additive JSON key: machine | server | public | native | none | unknown
     return Finding(
         rule_id=hit.rule.id,
@@ -177,7 +194,7 @@ def _finding(
         line=line,
         column=column,
         resource=logical_id,
-        resource_type=CLIENT_TYPE,
+        resource_type=resource_type,
         property=format_property(hit.property),
         stack=item.stack if item is not None else None,
         construct_path=construct_path,
@@ -187,3 +204,4 @@ def _finding(
         extra=extra,
         project_path=item.project_path if item is not None else None,
     )
+

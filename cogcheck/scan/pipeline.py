@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.cfn.parse import Template, TemplateError, mentions, parse_template
-from cogcheck.cfn.types import CLIENT_TYPE
+from cogcheck.cfn.types import CLIENT_TYPE, REPORTED_TYPES
 from cogcheck.findings import Finding, InputError, Notice, one_line
 from cogcheck.inputs.discover import Discovery, TemplateInput, discover
 from cogcheck.inputs.files import MAX_FILE_SIZE, ReadError, read_limited
@@ -237,7 +237,7 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
     findings, notices, clients = check_template(template, rules, options, item)
     from cogcheck.scan.suppress import apply_suppressions
 
-    findings, suppressed, suppress_notices = apply_suppressions(template, findings, rules, CLIENT_TYPE)
+    findings, suppressed, suppress_notices = apply_suppressions(template, findings, rules, REPORTED_TYPES)
     result.suppressed.extend(suppressed)
     if options.cdk_acknowledgements and item.context is not None:
         from cogcheck.scan.suppress import apply_acknowledgements

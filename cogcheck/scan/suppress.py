@@ -143,21 +143,23 @@ def apply_suppressions(
     template: Template,
     findings: Sequence[Finding],
     rules: Sequence[Rule],
-    resource_type: str,
+    resource_type: str | tuple[str, ...],
     spelling: Spelling = CLOUDFORMATION,
 ) -> tuple[list[Finding], list[tuple[Finding, Suppression]], list[Notice]]:
     """Split ``findings`` of one template into (active, suppressed with why, notices about the suppressions).
 
-    Suppressions are read for the template and for every resource of ``resource_type``, so that a malformed or
+    Suppressions are read for the template and for every resource of ``resource_type`` (one type or several: the
+    types whose findings are reported as theirs, :data:`cogcheck.cfn.types.REPORTED_TYPES`), so that a malformed or
     reasonless one is reported even while it has nothing to suppress; ``spelling``: how the input writes them.
     """
     by_id = {rule.id: rule for rule in rules}
+    types = (resource_type,) if isinstance(resource_type, str) else resource_type
     notices: list[Notice] = []
     template_level, problems = read_suppressions(template_metadata(template), "template", spelling)
     notices += [Notice(template.file, None, problem) for problem in problems]
     by_resource: dict[str, list[Suppression]] = {}
     for logical_id, resource in template.resources.items():
-        if not isinstance(resource, Mapping) or resource.get("Type") != resource_type:
+        if not isinstance(resource, Mapping) or resource.get("Type") not in types:
             continue
         own, problems = read_suppressions(resource.get("Metadata"), "resource", spelling)
         by_resource[logical_id] = own

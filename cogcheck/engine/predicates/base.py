@@ -67,6 +67,19 @@ class World:
         return value if isinstance(value, dict | Unknown) else Unknown("Properties is not a mapping")
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Another resource of the template a finding belongs to (a session configuration attachment the client's check
+    found wrong): its logical id and the property path under its ``Properties`` the finding points at. A predicate
+    leaves it in ``ctx.details[SUBJECT]``; the finding is then that resource's, at that property."""
+
+    resource: str
+    path: tuple[str | int, ...] = ()
+
+
+#: The ``ctx.details`` key of a :class:`Subject` (declare it in the predicate's ``details``).
+SUBJECT = "subject"
+
 PredicateFn = Callable[[World, Mapping[str, Any], EvalContext], Verdict]
 PREDICATES: dict[str, PredicateFn] = {}
 #: predicate name → the ``ctx.details`` keys it may set (``{detail.NAME}`` in messages, checked when rules load)

@@ -292,8 +292,9 @@ def pool_identifier_updatable_unverified(world: World, args: Mapping[str, Any], 
 
 @predicate("public_client", args={"if_unknown": IF_UNKNOWN})
 def public_client(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """The client has no secret (``GenerateSecret`` absent or false)."""
-    secret = world.view.data["effective"]["generate_secret"]
+    """The client has no secret: ``GenerateSecret`` absent or false and no ``ClientSecret`` of the caller's choosing
+    (``has_secret``)."""
+    secret = world.view.data["effective"]["has_secret"]
     if isinstance(secret, bool):
         return not secret
     return _or_default(None, args)

@@ -1,0 +1,350 @@
+"""Predicates of the 2026 surface: the session configuration rules (COG-E039, E040, E041) and COG-E042's
+caller-chosen ``ClientSecret``.
+
+``AWS::Cognito::UserPoolClientSessionConfigurationAttachment`` configures one app client's SSO session reuse;
+``AWS::Cognito::UserPoolSessionConfigurationAttachment`` turns session tracking on or off for a pool. Both are
+checked while checking a client of the template: the client attachments that name the client (``ClientId: !Ref
+Client`` or ``!GetAtt Client.ClientId``), and the pool attachments on the client's pool. A finding is the
+attachment's own (a :class:`~cogcheck.engine.predicates.base.Subject`): it points at the attachment's property, and
+a pool attachment found through several clients is reported once (:mod:`cogcheck.scan.check`). An attachment that
+names no client of the template (a literal or imported client id) is not checked: nothing says which client it is.
+
+The facts (bounds, values, tiers) are :mod:`cogcheck.model.sessions`'s, read from the API model. Whatever cannot be
+known — a resource whose ``Condition`` cannot be decided, an unresolvable value, a pool outside the template or one a
+nested stack or custom resource is handed — makes the predicate abstain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cogcheck.cfn.names import Name, Phrase
+from cogcheck.cfn.types import CLIENT_SESSION_TYPE, POOL_SESSION_TYPE
+from cogcheck.cfn.values import Unknown, to_number, to_text
+from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.engine.predicates.base import (
+    SUBJECT,
+    PoolKey,
+    Subject,
+    World,
+    client_pool,
+    pool_is_opaque,
+    pool_key,
+    pool_key_of_client,
+    predicate,
+    quote,
+    resource_exists,
+    resource_value,
+    same_pool,
+)
+from cogcheck.engine.predicates.resources import dependencies
+from cogcheck.model.sessions import (
+    API_MODEL,
+    CLIENT_SECRET_LENGTH,
+    CLIENT_SECRET_PATTERN,
+    SESSION_TRACKING,
+    SSO_SESSION_MINUTES,
+    TOKEN_SESSIONS_PER_USER,
+)
+
+_SECRET = re.compile(CLIENT_SECRET_PATTERN, re.ASCII)
+
+
+def _names_client(raw: Any, client: str) -> bool:
+    """``ClientId`` written as ``!Ref client`` or ``!GetAtt client.ClientId``."""
+    if not isinstance(raw, dict) or len(raw) != 1:
+        return False
+    if raw.get("Ref") == client:
+        return True
+    target = raw.get("Fn::GetAtt")
+    if isinstance(target, str):
+        target = target.split(".", 1)
+    return isinstance(target, list) and target == [client, "ClientId"]
+
+
+def _raw(world: World, logical_id: str, key: str) -> Any:
+    resource = world.template.resources.get(logical_id)
+    props = resource.get("Properties") if isinstance(resource, dict) else None
+    return props.get(key) if isinstance(props, dict) else None
+
+
+def client_attachments(world: World) -> list[str] | None:
+    """The client attachments of this template that name the world's client and exist in its scenario (in template
+    order); None when one that names it may or may not exist."""
+    found: list[str] = []
+    for logical_id in world.resources_of_type(CLIENT_SESSION_TYPE):
+        if not _names_client(_raw(world, logical_id, "ClientId"), world.logical_id):
+            continue
+        exists = resource_exists(world, logical_id)
+        if exists is None:
+            return None
+        if exists:
+            found.append(logical_id)
+    return found
+
+
+def pool_attachments(world: World) -> list[str] | None:
+    """The pool attachments on the client's pool that exist in the scenario; None when that cannot be known."""
+    client_key = pool_key_of_client(world)
+    found: list[str] = []
+    for logical_id in world.resources_of_type(POOL_SESSION_TYPE):
+        same = same_pool(pool_key(world, logical_id), client_key)
+        if same is False:
+            continue
+        exists = resource_exists(world, logical_id)
+        if same is None and exists is not False:
+            return None
+        if exists is None:
+            return None
+        if exists:
+            found.append(logical_id)
+    return found
+
+
+def _pool_text(key: PoolKey | None) -> str:
+    if key is None:
+        return "unknown"
+    return key[1] if key[0] == "pool" else quote(key[1]) if key[0] == "literal" else "an expression"
+
+
+def _mark(ctx: EvalContext, attachment: str, *path: str | int) -> None:
+    ctx.details["attachment"] = attachment
+    ctx.details[SUBJECT] = Subject(attachment, tuple(path))
+
+
+def _integer_problem(value: Any, bounds: tuple[int, int]) -> str | None:
+    """Why ``value`` is not a whole number within ``bounds`` (None when it is, or cannot be known)."""
+    if isinstance(value, Unknown):
+        return None
+    number = to_number(value) if not isinstance(value, bool) else None
+    low, high = bounds
+    if number is None:
+        return f"is {quote(value)}, not a number"
+    if not float(number).is_integer():
+        return f"is {number:g}, not a whole number"
+    if not low <= number <= high:
+        return f"is {number:g}"
+    return None
+
+
+def _pool_is_lite(world: World) -> tuple[str, str] | None:
+    """(pool, tier) when the client's pool is defined here with ``UserPoolTier`` LITE (absent is ESSENTIALS)."""
+    pool = client_pool(world)
+    if pool is None:
+        return None
+    tier = resource_value(world, pool, "UserPoolTier")
+    if tier is None or isinstance(tier, Unknown):
+        return None
+    text = to_text(tier)
+    return (pool, str(text)) if text == "LITE" else None
+
+
+# -------------------------------------------------------------------------------------------------- COG-E039
+
+
+@predicate("client_session_other_pool", details=("attachment", "pool", "client_pool", SUBJECT))
+def client_session_other_pool(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A client attachment names this client but another user pool than the client's."""
+    attachments = client_attachments(world)
+    if attachments is None:
+        return None
+    client_key = pool_key_of_client(world)
+    unsure = False
+    for attachment in attachments:
+        key = pool_key(world, attachment)
+        same = same_pool(key, client_key)
+        if same is False:
+            _mark(ctx, attachment, "UserPoolId")
+            ctx.details["pool"] = _pool_text(key)
+            ctx.details["client_pool"] = _pool_text(client_key)
+            return True
+        unsure = unsure or same is None
+    return None if unsure else False
+
+
+@predicate("client_session_minutes_invalid", details=("attachment", "reason", SUBJECT))
+def client_session_minutes_invalid(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A client attachment of this client has no ``SSOSession.MaxValidityMinutes``, or one that is not a whole
+    number of minutes within the API's bounds."""
+    attachments = client_attachments(world)
+    if attachments is None:
+        return None
+    unsure = False
+    for attachment in attachments:
+        session = resource_value(world, attachment, "SSOSession")
+        if isinstance(session, Unknown):
+            unsure = True
+            continue
+        if not isinstance(session, dict) or "MaxValidityMinutes" not in session:
+            _mark(ctx, attachment, "SSOSession")
+            ctx.details["reason"] = Phrase(
+                Name("SSOSession.MaxValidityMinutes", CLIENT_SESSION_TYPE), " is missing; CloudFormation requires it",
+            )
+            return True
+        value = session["MaxValidityMinutes"]
+        problem = _integer_problem(value, SSO_SESSION_MINUTES)
+        if problem is not None:
+            _mark(ctx, attachment, "SSOSession", "MaxValidityMinutes")
+            ctx.details["reason"] = Phrase(
+                Name("SSOSession.MaxValidityMinutes", CLIENT_SESSION_TYPE), f" {problem}; {API_MODEL} takes "
+                f"{SSO_SESSION_MINUTES[0]} to {SSO_SESSION_MINUTES[1]} minutes (90 days)",
+            )
+            return True
+        unsure = unsure or isinstance(value, Unknown)
+    return None if unsure else False
+
+
+@predicate("client_session_pool_lite", details=("attachment", "pool", SUBJECT))
+def client_session_pool_lite(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A client attachment of this client, and the client's pool (defined here) is in the Lite tier."""
+    attachments = client_attachments(world)
+    if not attachments:
+        return None if attachments is None else False
+    lite = _pool_is_lite(world)
+    if lite is None:
+        return None if client_pool(world) is None else False
+    _mark(ctx, attachments[0], "UserPoolId")
+    ctx.details["pool"] = lite[0]
+    return True
+
+
+# -------------------------------------------------------------------------------------------------- COG-E040
+
+
+def _tracking(world: World, attachment: str) -> Any:
+    return resource_value(world, attachment, "UserSessionTracking")
+
+
+@predicate("sso_session_without_tracking", details=("attachment", "pool", "reason", SUBJECT))
+def sso_session_without_tracking(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A client attachment of this client, and nothing in the template turns session tracking on for the client's
+    pool (defined here): no pool attachment on it, or each one sets ``UserSessionTracking`` to something else than
+    ``ENABLED``."""
+    attachments = client_attachments(world)
+    if not attachments:
+        return None if attachments is None else False
+    pool = client_pool(world)
+    if pool is None or pool_is_opaque(world, pool):
+        return None  # the pool's session configuration may be made elsewhere
+    pools = pool_attachments(world)
+    if pools is None:
+        return None
+    settings = [_tracking(world, attachment) for attachment in pools]
+    if any(isinstance(value, Unknown) for value in settings):
+        return None
+    if any(to_text(value) == "ENABLED" for value in settings):
+        return False
+    _mark(ctx, attachments[0], "SSOSession")
+    ctx.details["pool"] = pool
+    if not pools:
+        ctx.details["reason"] = Phrase(
+            "no ", Name(POOL_SESSION_TYPE, kind="type"), " on the pool turns it on (the service default is DISABLED)"
+        )
+    else:
+        ctx.details["reason"] = Phrase(
+            pools[0], " sets ", Name("UserSessionTracking", POOL_SESSION_TYPE), f" to {quote(settings[0])}"
+        )
+    return True
+
+
+@predicate("sso_session_tracking_not_awaited", details=("attachment", "pool_attachment", SUBJECT))
+def sso_session_tracking_not_awaited(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A client attachment of this client does not depend (``DependsOn`` or a reference, transitively) on the pool
+    attachment that turns session tracking on, so CloudFormation may create it first."""
+    attachments = client_attachments(world)
+    if not attachments:
+        return None if attachments is None else False
+    pools = pool_attachments(world)
+    if pools is None:
+        return None
+    enabling = [attachment for attachment in pools if to_text(_tracking(world, attachment)) == "ENABLED"]
+    for attachment in attachments:
+        waits_for = dependencies(world, attachment)
+        if enabling and not any(pool_attachment in waits_for for pool_attachment in enabling):
+            _mark(ctx, attachment)
+            ctx.details["pool_attachment"] = enabling[0]
+            return True
+    return False
+
+
+# -------------------------------------------------------------------------------------------------- COG-E041
+
+
+@predicate("pool_session_pool_lite", details=("attachment", "pool", SUBJECT))
+def pool_session_pool_lite(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A pool attachment on the client's pool, which is defined here in the Lite tier."""
+    pools = pool_attachments(world)
+    if not pools:
+        return None if pools is None else False
+    lite = _pool_is_lite(world)
+    if lite is None:
+        return None if client_pool(world) is None else False
+    _mark(ctx, pools[0], "UserPoolId")
+    ctx.details["pool"] = lite[0]
+    return True
+
+
+@predicate("pool_session_value_invalid", details=("attachment", "reason", SUBJECT))
+def pool_session_value_invalid(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A pool attachment on the client's pool lacks ``UserSessionTracking`` or ``TokenSession.MaxPerUser``, or has a
+    value the API does not take (tracking is ENABLED or DISABLED; 1–100 token sessions per user)."""
+    pools = pool_attachments(world)
+    if pools is None:
+        return None
+    unsure = False
+    for attachment in pools:
+        tracking = _tracking(world, attachment)
+        tracking_name = Name("UserSessionTracking", POOL_SESSION_TYPE)
+        if tracking is None:
+            _mark(ctx, attachment)
+            ctx.details["reason"] = Phrase(tracking_name, " is missing; CloudFormation requires it")
+            return True
+        if not isinstance(tracking, Unknown) and to_text(tracking) not in SESSION_TRACKING:
+            _mark(ctx, attachment, "UserSessionTracking")
+            ctx.details["reason"] = Phrase(
+                tracking_name, f" is {quote(tracking)}; {API_MODEL} takes only {' or '.join(SESSION_TRACKING)}"
+            )
+            return True
+        session = resource_value(world, attachment, "TokenSession")
+        per_user = Name("TokenSession.MaxPerUser", POOL_SESSION_TYPE)
+        if isinstance(session, Unknown):
+            unsure = True
+            continue
+        if not isinstance(session, dict) or "MaxPerUser" not in session:
+            _mark(ctx, attachment, "TokenSession")
+            ctx.details["reason"] = Phrase(per_user, " is missing; CloudFormation requires it")
+            return True
+        problem = _integer_problem(session["MaxPerUser"], TOKEN_SESSIONS_PER_USER)
+        if problem is not None:
+            _mark(ctx, attachment, "TokenSession", "MaxPerUser")
+            low, high = TOKEN_SESSIONS_PER_USER
+            ctx.details["reason"] = Phrase(per_user, f" {problem}; {API_MODEL} takes {low} to {high} sessions per user")
+            return True
+        unsure = unsure or isinstance(tracking, Unknown) or isinstance(session["MaxPerUser"], Unknown)
+    return None if unsure else False
+
+
+
+# -------------------------------------------------------------------------------------------------- COG-E042
+
+
+@predicate("client_secret_malformed", details=("reason",))
+def client_secret_malformed(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """``ClientSecret`` (``@``) is not 24–64 characters of ``[\\w+]`` (the API's ``ClientSecretType``, ASCII ``\\w``).
+    The reason names its length, never its text: a secret is not repeated in a report."""
+    value = ctx.item.value if ctx.item is not None else None
+    if isinstance(value, Unknown) or value is None or isinstance(value, dict | list):
+        return None if isinstance(value, Unknown) else False
+    text = str(to_text(value))
+    if "{{resolve:" in text:
+        return None  # a dynamic reference: CloudFormation puts the secret in at deploy time
+    low, high = CLIENT_SECRET_LENGTH
+    if not low <= len(text) <= high:
+        ctx.details["reason"] = f"is {len(text)} characters long; {API_MODEL} takes {low} to {high}"
+        return True
+    if not _SECRET.fullmatch(text):
+        ctx.details["reason"] = f"holds a character other than ASCII letters, digits, _ and +, all {API_MODEL} takes"
+        return True
+    return False
