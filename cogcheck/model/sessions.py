@@ -3,7 +3,8 @@
 Source: the ``cognito-idp`` API model botocore 1.44.18 ships (``service-2.json``, API version 2016-04-18):
 
 * ``SetUserPoolClientSessionConfiguration``
-  (CloudFormation: ``AWS::Cognito::UserPoolClientSessionConfigurationAttachment``): ``SSOSession.MaxValidityMinutes`` is ``SSOSessionMaxValidityMinutesType`` (integer 0–129600, default 60); "session
+  (CloudFormation: ``AWS::Cognito::UserPoolClientSessionConfigurationAttachment``):
+  ``SSOSession.MaxValidityMinutes`` is ``SSOSessionMaxValidityMinutesType`` (integer 0–129600, default 60); "session
   tracking must be enabled for the user pool. The user pool must be in the Essentials or Plus tier. Otherwise, this
   operation returns a FeatureUnavailableInTierException."
 * ``SetUserPoolSessionConfiguration`` (``AWS::Cognito::UserPoolSessionConfigurationAttachment``):
