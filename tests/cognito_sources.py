@@ -1,6 +1,7 @@
-"""Where the newest Cognito API model (botocore) and CloudFormation schema (cfn-lint) live, read as plain data.
+"""Where the newest Cognito API model (botocore), CloudFormation schema (cfn-lint) and aws-cdk-lib's generated Cognito
+types live, read as plain data.
 
-Neither package is imported for this: the files are found with ``importlib.util.find_spec`` (which does not run
+None of the packages is imported for this: the files are found with ``importlib.util.find_spec`` (which does not run
 the packages) and read with ``json``. Used by ``tests/test_drift.py`` and ``scripts/refresh_cognito_data.py``.
 """
 
@@ -10,6 +11,8 @@ import gzip
 import importlib.util
 import json
 import re
+import tarfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +119,39 @@ def api_request_shapes() -> tuple[list[str], dict[str, list[str]]]:
     for member, ref in request["members"].items():
         walk(ref["shape"], member)
     return list(request["members"]), enums
+
+
+#: the file of aws-cdk-lib's package that CDK generates from the CloudFormation resource specification
+CDK_COGNITO_TYPES = "package/aws-cognito/lib/cognito.generated.d.ts"
+
+
+@cache
+def cdk_cognito_types() -> tuple[str, str] | None:
+    """(aws-cdk-lib version, text of ``aws-cognito/lib/cognito.generated.d.ts``) of the installed aws-cdk-lib.
+
+    The Python package ships the jsii bundle (``aws_cdk/_jsii/aws-cdk-lib@VERSION.jsii.tgz``, the npm package's
+    files); the one member is read from it as a stream, without importing aws_cdk (which starts a Node process)."""
+    base = _package_dir("aws_cdk")
+    bundles = sorted((base / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")) if base is not None else []
+    if not bundles:
+        return None
+    version = bundles[-1].name.removeprefix("aws-cdk-lib@").removesuffix(".jsii.tgz")
+    with tarfile.open(bundles[-1], "r|gz") as bundle:
+        for member in bundle:
+            if member.name == CDK_COGNITO_TYPES:
+                handle = bundle.extractfile(member)
+                return (version, handle.read().decode("utf-8")) if handle is not None else None
+    return None
+
+
+def cdk_resource_types(text: str) -> list[str]:
+    """The CloudFormation resource types a generated ``.d.ts`` declares (``@cloudformationResource``)."""
+    return sorted(set(re.findall(r"@cloudformationResource (AWS::\w+::\w+)", text)))
+
+
+def cdk_properties(text: str, resource_type: str) -> list[str]:
+    """The property paths of ``resource_type`` the generated types document, lower case with ``-`` between a
+    property and its key (``generatesecret``, ``tokenvalidityunits-accesstoken``): read from the documentation
+    anchors (``#cfn-cognito-userpoolclient-generatesecret``), which CDK writes for every property and key."""
+    name = resource_type.rsplit("::", 1)[-1].lower()
+    return sorted(set(re.findall(rf"#cfn-cognito-{name}-([a-z0-9-]+)", text)))

@@ -5,6 +5,7 @@ add the value to cogcheck/model/known.py (or refresh the pinned schema: scripts/
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -145,3 +146,118 @@ def test_every_attribute_names_a_shape_and_cites_its_return_values() -> None:
             assert str(attributes.get("x-source", "")).startswith("https://"), resource_type
             for attribute, shape in attributes.items():
                 assert attribute.startswith("x-") or shape in data["shapes"], (resource_type, attribute)
+
+
+# ---------------------------------------------------------------------------------------- aws-cdk-lib's generated types
+
+#: Cognito resource types cogcheck does not read, each with why: none changes what a rule checks of a client. A type
+#: CDK generates that is neither read nor listed here fails the test below, the day CDK ships it.
+NOT_READ = {
+    "AWS::Cognito::IdentityPool": "federates identities into IAM roles; it names clients but configures none",
+    "AWS::Cognito::IdentityPoolPrincipalTag": "maps claims to IAM principal tags of an identity pool",
+    "AWS::Cognito::IdentityPoolRoleAttachment": "attaches IAM roles to an identity pool",
+    "AWS::Cognito::LogDeliveryConfiguration": "where a pool's logs go",
+    "AWS::Cognito::ManagedLoginBranding": "the look of a client's managed login pages",
+    "AWS::Cognito::Terms": "terms of use and privacy links of a client's sign-up page",
+    "AWS::Cognito::UserPoolGroup": "a group of users and its IAM role",
+    "AWS::Cognito::UserPoolRegionalConfigurationAttachment": "a pool's replication settings",
+    "AWS::Cognito::UserPoolReplica": "a replica of a pool in another Region",
+    "AWS::Cognito::UserPoolRiskConfigurationAttachment": "threat protection settings, per pool or client",
+    "AWS::Cognito::UserPoolUICustomizationAttachment": "the classic hosted UI's CSS and logo",
+    "AWS::Cognito::UserPoolUser": "a user",
+    "AWS::Cognito::UserPoolUserToGroupAttachment": "a user's group membership",
+}
+
+
+def _read_types() -> set[str]:
+    from cogcheck.cfn.types import REPORTED_TYPES
+    from cogcheck.inputs.terraform.mapping import TYPES
+
+    return {*REPORTED_TYPES, *TYPES.values()}
+
+
+def _client_paths() -> set[str]:
+    """Every property and nested key of the client cogcheck knows, as CDK's anchors write them."""
+    keys = {key.replace(".", "-") for key in _definition_keys(client_schema())}
+    return {name.lower() for name in (*known_properties(), *keys)}
+
+
+def cdk_problems(version: str, text: str) -> list[str]:
+    """What aws-cdk-lib's generated Cognito types declare that cogcheck does not know."""
+    from cogcheck.model.sessions import ATTACHMENT_PROPERTIES
+    from tests.cognito_sources import cdk_properties, cdk_resource_types
+
+    source = f"aws-cdk-lib {version}"
+    types = cdk_resource_types(text)
+    problems = [f"{source} generates {t}, a Cognito resource type cogcheck neither reads nor lists in NOT_READ"
+                for t in types if t not in _read_types() and t not in NOT_READ]
+    known = {"AWS::Cognito::UserPoolClient": _client_paths()} | {
+        kind: {path.lower().replace(".", "-") for path in paths} for kind, paths in ATTACHMENT_PROPERTIES.items()
+    }
+    for kind, paths in known.items():
+        problems += [f"{source} generates {kind} property {p}, which cogcheck does not know"
+                     for p in cdk_properties(text, kind) if p not in paths]
+    return problems
+
+
+def test_aws_cdk_libs_generated_cognito_types_hold_nothing_cogcheck_does_not_know() -> None:
+    from tests.cognito_sources import cdk_cognito_types
+
+    found = cdk_cognito_types()
+    if found is None:
+        pytest.skip("aws-cdk-lib is not installed (pip install -e '.[test]'): its generated Cognito types are not read")
+    version, text = found
+    assert "@cloudformationResource AWS::Cognito::UserPoolClient" in text, "the generated types were not read"
+    problems = cdk_problems(version, text)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cdk_alarm_names_a_new_type_and_property() -> None:
+    """The check fails, naming them, for a type and a client property cogcheck does not know."""
+    text = (
+        "@cloudformationResource AWS::Cognito::UserPoolClient\n"
+        "@see http://x/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-generatesecret\n"
+        "@see http://x/aws-resource-cognito-userpoolclient.html#cfn-cognito-userpoolclient-clienttype\n"
+        "@cloudformationResource AWS::Cognito::UserPoolClientSessionConfigurationAttachment\n"
+        "@see http://x#cfn-cognito-userpoolclientsessionconfigurationattachment-ssosession-maxvalidityminutes\n"
+        "@cloudformationResource AWS::Cognito::UserPoolPasskeyAttachment\n"
+    )
+    assert cdk_problems("9.9.9", text) == [
+        "aws-cdk-lib 9.9.9 generates AWS::Cognito::UserPoolPasskeyAttachment, a Cognito resource type cogcheck "
+        "neither reads nor lists in NOT_READ",
+        "aws-cdk-lib 9.9.9 generates AWS::Cognito::UserPoolClient property clienttype, which cogcheck does not know",
+    ]
+
+
+# ------------------------------------------------------------------------------ the API model's session facts
+
+
+def test_the_session_and_secret_facts_are_the_api_models() -> None:
+    """The bounds, values and tiers of :mod:`cogcheck.model.sessions` are those of the installed botocore's model."""
+    from cogcheck.model import sessions
+    from tests.cognito_sources import api_model
+
+    model = api_model()
+    if model is None:
+        pytest.skip("botocore is not installed (pip install -e '.[test]')")
+    shapes, operations = model["shapes"], model["operations"]
+
+    def bounds(shape: str) -> tuple[int, int]:
+        return shapes[shape]["min"], shapes[shape]["max"]
+
+    def said(node: dict[str, Any]) -> str:
+        return re.sub(r"<[^>]+>", "", str(node.get("documentation", "")))
+
+    assert bounds("SSOSessionMaxValidityMinutesType") == sessions.SSO_SESSION_MINUTES
+    assert bounds("MaxSessionsPerUserType") == sessions.TOKEN_SESSIONS_PER_USER
+    assert sorted(shapes["UserSessionTrackingType"]["enum"]) == sorted(sessions.SESSION_TRACKING)
+    assert bounds("ClientSecretType") == sessions.CLIENT_SECRET_LENGTH
+    assert shapes["ClientSecretType"]["pattern"] == sessions.CLIENT_SECRET_PATTERN
+    assert set(sessions.TIERS_WITH_SESSIONS) < set(shapes["UserPoolTierType"]["enum"])
+    for operation in ("SetUserPoolClientSessionConfiguration", "SetUserPoolSessionConfiguration"):
+        assert "must be in the Essentials or Plus tier" in said(operations[operation]), operation
+    assert "session tracking must be enabled" in said(operations["SetUserPoolClientSessionConfiguration"])
+    assert f"Defaults to {sessions.DEFAULT_TIER}" in said(shapes["CreateUserPoolRequest"]["members"]["UserPoolTier"])
+    client = shapes["CreateUserPoolClientRequest"]["members"]
+    assert "cannot specify both GenerateSecret as true and provide a ClientSecret" in said(client["ClientSecret"])
+    assert "Applies only when GenerateSecret is true" in said(client["PublishSecretsInAWSSecretsManager"])

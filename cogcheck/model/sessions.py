@@ -22,6 +22,8 @@ compares every value here with the installed botocore's model, so a change of th
 
 from __future__ import annotations
 
+from cogcheck.cfn.types import CLIENT_SESSION_TYPE, POOL_SESSION_TYPE
+
 #: Who says so, in messages.
 API_MODEL = "the Cognito API"
 
@@ -42,3 +44,10 @@ DEFAULT_TIER = "ESSENTIALS"
 #: ClientSecret: (minimum, maximum) length and the pattern every character matches (the API's ``\w`` is ASCII).
 CLIENT_SECRET_LENGTH = (24, 64)
 CLIENT_SECRET_PATTERN = r"[\w+]+"  # noqa: S105 - the pattern of a secret, not a secret
+
+#: The properties (and nested keys) of each attachment type cogcheck reads: all of them, as CDK 2.278 generates the
+#: types (the drift test says when CDK's generated types list another one).
+ATTACHMENT_PROPERTIES = {
+    CLIENT_SESSION_TYPE: ("ClientId", "SSOSession", "SSOSession.MaxValidityMinutes", "UserPoolId"),
+    POOL_SESSION_TYPE: ("TokenSession", "TokenSession.MaxPerUser", "UserPoolId", "UserSessionTracking"),
+}
