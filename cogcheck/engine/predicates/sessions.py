@@ -114,6 +114,12 @@ def _mark(ctx: EvalContext, attachment: str, *path: str | int) -> None:
     ctx.details[SUBJECT] = Subject(attachment, tuple(path))
 
 
+def _mark_client(world: World, ctx: EvalContext, attachment: str, *path: str | int) -> None:
+    """:func:`_mark` for a client attachment: the message may name the client it configures."""
+    _mark(ctx, attachment, *path)
+    ctx.details["client"] = world.logical_id
+
+
 def _integer_problem(value: Any, bounds: tuple[int, int]) -> str | None:
     """Why ``value`` is not a whole number within ``bounds`` (None when it is, or cannot be known)."""
     if isinstance(value, Unknown):
@@ -144,7 +150,7 @@ def _pool_is_lite(world: World) -> tuple[str, str] | None:
 # -------------------------------------------------------------------------------------------------- COG-E039
 
 
-@predicate("client_session_other_pool", details=("attachment", "pool", "client_pool", SUBJECT))
+@predicate("client_session_other_pool", details=("attachment", "client", "pool", "client_pool", SUBJECT))
 def client_session_other_pool(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """A client attachment names this client but another user pool than the client's."""
     attachments = client_attachments(world)
@@ -156,7 +162,7 @@ def client_session_other_pool(world: World, args: Mapping[str, Any], ctx: EvalCo
         key = pool_key(world, attachment)
         same = same_pool(key, client_key)
         if same is False:
-            _mark(ctx, attachment, "UserPoolId")
+            _mark_client(world, ctx, attachment, "UserPoolId")
             ctx.details["pool"] = _pool_text(key)
             ctx.details["client_pool"] = _pool_text(client_key)
             return True
@@ -164,7 +170,7 @@ def client_session_other_pool(world: World, args: Mapping[str, Any], ctx: EvalCo
     return None if unsure else False
 
 
-@predicate("client_session_minutes_invalid", details=("attachment", "reason", SUBJECT))
+@predicate("client_session_minutes_invalid", details=("attachment", "client", "reason", SUBJECT))
 def client_session_minutes_invalid(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """A client attachment of this client has no ``SSOSession.MaxValidityMinutes``, or one that is not a whole
     number of minutes within the API's bounds."""
@@ -178,15 +184,15 @@ def client_session_minutes_invalid(world: World, args: Mapping[str, Any], ctx: E
             unsure = True
             continue
         if not isinstance(session, dict) or "MaxValidityMinutes" not in session:
-            _mark(ctx, attachment, "SSOSession")
+            _mark_client(world, ctx, attachment, "SSOSession")
             ctx.details["reason"] = Phrase(
-                Name("SSOSession.MaxValidityMinutes", CLIENT_SESSION_TYPE), " is missing; CloudFormation requires it",
+                Name("SSOSession.MaxValidityMinutes", CLIENT_SESSION_TYPE), " is missing (required)",
             )
             return True
         value = session["MaxValidityMinutes"]
         problem = _integer_problem(value, SSO_SESSION_MINUTES)
         if problem is not None:
-            _mark(ctx, attachment, "SSOSession", "MaxValidityMinutes")
+            _mark_client(world, ctx, attachment, "SSOSession", "MaxValidityMinutes")
             ctx.details["reason"] = Phrase(
                 Name("SSOSession.MaxValidityMinutes", CLIENT_SESSION_TYPE), f" {problem}; {API_MODEL} takes "
                 f"{SSO_SESSION_MINUTES[0]} to {SSO_SESSION_MINUTES[1]} minutes (90 days)",
@@ -196,7 +202,7 @@ def client_session_minutes_invalid(world: World, args: Mapping[str, Any], ctx: E
     return None if unsure else False
 
 
-@predicate("client_session_pool_lite", details=("attachment", "pool", SUBJECT))
+@predicate("client_session_pool_lite", details=("attachment", "client", "pool", SUBJECT))
 def client_session_pool_lite(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """A client attachment of this client, and the client's pool (defined here) is in the Lite tier."""
     attachments = client_attachments(world)
@@ -205,7 +211,7 @@ def client_session_pool_lite(world: World, args: Mapping[str, Any], ctx: EvalCon
     lite = _pool_is_lite(world)
     if lite is None:
         return None if client_pool(world) is None else False
-    _mark(ctx, attachments[0], "UserPoolId")
+    _mark_client(world, ctx, attachments[0], "UserPoolId")
     ctx.details["pool"] = lite[0]
     return True
 
@@ -217,7 +223,7 @@ def _tracking(world: World, attachment: str) -> Any:
     return resource_value(world, attachment, "UserSessionTracking")
 
 
-@predicate("sso_session_without_tracking", details=("attachment", "pool", "reason", SUBJECT))
+@predicate("sso_session_without_tracking", details=("attachment", "client", "pool", "reason", SUBJECT))
 def sso_session_without_tracking(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """A client attachment of this client, and nothing in the template turns session tracking on for the client's
     pool (defined here): no pool attachment on it, or each one sets ``UserSessionTracking`` to something else than
@@ -236,7 +242,7 @@ def sso_session_without_tracking(world: World, args: Mapping[str, Any], ctx: Eva
         return None
     if any(to_text(value) == "ENABLED" for value in settings):
         return False
-    _mark(ctx, attachments[0], "SSOSession")
+    _mark_client(world, ctx, attachments[0], "SSOSession")
     ctx.details["pool"] = pool
     if not pools:
         ctx.details["reason"] = Phrase(
@@ -249,7 +255,7 @@ def sso_session_without_tracking(world: World, args: Mapping[str, Any], ctx: Eva
     return True
 
 
-@predicate("sso_session_tracking_not_awaited", details=("attachment", "pool_attachment", SUBJECT))
+@predicate("sso_session_tracking_not_awaited", details=("attachment", "client", "pool_attachment", SUBJECT))
 def sso_session_tracking_not_awaited(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """A client attachment of this client does not depend (``DependsOn`` or a reference, transitively) on the pool
     attachment that turns session tracking on, so CloudFormation may create it first."""
@@ -263,7 +269,7 @@ def sso_session_tracking_not_awaited(world: World, args: Mapping[str, Any], ctx:
     for attachment in attachments:
         waits_for = dependencies(world, attachment)
         if enabling and not any(pool_attachment in waits_for for pool_attachment in enabling):
-            _mark(ctx, attachment)
+            _mark_client(world, ctx, attachment)
             ctx.details["pool_attachment"] = enabling[0]
             return True
     return False
@@ -286,20 +292,21 @@ def pool_session_pool_lite(world: World, args: Mapping[str, Any], ctx: EvalConte
     return True
 
 
-@predicate("pool_session_value_invalid", details=("attachment", "reason", SUBJECT))
+@predicate("pool_session_value_invalid", details=("attachment", "pool", "reason", SUBJECT))
 def pool_session_value_invalid(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """A pool attachment on the client's pool lacks ``UserSessionTracking`` or ``TokenSession.MaxPerUser``, or has a
     value the API does not take (tracking is ENABLED or DISABLED; 1–100 token sessions per user)."""
     pools = pool_attachments(world)
     if pools is None:
         return None
+    ctx.details["pool"] = _pool_text(pool_key_of_client(world))
     unsure = False
     for attachment in pools:
         tracking = _tracking(world, attachment)
         tracking_name = Name("UserSessionTracking", POOL_SESSION_TYPE)
         if tracking is None:
             _mark(ctx, attachment)
-            ctx.details["reason"] = Phrase(tracking_name, " is missing; CloudFormation requires it")
+            ctx.details["reason"] = Phrase(tracking_name, " is missing (required)")
             return True
         if not isinstance(tracking, Unknown) and to_text(tracking) not in SESSION_TRACKING:
             _mark(ctx, attachment, "UserSessionTracking")
@@ -314,7 +321,7 @@ def pool_session_value_invalid(world: World, args: Mapping[str, Any], ctx: EvalC
             continue
         if not isinstance(session, dict) or "MaxPerUser" not in session:
             _mark(ctx, attachment, "TokenSession")
-            ctx.details["reason"] = Phrase(per_user, " is missing; CloudFormation requires it")
+            ctx.details["reason"] = Phrase(per_user, " is missing (required)")
             return True
         problem = _integer_problem(session["MaxPerUser"], TOKEN_SESSIONS_PER_USER)
         if problem is not None:
