@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from cogcheck.cli import app
@@ -124,3 +126,43 @@ def test_a_secret_is_never_repeated_in_a_message(tmp_path: Path) -> None:
     result = scan_text(tmp_path, text)
     assert sorted(f.rule_id for f in result.findings if f.rule_id == "COG-E042") == ["COG-E042", "COG-E042"]
     assert not [f for f in result.findings if secret in f.message]
+
+
+def _many(n: int) -> str:
+    parts = ["Resources:\n"]
+    for i in range(n):
+        parts.append(
+            f"  Pool{i}: {{Type: AWS::Cognito::UserPool}}\n"
+            f"  Tracking{i}:\n    Type: AWS::Cognito::UserPoolSessionConfigurationAttachment\n"
+            f"    Properties: {{UserPoolId: !Ref Pool{i}, UserSessionTracking: ENABLED,"
+            f" TokenSession: {{MaxPerUser: 0}}}}\n"
+            f"  Client{i}:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {{UserPoolId: !Ref Pool{i}}}\n"
+            f"  Sessions{i}:\n    Type: AWS::Cognito::UserPoolClientSessionConfigurationAttachment\n"
+            f"    Properties: {{UserPoolId: !Ref Pool{i}, ClientId: !Ref Client{i},"
+            f" SSOSession: {{MaxValidityMinutes: -5}}}}\n"
+        )
+    return "".join(parts)
+
+
+def test_the_attachments_a_client_looks_at_grow_with_the_template_not_its_square(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each client looks at its own attachments: the look-ups grow linearly (a step counter, not a timer)."""
+    import cogcheck.engine.predicates.sessions as sessions
+
+    calls = {"n": 0}
+    real = sessions.resource_exists
+
+    def counting(world: Any, logical_id: str) -> bool | None:
+        calls["n"] += 1
+        return real(world, logical_id)
+
+    monkeypatch.setattr(sessions, "resource_exists", counting)
+    steps = []
+    for n in (20, 200):
+        calls["n"] = 0
+        result = scan_text(tmp_path, _many(n), name=f"many{n}.yaml")
+        assert len([f for f in result.findings if f.rule_id == "COG-E039"]) == n
+        assert len([f for f in result.findings if f.rule_id == "COG-E041"]) == n
+        steps.append(calls["n"])
+    assert 0 < steps[1] <= 12 * steps[0], steps

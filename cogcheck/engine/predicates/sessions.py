@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cogcheck.cfn.names import Name, Phrase
-from cogcheck.cfn.types import CLIENT_SESSION_TYPE, POOL_SESSION_TYPE
+from cogcheck.cfn.types import CLIENT_SESSION_TYPE, POOL_SESSION_TYPE, POOL_TYPE
 from cogcheck.cfn.values import Unknown, to_number, to_text
 from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.predicates.base import (
@@ -52,16 +52,18 @@ from cogcheck.model.sessions import (
 _SECRET = re.compile(CLIENT_SECRET_PATTERN, re.ASCII)
 
 
-def _names_client(raw: Any, client: str) -> bool:
-    """``ClientId`` written as ``!Ref client`` or ``!GetAtt client.ClientId``."""
+def _named_client(raw: Any) -> str | None:
+    """The client a ``ClientId`` written as ``!Ref Client`` or ``!GetAtt Client.ClientId`` names."""
     if not isinstance(raw, dict) or len(raw) != 1:
-        return False
-    if raw.get("Ref") == client:
-        return True
+        return None
+    if isinstance(raw.get("Ref"), str):
+        return str(raw["Ref"])
     target = raw.get("Fn::GetAtt")
     if isinstance(target, str):
         target = target.split(".", 1)
-    return isinstance(target, list) and target == [client, "ClientId"]
+    if isinstance(target, list) and len(target) == 2 and target[1] == "ClientId" and isinstance(target[0], str):
+        return target[0]
+    return None
 
 
 def _raw(world: World, logical_id: str, key: str) -> Any:
@@ -70,13 +72,25 @@ def _raw(world: World, logical_id: str, key: str) -> Any:
     return props.get(key) if isinstance(props, dict) else None
 
 
+def _by_client(world: World) -> dict[str, list[str]]:
+    """Client logical id → the client attachments that name it, in template order (once per template: each client
+    then looks at its own attachments only, so the work grows with the template, not with clients × attachments)."""
+    key = ("session_attachments_by_client",)
+    if key not in world.template.cache:
+        index: dict[str, list[str]] = {}
+        for logical_id in world.resources_of_type(CLIENT_SESSION_TYPE):
+            client = _named_client(_raw(world, logical_id, "ClientId"))
+            if client is not None:
+                index.setdefault(client, []).append(logical_id)
+        world.template.cache[key] = index
+    return world.template.cache[key]  # type: ignore[no-any-return]
+
+
 def client_attachments(world: World) -> list[str] | None:
     """The client attachments of this template that name the world's client and exist in its scenario (in template
     order); None when one that names it may or may not exist."""
     found: list[str] = []
-    for logical_id in world.resources_of_type(CLIENT_SESSION_TYPE):
-        if not _names_client(_raw(world, logical_id, "ClientId"), world.logical_id):
-            continue
+    for logical_id in _by_client(world).get(world.logical_id, []):
         exists = resource_exists(world, logical_id)
         if exists is None:
             return None
@@ -85,18 +99,62 @@ def client_attachments(world: World) -> list[str] | None:
     return found
 
 
+def _written_pool(world: World, raw: Any) -> PoolKey | None:
+    """The pool a ``UserPoolId`` names as written, when that does not depend on the scenario: ``!Ref Pool`` or
+    ``!GetAtt Pool.UserPoolId`` of a pool of the template, or a literal id."""
+    if isinstance(raw, str):
+        return ("literal", raw)
+    if not isinstance(raw, dict) or len(raw) != 1:
+        return None
+    target = raw.get("Ref")
+    if target is None:
+        getatt = raw.get("Fn::GetAtt")
+        getatt = getatt.split(".", 1) if isinstance(getatt, str) else getatt
+        if isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "UserPoolId":
+            target = getatt[0]
+    resource = world.template.resources.get(target) if isinstance(target, str) else None
+    if isinstance(resource, dict) and resource.get("Type") == POOL_TYPE:
+        return ("pool", str(target))
+    return None
+
+
+def _pool_index(world: World) -> tuple[dict[PoolKey, list[str]], dict[str, list[str]], list[str]]:
+    """The pool attachments by the pool they name as written; by the kind of that key; and the others (written
+    with parameters or functions: compared client by client). Once per template."""
+    key = ("pool_session_attachments",)
+    if key not in world.template.cache:
+        by_pool: dict[PoolKey, list[str]] = {}
+        by_kind: dict[str, list[str]] = {}
+        others: list[str] = []
+        for logical_id in world.resources_of_type(POOL_SESSION_TYPE):
+            written = _written_pool(world, _raw(world, logical_id, "UserPoolId"))
+            if written is None:
+                others.append(logical_id)
+            else:
+                by_pool.setdefault(written, []).append(logical_id)
+                by_kind.setdefault(written[0], []).append(logical_id)
+        world.template.cache[key] = (by_pool, by_kind, others)
+    return world.template.cache[key]  # type: ignore[no-any-return]
+
+
 def pool_attachments(world: World) -> list[str] | None:
     """The pool attachments on the client's pool that exist in the scenario; None when that cannot be known."""
     client_key = pool_key_of_client(world)
+    by_pool, by_kind, others = _pool_index(world)
+    if client_key is None or client_key[0] not in ("pool", "literal"):
+        undecided = [*by_kind.get("pool", []), *by_kind.get("literal", []), *others]
+        return None if any(resource_exists(world, a) is not False for a in undecided) else []
+    other_kind = "literal" if client_key[0] == "pool" else "pool"
+    if any(resource_exists(world, a) is not False for a in by_kind.get(other_kind, [])):
+        return None  # a literal id may be the pool of the template, and the other way round
     found: list[str] = []
-    for logical_id in world.resources_of_type(POOL_SESSION_TYPE):
-        same = same_pool(pool_key(world, logical_id), client_key)
+    written = by_pool.get(client_key, [])
+    for index, logical_id in enumerate([*written, *others]):
+        same = True if index < len(written) else same_pool(pool_key(world, logical_id), client_key)
         if same is False:
             continue
         exists = resource_exists(world, logical_id)
-        if same is None and exists is not False:
-            return None
-        if exists is None:
+        if exists is None or (same is None and exists):
             return None
         if exists:
             found.append(logical_id)
