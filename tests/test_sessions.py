@@ -151,12 +151,17 @@ def test_the_attachments_a_client_looks_at_grow_with_the_template_not_its_square
     import cogcheck.engine.predicates.sessions as sessions
 
     calls = {"n": 0}
-    real = sessions.resource_exists
+    raw, exists = sessions._raw, sessions.resource_exists
+
+    def read(world: Any, logical_id: str, key: str) -> Any:
+        calls["n"] += 1
+        return raw(world, logical_id, key)
 
     def counting(world: Any, logical_id: str) -> bool | None:
         calls["n"] += 1
-        return real(world, logical_id)
+        return exists(world, logical_id)
 
+    monkeypatch.setattr(sessions, "_raw", read)
     monkeypatch.setattr(sessions, "resource_exists", counting)
     steps = []
     for n in (20, 200):
