@@ -366,3 +366,17 @@ def test_cdk_settings_take_rule_packs(tmp_path: Path) -> None:
     violation = next(v for v in outcome.violations if v.rule_name == "ORG-002")
     assert violation.severity == "error" and not outcome.success
     assert violation.metadata["docs"] == f"cogcheck rule ORG-002 --rules {pack(PACK).shown}"
+
+
+@pytest.mark.slow
+def test_cdk_plugin_options_may_name_a_configured_packs_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("aws_cdk", reason="needs the cdk extra (aws-cdk-lib) and Node.js")
+    from cogcheck.cdk import CogcheckValidation
+
+    write_pack(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="unknown rule id or prefix 'ACME'"):
+        CogcheckValidation(select=["ACME"])
+    (tmp_path / ".cogcheck.yaml").write_text("rules: [policies]\n", encoding="utf-8")
+    plugin = CogcheckValidation(select=["ACME"], severity={"ACME-101": "error"})
+    assert plugin.rule_ids[-1] == "ACME-101" and "COG-E001" in plugin.rule_ids

@@ -47,6 +47,21 @@ def _pairs(values: Mapping[str, str] | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _configured_packs(given: Path | None) -> list[Path] | None:
+    """The rule packs the configuration names (``config``, else the one found from the working directory); None
+    when it cannot be read or its packs cannot be loaded: the synth then reports that, with cogcheck's message."""
+    from cogcheck.config.files import find_config, load_config
+    from cogcheck.config.options import load_user_rules, rule_packs
+
+    try:
+        found = given if given is not None and given.is_file() else find_config(Path.cwd())
+        config = load_config(found) if found is not None else None
+        load_user_rules(config)
+    except OptionError:
+        return None
+    return [one.directory for one in rule_packs(config)]
+
+
 def _paths(values: Iterable[str | Path] | str | Path | None) -> tuple[Path, ...]:
     if values is None:
         return ()
@@ -101,15 +116,17 @@ class CogcheckValidation:
             source_root=Path(source_root) if source_root is not None else None,
             rules=_paths(rules),
         )
+        packs = _configured_packs(self.settings.config)  # so that select=["ORG"] may name a configured pack's rules
         try:  # what can be checked without the configuration file, checked now, where the app is written
-            build_scan_options(
-                select=self.settings.select,
-                ignore=self.settings.ignore,
-                severity=self.settings.severity,
-                parameters=self.settings.parameters,
-                parameters_file=self.settings.parameters_file,
-                rule_dirs=self.settings.rules,
-            )
+            if packs is not None:
+                build_scan_options(
+                    select=self.settings.select,
+                    ignore=self.settings.ignore,
+                    severity=self.settings.severity,
+                    parameters=self.settings.parameters,
+                    parameters_file=self.settings.parameters_file,
+                    rule_dirs=[*packs, *self.settings.rules],
+                )
         except OptionError as exc:
             raise ValueError(f"cogcheck: {exc}") from None
         if self.settings.config is not None and not self.settings.config.is_file():
@@ -125,9 +142,9 @@ class CogcheckValidation:
 
     @property
     def rule_ids(self) -> list[str]:
-        """The shipped rules' ids and those of the rule packs given as ``rules`` (checked in ``__init__``)."""
+        """The shipped rules' ids and those of the rule packs: the configuration's and ``rules``."""
         try:
-            user = load_user_rules(None, self.settings.rules)
+            user = load_user_rules(None, [*(_configured_packs(self.settings.config) or []), *self.settings.rules])
         except OptionError:
             user = ()
         return [*rule_ids(), *(rule.id for rule in user)]
