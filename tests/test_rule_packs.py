@@ -380,3 +380,10 @@ def test_cdk_plugin_options_may_name_a_configured_packs_rules(tmp_path: Path, mo
     (tmp_path / ".cogcheck.yaml").write_text("rules: [policies]\n", encoding="utf-8")
     plugin = CogcheckValidation(select=["ACME"], severity={"ACME-101": "error"})
     assert plugin.rule_ids[-1] == "ACME-101" and "COG-E001" in plugin.rule_ids
+
+
+def test_every_spelling_of_a_yaml_suffix_is_a_rule_file(tmp_path: Path) -> None:
+    directory = write_pack(tmp_path, name="ACME-101.YML")
+    (directory / "README.md").write_text("not a rule\n", encoding="utf-8")
+    (directory / ".cogcheck.yaml").write_text("select: [COG]\n", encoding="utf-8")  # hidden: a configuration
+    assert [rule.id for rule in load_packs([pack(directory)])] == ["ACME-101"]

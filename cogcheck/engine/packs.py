@@ -81,7 +81,7 @@ def rule_files(packs: Sequence[Pack]) -> list[tuple[Pack, Path]]:
                 continue
             names = sorted(
                 entry.name for entry in os.scandir(one.directory)
-                if entry.name.endswith(SUFFIXES) and not entry.name.startswith(".")
+                if entry.name.lower().endswith(SUFFIXES) and not entry.name.startswith(".")
             )
         except OSError as exc:
             problems.append(f"{one.shown}: rule pack cannot be listed: {exc.strerror or exc}")
