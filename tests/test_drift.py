@@ -197,7 +197,18 @@ def cdk_problems(version: str, text: str) -> list[str]:
     for kind, paths in known.items():
         problems += [f"{source} generates {kind} property {p}, which cogcheck does not know"
                      for p in cdk_properties(text, kind) if p not in paths]
+    problems += [f"{source}'s {kind} no longer says {said!r} (COG-E039/E041 warn on declaring the default)"
+                 for kind, said in DEFAULTS_UNDECLARABLE.items() if kind in types and said not in text]
     return problems
+
+
+#: What the attachment types' descriptions say of their service defaults (cogcheck.model.sessions), as CDK copies them.
+DEFAULTS_UNDECLARABLE = {
+    "AWS::Cognito::UserPoolClientSessionConfigurationAttachment":
+        "The service default (SSOSession MaxValidityMinutes 60) cannot be declared",
+    "AWS::Cognito::UserPoolSessionConfigurationAttachment":
+        "The service default (UserSessionTracking DISABLED with TokenSession MaxPerUser 20) cannot be declared",
+}
 
 
 def test_aws_cdk_libs_generated_cognito_types_hold_nothing_cogcheck_does_not_know() -> None:
@@ -226,6 +237,8 @@ def test_the_cdk_alarm_names_a_new_type_and_property() -> None:
         "aws-cdk-lib 9.9.9 generates AWS::Cognito::UserPoolPasskeyAttachment, a Cognito resource type cogcheck "
         "neither reads nor lists in NOT_READ",
         "aws-cdk-lib 9.9.9 generates AWS::Cognito::UserPoolClient property clienttype, which cogcheck does not know",
+        "aws-cdk-lib 9.9.9's AWS::Cognito::UserPoolClientSessionConfigurationAttachment no longer says 'The service "
+        "default (SSOSession MaxValidityMinutes 60) cannot be declared' (COG-E039/E041 warn on declaring the default)",
     ]
 
 

@@ -33,6 +33,12 @@ SSO_SESSION_DEFAULT_MINUTES = 60
 
 #: TokenSession.MaxPerUser: (minimum, maximum) token sessions per user, and the service default.
 TOKEN_SESSIONS_PER_USER = (1, 100)
+TOKEN_SESSIONS_DEFAULT = 20
+
+#: The service defaults neither attachment type can declare: the CloudFormation resource types' own descriptions
+#: (aws-cdk-lib 2.278's generated types repeat them) say "The service default (SSOSession MaxValidityMinutes 60)
+#: cannot be declared" and "The service default (UserSessionTracking DISABLED with TokenSession MaxPerUser 20)
+#: cannot be declared; remove the resource to return the user pool to the default."
 
 #: UserSessionTracking: every value the API takes (closed: an on/off switch).
 SESSION_TRACKING = ("ENABLED", "DISABLED")

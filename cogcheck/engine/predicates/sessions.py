@@ -45,7 +45,9 @@ from cogcheck.model.sessions import (
     CLIENT_SECRET_LENGTH,
     CLIENT_SECRET_PATTERN,
     SESSION_TRACKING,
+    SSO_SESSION_DEFAULT_MINUTES,
     SSO_SESSION_MINUTES,
+    TOKEN_SESSIONS_DEFAULT,
     TOKEN_SESSIONS_PER_USER,
 )
 
@@ -274,6 +276,25 @@ def client_session_pool_lite(world: World, args: Mapping[str, Any], ctx: EvalCon
     return True
 
 
+@predicate("client_session_declares_default", details=("attachment", "client", SUBJECT))
+def client_session_declares_default(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A client attachment of this client declares the service default (``MaxValidityMinutes`` 60), which the
+    resource type's description says cannot be declared."""
+    attachments = client_attachments(world)
+    if attachments is None:
+        return None
+    unsure = False
+    for attachment in attachments:
+        session = resource_value(world, attachment, "SSOSession")
+        value = session.get("MaxValidityMinutes") if isinstance(session, dict) else session
+        if isinstance(value, Unknown):
+            unsure = True
+        elif _integer_problem(value, SSO_SESSION_MINUTES) is None and to_number(value) == SSO_SESSION_DEFAULT_MINUTES:
+            _mark_client(world, ctx, attachment, "SSOSession", "MaxValidityMinutes")
+            return True
+    return None if unsure else False
+
+
 # -------------------------------------------------------------------------------------------------- COG-E040
 
 
@@ -390,6 +411,29 @@ def pool_session_value_invalid(world: World, args: Mapping[str, Any], ctx: EvalC
         unsure = unsure or isinstance(tracking, Unknown) or isinstance(session["MaxPerUser"], Unknown)
     return None if unsure else False
 
+
+
+@predicate("pool_session_declares_default", details=("attachment", "pool", SUBJECT))
+def pool_session_declares_default(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
+    """A pool attachment on the client's pool declares the service default (tracking DISABLED with 20 token
+    sessions per user), which the resource type's description says cannot be declared."""
+    pools = pool_attachments(world)
+    if pools is None:
+        return None
+    unsure = False
+    for attachment in pools:
+        tracking = _tracking(world, attachment)
+        session = resource_value(world, attachment, "TokenSession")
+        per_user = session.get("MaxPerUser") if isinstance(session, dict) else session
+        if isinstance(tracking, Unknown) or isinstance(per_user, Unknown):
+            unsure = True
+        elif to_text(tracking) == "DISABLED" and per_user is not None and not isinstance(per_user, bool) and (
+            to_number(per_user) == TOKEN_SESSIONS_DEFAULT
+        ):
+            _mark(ctx, attachment, "UserSessionTracking")
+            ctx.details["pool"] = _pool_text(pool_key_of_client(world))
+            return True
+    return None if unsure else False
 
 
 # -------------------------------------------------------------------------------------------------- COG-E042
