@@ -5,6 +5,7 @@ Only typer is imported at start-up; everything else is imported by the command t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -115,10 +116,22 @@ def _guarded(command: Callable[P, None]) -> Callable[P, None]:
             command(*args, **kwargs)
         except (typer.Exit, typer.Abort, _ClickException):
             raise
+        except BrokenPipeError:
+            _stdout_closed()
         except Exception as exc:
             _usage_error(_one_line(exc))
 
     return run
+
+
+def _stdout_closed() -> NoReturn:
+    """The reader of the report went away (``cogcheck scan … | head``): the report is incomplete, so exit 2 with one
+    line, never a traceback or an internal error; stdout goes to the null device so the final flush cannot fail."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.stderr.write("cogcheck: error: standard output was closed before the whole report was written\n")
+    sys.exit(EXIT_ERROR)
 
 
 @app.command()
@@ -539,6 +552,8 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("cogcheck: error: interrupted\n")
         sys.exit(EXIT_ERROR)
+    except BrokenPipeError:
+        _stdout_closed()
     except Exception as exc:
         from cogcheck.report.neutralise import text
 

@@ -2,7 +2,7 @@
 """Rewrite every generated file of the repository from its source: ``python scripts/regenerate.py``.
 
 * ``docs/rules.md`` from ``rules/*.yaml`` (the same text as ``cogcheck rules --format markdown``);
-* ``rules/rules.json``: the rule files' data as JSON with their content hash, which start-up reads instead of the
+* ``rules/rules.compiled``: the rule files' data as JSON with their content hash, which start-up reads instead of the
   YAML (``cogcheck.engine.rulecache``);
 * ``docs/options.md``, every command-line option, from the CLI's own parameters (``cogcheck.cli``: what ``--help``
   prints);
@@ -118,7 +118,7 @@ def _message_snapshots() -> dict[str, Callable[[], str]]:
 #: every generated file → how to make its text
 GENERATED: dict[str, Callable[[], str]] = {
     "docs/rules.md": _rules_reference,
-    "rules/rules.json": _rules_json,
+    "rules/rules.compiled": _rules_json,
     "docs/options.md": _options_reference,
     "examples/sarif/cogcheck.sarif": _sample_sarif,
     **_message_snapshots(),  # tests/snapshots/messages-*.txt: every rule fixture's rendered findings, per dialect

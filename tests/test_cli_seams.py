@@ -202,3 +202,24 @@ def test_fingerprints_do_not_depend_on_the_working_directory_or_the_spelling_of_
         (result,) = json.loads(run(*args, "-f", "sarif", cwd=cwd)[1])["runs"][0]["results"]
         seen.add((finding["fingerprint"], issue["fingerprint"], result["partialFingerprints"]["cogcheck/v1"]))
     assert len(seen) == 1
+
+
+def test_a_reader_that_goes_away_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """``cogcheck scan … | head -1``: the report cannot be written whole; one line, exit 2, no internal error."""
+    import subprocess
+    import sys
+
+    for index in range(40):  # a report larger than a pipe's buffer
+        (tmp_path / f"t{index}.yaml").write_text(
+            "Resources:\n  Client:\n    Type: AWS::Cognito::UserPoolClient\n    Properties:\n"
+            "      UserPoolId: pool\n      AccessTokenValidity: 60\n      CallbackURLs: [http://a.example]\n",
+            encoding="utf-8",
+        )
+    proc = subprocess.Popen([sys.executable, "-m", "cogcheck", "scan", "-f", "json", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(1)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 2
+    assert stderr.splitlines() == ["cogcheck: error: standard output was closed before the whole report was written"]

@@ -1,4 +1,4 @@
-"""``rules/rules.json``: the same rules as parsing the YAML, data only, used only when its hashes match."""
+"""``rules/rules.compiled``: the same rules as parsing the YAML, data only, used only when its hashes match."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from cogcheck.engine.rules import load_rules, rule_documents, rules_dir
 
 @pytest.fixture
 def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped rules and their rules.json, nothing loaded yet."""
+    """A copy of the shipped rules and their rules.compiled, nothing loaded yet."""
     monkeypatch.setattr(rules_module, "_CACHE", {})
     directory = tmp_path / "rules"
     directory.mkdir()
@@ -25,7 +25,7 @@ def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _parsed(directory: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[rules_module.Rule, ...]:
-    """The rules of ``directory`` parsed from the YAML (rules.json out of the way)."""
+    """The rules of ``directory`` parsed from the YAML (rules.compiled out of the way)."""
     monkeypatch.setattr(rulecache, "load", lambda *_a: None)
     rules_module._CACHE.clear()
     rules = load_rules(directory)

@@ -5,7 +5,7 @@ A pack is named by the configuration (``rules = ["policies/"]``, relative to the
 for the CDK plugin. Its rules are written in the language of the shipped ones (CONTRIBUTING.md, docs/custom-rules.md)
 and checked by the same code (:func:`cogcheck.engine.rules.parse_rule`), with three differences: the id is the
 user's (``ORG-001``; ``COG-`` is cogcheck's), the file is read from YAML on each run (the shipped rules' generated
-``rules.json`` is never used for a pack), and every problem is reported with its file and line.
+``rules.compiled`` is never used for a pack), and every problem is reported with its file and line.
 
 Bounded: at most :data:`MAX_PACKS` directories, :data:`MAX_PACK_RULES` rule files in all, each at most
 :data:`MAX_RULE_FILE_SIZE` bytes and :data:`MAX_RULE_NODES` values once YAML aliases are followed (docs/limits.md).

@@ -1,6 +1,6 @@
 """The shipped rules' source data as JSON, generated beside them: start-up does not parse 50-odd YAML files.
 
-``rules/rules.json`` is written by ``python scripts/regenerate.py`` (and shipped in the wheel with the rules). It is
+``rules/rules.compiled`` is written by ``python scripts/regenerate.py`` (and shipped in the wheel with the rules). It is
 data only: the mapping each ``rules/*.yaml`` file holds, which :func:`cogcheck.engine.rules.load_rules` checks and
 builds exactly as if it had parsed the YAML. Nothing is unpickled, and nothing is read from or written to a per-user
 cache directory: an earlier cogcheck kept a pickle there, which any writer of that directory (a build step of a
@@ -25,7 +25,7 @@ try:  # the C module itself: ``hashlib`` costs more to import than hashing the r
 except ImportError:  # pragma: no cover - another Python implementation
     from hashlib import blake2b
 
-NAME = "rules.json"
+NAME = "rules.compiled"  # not .json: a directory walk must not take it for a template
 FORMAT = 1
 #: The generated file is refused beyond this size (the shipped one is about 150 KB).
 MAX_SIZE = 4 * 1024 * 1024
@@ -41,7 +41,7 @@ def source_digest(files: Sequence[Path]) -> str:
 
 
 def render(files: Sequence[Path], documents: Sequence[Any]) -> str:
-    """The text of ``rules.json`` for the rule files and the documents parsed from them (the same order)."""
+    """The text of ``rules.compiled`` for the rule files and the documents parsed from them (the same order)."""
     entries = [{"file": path.name, "data": data} for path, data in zip(files, documents, strict=True)]
     payload = "[\n" + ",\n".join(  # a line per rule: readable diffs
         json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":")) for entry in entries
@@ -53,7 +53,7 @@ def render(files: Sequence[Path], documents: Sequence[Any]) -> str:
 
 
 def load(directory: Path, files: Sequence[Path]) -> list[Any] | None:
-    """The documents of ``files`` from ``directory/rules.json``; None unless its hashes match the files and itself."""
+    """The documents of ``files`` from ``directory/rules.compiled``; None unless its hashes match the files and itself."""
     try:
         with open(directory / NAME, "rb") as handle:
             raw = handle.read(MAX_SIZE + 1)
