@@ -53,7 +53,7 @@ def render(files: Sequence[Path], documents: Sequence[Any]) -> str:
 
 
 def load(directory: Path, files: Sequence[Path]) -> list[Any] | None:
-    """The documents of ``files`` from ``directory/rules.compiled``; None unless its hashes match the files and itself."""
+    """The documents of ``files`` from ``directory/rules.compiled``; None unless its hashes match files and itself."""
     try:
         with open(directory / NAME, "rb") as handle:
             raw = handle.read(MAX_SIZE + 1)
