@@ -99,7 +99,9 @@ def render(
             if not selection.matches:
                 text.append("unknown" if selection.unknown else "(absent)")
             else:
-                text.append(_render_value(selection.matches[0].value, style, dialect))
+                value = _render_value(selection.matches[0].value, style, dialect)
+                quoted = bool(text) and text[-1].endswith('"')  # the message quotes it: "{$.X}"
+                text.append(value if value or quoted else '""')  # an empty string is seen, never "is , which"
     return " ".join("".join(text).split())
 
 

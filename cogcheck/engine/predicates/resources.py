@@ -276,6 +276,11 @@ def pool_property_equals(world: World, args: Mapping[str, Any], ctx: EvalContext
 # -------------------------------------------------------------------------------------------------- COG-S018
 
 
+#: Attributes no app client may list in WriteAttributes (COG-E029: an error for the first two, a warning for sub):
+#: COG-S018 never advises adding them (tests/test_advice.py checks the two lists agree).
+CLIENT_UNWRITABLE_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified", "sub"})
+
+
 @predicate("idp_mapped_attributes_not_writable", details=("provider", "missing"))
 def idp_mapped_attributes_not_writable(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The provider (``@``), defined in this template, maps attributes the client's ``WriteAttributes`` lacks."""
@@ -300,7 +305,10 @@ def idp_mapped_attributes_not_writable(world: World, args: Mapping[str, Any], ct
         return None
     if not isinstance(mapping, dict):
         return False
-    mapped = [key for key, value in mapping.items() if key != "username" and isinstance(value, str | Unknown)]
+    mapped = [
+        key for key, value in mapping.items()
+        if key != "username" and key not in CLIENT_UNWRITABLE_ATTRIBUTES and isinstance(value, str | Unknown)
+    ]
     missing = [key for key in mapped if key not in writable]
     if not missing:
         return False
