@@ -2,6 +2,8 @@
 """Rewrite every generated file of the repository from its source: ``python scripts/regenerate.py``.
 
 * ``docs/rules.md`` from ``rules/*.yaml`` (the same text as ``cogcheck rules --format markdown``);
+* ``cogcheck/data/rule.schema.json`` and ``docs/rule-schema.md``: the JSON Schema of a rule file and its reference,
+  from the tables the engine checks rules with (``cogcheck.engine.ruleschema``);
 * ``rules/rules.compiled``: the rule files' data as JSON with their content hash, which start-up reads instead of the
   YAML (``cogcheck.engine.rulecache``);
 * ``docs/options.md``, every command-line option, from the CLI's own parameters (``cogcheck.cli``: what ``--help``
@@ -92,6 +94,22 @@ def _cell(text: str, code: bool = False) -> str:
     return f"`{text}`" if code else text
 
 
+def _rule_schema() -> str:
+    from cogcheck.engine.rules import load_rules
+    from cogcheck.engine.ruleschema import render_schema
+
+    load_rules(ROOT / "rules")  # registers every predicate
+    return render_schema()
+
+
+def _rule_schema_docs() -> str:
+    from cogcheck.engine.rules import load_rules
+    from cogcheck.engine.ruleschema import render_markdown
+
+    load_rules(ROOT / "rules")
+    return render_markdown()
+
+
 def _sample_sarif() -> str:
     done = subprocess.run(
         [sys.executable, "-m", "cogcheck", "scan", "examples", "--format", "sarif", "--fail-on", "never"],
@@ -119,6 +137,8 @@ def _message_snapshots() -> dict[str, Callable[[], str]]:
 GENERATED: dict[str, Callable[[], str]] = {
     "docs/rules.md": _rules_reference,
     "rules/rules.compiled": _rules_json,
+    "cogcheck/data/rule.schema.json": _rule_schema,
+    "docs/rule-schema.md": _rule_schema_docs,
     "docs/options.md": _options_reference,
     "examples/sarif/cogcheck.sarif": _sample_sarif,
     **_message_snapshots(),  # tests/snapshots/messages-*.txt: every rule fixture's rendered findings, per dialect
