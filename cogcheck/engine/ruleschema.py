@@ -247,7 +247,7 @@ def render_markdown() -> str:
         "With the YAML language server (VS Code's YAML extension by Red Hat, and editors that run",
         "`yaml-language-server`), the first line of a rule file names its schema:",
         "",
-        "```yaml",
+        "```",
         "# yaml-language-server: $schema=../cogcheck/data/rule.schema.json",
         "```",
         "",
