@@ -185,3 +185,18 @@ def test_an_operator_that_loads_answers_on_any_value(name: str) -> None:
 def test_rule_keys_of_a_wrong_shape_are_load_errors(change: dict[str, Any], words: str) -> None:
     with pytest.raises(RuleError, match=words):
         parse_rule({**RULE, "when": {"present": "$.X"}, **change}, "COG-E999.yaml", PREDICATES)
+
+
+def test_conditions_nest_at_most_max_depth_levels() -> None:
+    from cogcheck.engine.expr import MAX_DEPTH
+
+    def nested(levels: int) -> Any:
+        expr: Any = {"present": "$.X"}
+        for level in range(levels - 1):
+            expr = {"not": expr} if level % 2 else {"all": [expr]}
+        return expr
+
+    _load(nested(MAX_DEPTH))
+    for levels in (MAX_DEPTH + 1, 100_000):  # never a RecursionError, in the check or later
+        with pytest.raises(RuleError, match=f"nested deeper than {MAX_DEPTH} levels"):
+            _load(nested(levels))

@@ -517,9 +517,16 @@ def evaluate(expr: Expr, ctx: EvalContext) -> Verdict:
     return compile_expr(expr)(ctx)
 
 
-def validate(expr: Any, where: str, predicates: Collection[str]) -> list[str]:
+#: how deep ``all`` / ``any`` / ``not`` may nest in a condition (the shipped rules nest 3 levels; docs/limits.md):
+#: conditions are compiled and evaluated recursively, and a rule pack is an input like any other
+MAX_DEPTH = 32
+
+
+def validate(expr: Any, where: str, predicates: Collection[str], depth: int = 1) -> list[str]:
     """Problems with an expression (empty when it is well formed): every operator's arguments against its
     signature, position by position, nested expressions and predicate calls included."""
+    if depth > MAX_DEPTH:
+        return [f"{where}: expressions nested deeper than {MAX_DEPTH} levels"]
     if not isinstance(expr, dict) or len(expr) != 1:
         return [f"{where}: an expression is a mapping with exactly one operator"]
     ((name, args),) = expr.items()
@@ -528,32 +535,33 @@ def validate(expr: Any, where: str, predicates: Collection[str]) -> list[str]:
     signature = OPERATORS[name][1]
     here = f"{where}.{name}"
     if not signature.listed:
-        return _argument_problems(signature.args[0], args, here, predicates)
+        return _argument_problems(signature.args[0], args, here, predicates, depth)
     if not isinstance(args, list) or len(args) != len(signature.args):
         got = f"{len(args)} argument{'' if len(args) == 1 else 's'}" if isinstance(args, list) else describe(args)
         return [f"{here}: expects {signature.text}, got {got}"]
     problems: list[str] = []
     for index, (kind, arg) in enumerate(zip(signature.args, args, strict=True)):
-        problems += _argument_problems(kind, arg, f"{here}[{index}]", predicates)
+        problems += _argument_problems(kind, arg, f"{here}[{index}]", predicates, depth)
     return problems
 
 
-def _argument_problems(kind: Kind, arg: Any, here: str, predicates: Collection[str]) -> list[str]:
+def _argument_problems(kind: Kind, arg: Any, here: str, predicates: Collection[str], depth: int) -> list[str]:
     if kind is EXPR:
-        return validate(arg, here, predicates)
+        return validate(arg, here, predicates, depth + 1)
     if kind is EXPRS:
         if not isinstance(arg, list) or not arg:
             return [f"{here}: expects a non-empty list of expressions, got {describe(arg)}"]
-        return [problem for index, sub in enumerate(arg) for problem in validate(sub, f"{here}[{index}]", predicates)]
+        return [problem for index, sub in enumerate(arg)
+                for problem in validate(sub, f"{here}[{index}]", predicates, depth + 1)]
     if kind is PREDICATE_CALL:
         return call_problems(arg, here, predicates)
     problem = kind.problem(arg)
     return [f"{here}: {problem}"] if problem else []
 
 
-def paths_in(expr: Any) -> list[str]:
+def paths_in(expr: Any, depth: int = 1) -> list[str]:
     """Every JSONPath operand of a (validated) expression, nested expressions and predicate arguments included."""
-    if not isinstance(expr, dict) or len(expr) != 1:
+    if not isinstance(expr, dict) or len(expr) != 1 or depth > MAX_DEPTH:
         return []
     ((name, args),) = expr.items()
     if name not in OPERATORS:
@@ -563,9 +571,9 @@ def paths_in(expr: Any) -> list[str]:
     found: list[str] = []
     for kind, arg in zip(signature.args, given, strict=False):
         if kind is EXPR:
-            found += paths_in(arg)
+            found += paths_in(arg, depth + 1)
         elif kind is EXPRS and isinstance(arg, list):
-            found += [path for sub in arg for path in paths_in(sub)]
+            found += [path for sub in arg for path in paths_in(sub, depth + 1)]
         elif kind is PREDICATE_CALL:
             found += call_paths(arg)
         elif kind.reads_paths and is_path(arg):
@@ -573,14 +581,14 @@ def paths_in(expr: Any) -> list[str]:
     return found
 
 
-def predicates_in(expr: Any) -> list[str]:
+def predicates_in(expr: Any, depth: int = 1) -> list[str]:
     """Names of the predicates an expression calls."""
-    if not isinstance(expr, dict) or len(expr) != 1:
+    if not isinstance(expr, dict) or len(expr) != 1 or depth > MAX_DEPTH:
         return []
     ((name, args),) = expr.items()
     if name == "predicate":
         found = args if isinstance(args, str) else args.get("name") if isinstance(args, dict) else None
         return [found] if isinstance(found, str) else []
     if name in ("all", "any") and isinstance(args, list):
-        return [found for sub in args for found in predicates_in(sub)]
-    return predicates_in(args) if name == "not" else []
+        return [found for sub in args for found in predicates_in(sub, depth + 1)]
+    return predicates_in(args, depth + 1) if name == "not" else []
