@@ -16,7 +16,7 @@ import yaml
 
 from cogcheck.engine.expr import OPERATORS
 from cogcheck.engine.predicates.base import PREDICATES
-from cogcheck.engine.rules import RuleError, load_rules, parse_rule, view_key_problem
+from cogcheck.engine.rules import PolicyDeclaration, RuleError, load_rules, parse_rule, view_key_problem
 from cogcheck.engine.ruleschema import SCHEMA_PATH, message_pattern, render_schema, rule_schema, view_path_pattern
 from cogcheck.engine.signatures import PREDICATE_SIGNATURES
 from tests.helpers import ROOT
@@ -57,8 +57,12 @@ def test_the_schema_is_a_draft_7_schema() -> None:
     assert set(SCHEMA["definitions"]["expression"]["properties"]) == set(OPERATORS)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "rules").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*sorted((ROOT / "rules").glob("*.yaml")), *sorted((ROOT / "examples" / "policies").glob("*.yaml"))],
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
+)
 def test_every_shipped_rule_validates(path: Path) -> None:
+    """The shipped rules and the example rule pack."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert [error.message for error in VALIDATOR.iter_errors(data)] == []
 
@@ -129,6 +133,43 @@ def test_the_schema_rejects_rule_keys_of_a_wrong_shape(change: dict[str, Any]) -
     assert not _schema_accepts(rule)
 
 
+PACK_RULE = {**RULE, "id": "ORG-001", "when": {"gt": ["$.effective.access_token.seconds", "$.policy.max_seconds"]}}
+
+
+@pytest.mark.parametrize(
+    ("policy", "valid"),
+    [
+        ({"max_seconds": {"type": "integer", "default": 900, "doc": "d"}}, True),
+        ({"max_seconds": {"type": "integer"}}, True),
+        ({"max_seconds": {"type": "integer", "default": "900"}}, False),
+        ({"max_seconds": {"type": "strings", "default": ["a", 1]}}, False),
+        ({"max_seconds": {"type": "int"}}, False),
+        ({"max_seconds": {"default": 900}}, False),
+        ({"max_seconds": {"type": "integer", "dflt": 900}}, False),
+        ({"max_seconds": {"type": "integer", "doc": 3}}, False),
+        ({"Max-Seconds": {"type": "integer"}}, False),
+        ({"max_seconds": {"type": "integer"}, "token_note_seconds": {"type": "integer"}}, False),  # built in
+        ({"max_seconds": 900}, False),
+        ([], False),
+    ],
+)
+def test_policy_declarations_agree_with_the_engine(policy: Any, valid: bool) -> None:
+    rule = {**PACK_RULE, "policy": policy}
+    try:
+        parse_rule(rule, "ORG-001.yaml", PREDICATES, pack="policies")
+        engine = True
+    except RuleError:
+        engine = False
+    assert engine is valid
+    assert _schema_accepts(rule) is valid
+
+
+@pytest.mark.parametrize(("rule_id", "valid"), [("ORG-001", True), ("ACME-S014", True), ("COG-E001", True),
+                                                ("org-001", False), ("E9-001", False), ("ORG001", False)])
+def test_the_schema_takes_shipped_and_rule_pack_ids(rule_id: str, valid: bool) -> None:
+    assert _schema_accepts({**RULE, "id": rule_id, "when": {"present": "$.X"}}) is valid
+
+
 MESSAGES = [
     "plain text", "{$.X} and {@}", "{$.X|human} {$.L | count}", "{property}", "{detail.reason}",
     "{prop:CallbackURLs} {prop:RefreshTokenRotation.Feature|key} {type:UserPoolResourceServer} {cdk:CallbackURLs}",
@@ -150,12 +191,15 @@ def test_the_message_pattern_agrees_with_the_engine(message: str) -> None:
     ["$.effective", "$.effective.oauth_flows", "$.effective.oauth_flows[*]", "$.effective.oauth_flow",
      "$.effective.access_token.seconds", "$.effective.access_token.secs", "$.effective.access_token",
      "$.effective.oauth_flows.code", "$.policy.token_note_seconds", "$.policy.nope", "$.effective.*", "$.X.Y", "@",
-     "$.effective.refresh_token-x"],
+     "$.effective.refresh_token-x", "$.policy.refresh_token.seconds", "$.policy.nope.x", "$.policy.nope[0]"],
 )
 def test_the_view_path_pattern_agrees_with_the_engine(path: str) -> None:
+    """The schema cannot see a rule's own policy declarations: it takes any key of ``$.policy``, as the engine does
+    once the rule declares it."""
     import re
 
-    assert bool(re.search(view_path_pattern(), path)) is (view_key_problem(path) is None)
+    declared = {"nope": PolicyDeclaration("integer"), "refresh_token": PolicyDeclaration("integer")}
+    assert bool(re.search(view_path_pattern(), path)) is (view_key_problem(path, declared) is None)
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed: editors' regex dialect untested")

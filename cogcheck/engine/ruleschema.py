@@ -95,21 +95,20 @@ def view_paths() -> list[str]:
 
 
 def view_path_pattern() -> str:
-    """A pattern a path matches unless it names a key ``$.effective`` / ``$.policy`` does not have (the schema's form
-    of :func:`cogcheck.engine.rules.view_key_problem`)."""
+    """A pattern a path matches unless it names a key ``$.effective`` does not have, or a key under a ``$.policy``
+    setting (the schema's form of :func:`cogcheck.engine.rules.view_key_problem`)."""
     from cogcheck.model.client import EFFECTIVE_KEYS
-    from cogcheck.model.policy import Policy
 
     end = r"(?![\w-])"
     no_sub = r"(?!\.[A-Za-z_])"
-    forms = []
-    for section, keys in (("effective", EFFECTIVE_KEYS), ("policy", dict.fromkeys(Policy.rule_keys(), ()))):
-        plain = "|".join(re.escape(key) for key, subs in sorted(keys.items()) if not subs)
-        forms.append(rf"\$\.{section}\.(?:{plain}){end}{no_sub}")
-        for key, subs in sorted(keys.items()):
-            if subs:
-                under = "|".join(re.escape(sub) for sub in subs)
-                forms.append(rf"\$\.{section}\.{re.escape(key)}{end}(?:{no_sub}|\.(?:{under}){end})")
+    plain = "|".join(re.escape(key) for key, subs in sorted(EFFECTIVE_KEYS.items()) if not subs)
+    forms = [rf"\$\.effective\.(?:{plain}){end}{no_sub}"]
+    for key, subs in sorted(EFFECTIVE_KEYS.items()):
+        if subs:
+            under = "|".join(re.escape(sub) for sub in subs)
+            forms.append(rf"\$\.effective\.{re.escape(key)}{end}(?:{no_sub}|\.(?:{under}){end})")
+    # $.policy: the built-in keys and those the rule declares (policy:), which a schema cannot see; none has keys
+    forms.append(rf"\$\.policy\.[A-Za-z_][\w-]*{end}{no_sub}")
     return rf"^(?:(?!\$\.(?:effective|policy)\.[A-Za-z_])|{'|'.join(forms)})"
 
 
@@ -125,10 +124,38 @@ def message_pattern() -> str:
     return rf"^(?:[^{{]|\{{(?![^{{}}]+\}})|{placeholder})*$"
 
 
+def _declarations() -> Schema:
+    """``policy:``: the ``$.policy`` settings a rule pack's rule declares (``cogcheck.engine.rules._declarations``)."""
+    from cogcheck.engine.rules import _DECLARATION_KEYS, _POLICY_KEY
+    from cogcheck.model.policy import RULE_SETTING_TYPES, Policy
+
+    values: dict[str, Schema] = {"integer": {"type": "integer"}, "number": {"type": "number"},
+                                 "string": {"type": "string"}, "boolean": {"type": "boolean"},
+                                 "strings": {"type": "array", "items": {"type": "string"}}}
+    if set(values) != set(RULE_SETTING_TYPES):
+        raise AssertionError(f"setting types of the schema {sorted(values)} != the engine's {RULE_SETTING_TYPES}")
+    declaration: Schema = {
+        "type": "object", "required": ["type"], "additionalProperties": False,
+        "properties": {"type": {"enum": list(RULE_SETTING_TYPES)}, "default": {}, "doc": {"type": "string"}},
+        "allOf": [{"if": {"properties": {"type": {"const": kind}}},
+                   "then": {"properties": {"default": {"anyOf": [schema, {"type": "null"}]}}}}
+                  for kind, schema in values.items()],
+    }
+    if set(declaration["properties"]) != _DECLARATION_KEYS:
+        raise AssertionError(f"declaration keys {sorted(declaration['properties'])} != {sorted(_DECLARATION_KEYS)}")
+    return {
+        "description": "the $.policy settings this rule reads beyond the built-in ones: KEY: {type, default, doc}; "
+                       "a key without a default must be set in the configuration's policy table",
+        "type": "object",
+        "propertyNames": {"pattern": _POLICY_KEY.pattern, "not": {"enum": list(Policy.rule_keys())}},
+        "additionalProperties": declaration,
+    }
+
+
 def rule_schema() -> Schema:
     """The JSON Schema (draft-07) of one rule file."""
     from cogcheck.engine.expr import OPERATORS
-    from cogcheck.engine.rules import _CHECK_KEYS, _DOC_KEYS, _ID, _NAME, _RULE_KEYS, PRECISIONS
+    from cogcheck.engine.rules import _CHECK_KEYS, _DOC_KEYS, _ID, _NAME, _RULE_KEYS, PRECISIONS, USER_ID
     from cogcheck.findings import SEVERITIES
     from cogcheck.inputs.dialects import DIALECTS
 
@@ -164,7 +191,9 @@ def rule_schema() -> Schema:
     definitions["check"] = {"type": "object", "required": ["when", "message"], "additionalProperties": False,
                             "properties": check_keys}
     properties: dict[str, Schema] = {
-        "id": {"type": "string", "pattern": _ID.pattern, "description": "the rule id; the file name is the id"},
+        "id": {"type": "string", "description": "the rule id; the file name is the id",
+               "anyOf": [{"pattern": _ID.pattern, "description": "a shipped rule: COG-E### or COG-S###"},
+                         {"pattern": USER_ID.pattern, "description": "a rule pack's rule: PREFIX-### (ORG-001)"}]},
         "name": {"type": "string", "pattern": _NAME.pattern, "description": "kebab-case"},
         "severity": {**severity, "description": "the rule's severity"},
         "summary": {"type": "string", "description": "one line"},
@@ -186,6 +215,7 @@ def rule_schema() -> Schema:
             "additionalProperties": {"type": "object", "additionalProperties": False, "required": list(DIALECTS),
                                      "properties": dict.fromkeys(DIALECTS, text)},
         },
+        "policy": _declarations(),
         **{key: check_keys[key] for key in sorted(_CHECK_KEYS - {"severity"})},
     }
     if set(properties) != _RULE_KEYS:
