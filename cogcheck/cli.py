@@ -20,6 +20,7 @@ from cogcheck import __version__
 
 if TYPE_CHECKING:
     from cogcheck.report.formats import Report
+    from cogcheck.scan.options import ScanOptions
     from cogcheck.scan.result import ScanResult
 
 app = typer.Typer(
@@ -336,6 +337,21 @@ def scan(
             help="Also run the rule pack DIR (its *.yaml rule files; repeatable; also `rules` in the configuration).",
         ),
     ] = None,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix", help="Apply the safe fixes to the files (with -: print the fixed text); report what remains.",
+        ),
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="With --fix or --diff: the fixes that change behaviour too."),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff", help="Print the fixes as a unified diff and change nothing (exit 1 when there is one).",
+        ),
+    ] = False,
 ) -> None:
     """Scan CloudFormation and SAM templates, CDK cloud assemblies (cdk.out) and Terraform / OpenTofu
     configurations and plan JSON for user pool client problems."""
@@ -372,6 +388,9 @@ def scan(
     result = run_scan(named, options)
     for error in result.errors:
         _stderr(f"cogcheck: error: {error}")
+    if fix or diff:
+        fail_level = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
+        result = _apply_fixes(result, options, unsafe_fixes, diff, quiet, fail_level)
     if write_baseline is not None:
         try:
             write_baseline_file(write_baseline, result.findings, result.inputs)
@@ -396,6 +415,36 @@ def scan(
 
         _stderr(f"cogcheck: wrote {output}: {summary_line(result)}")
     raise typer.Exit(exit_code(result, threshold))
+
+
+def _apply_fixes(
+    result: ScanResult, options: ScanOptions, unsafe: bool, diff: bool, quiet: bool, fail_on: str
+) -> ScanResult:
+    """``--fix`` / ``--diff``: fix the files (or print the diff and exit), and the result the files now give."""
+    from cogcheck.scan.fixing import fix_result, merged, unified_diff, write_fixes
+
+    outcome = fix_result(result, options, unsafe)
+    if not diff and options.stdin is None:
+        write_fixes(outcome)
+    for problem in outcome.problems:
+        _stderr(f"cogcheck: fix: {problem}")
+    if diff:
+        sys.stdout.write(unified_diff(outcome.files))
+        if not quiet:
+            _stderr(f"cogcheck: {outcome.fixed} fixable, {len(result.findings) - outcome.fixed} remaining "
+                    "(nothing changed: --diff)")
+        raise typer.Exit(EXIT_FINDINGS if outcome.fixed else EXIT_OK)
+    if options.stdin is not None:  # the fixed text goes to standard output; the report to standard error
+        text = next((f.after for f in outcome.files if f.file == options.stdin[0]), None)
+        sys.stdout.write(text if text is not None else options.stdin[1].decode("utf-8", "replace"))
+        fixed = merged(result, outcome)
+        if not quiet:
+            _stderr(f"cogcheck: {outcome.fixed} fixed, {len(fixed.findings)} remaining")
+        raise typer.Exit(exit_code(fixed, fail_on))
+    fixed = merged(result, outcome)
+    if not quiet:
+        _stderr(f"cogcheck: {outcome.fixed} fixed, {len(fixed.findings)} remaining")
+    return fixed
 
 
 def _write_report(report: Report, output: Path | None, inputs: set[str]) -> None:

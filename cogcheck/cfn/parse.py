@@ -72,6 +72,10 @@ class Template:
     #: the language the template was written in: "cloudformation", or "terraform" for resources cogcheck wrote from a
     #: Terraform configuration (``Fn::GetAtt`` then names a provider attribute: :mod:`cogcheck.cfn.shapes`)
     dialect: str = "cloudformation"
+    #: the text the template was parsed from and its syntax ("yaml" or "json"): what a fix splices (cogcheck.fix);
+    #: "" for a document cogcheck built (Terraform, a nested stack's parent)
+    source: str = field(default="", repr=False, compare=False)
+    syntax: str = ""
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -573,10 +577,11 @@ def parse_template(file: str, data: bytes, *, suffix: str = "") -> Template | No
     text = decode(file, data)
     stripped = text.lstrip()
     words = "invalid YAML: duplicate key{} in a mapping"
+    syntax = "yaml"
     if suffix == ".json" or stripped.startswith("{"):
         try:
             doc, locate, duplicates = _parse_json(file, text)
-            words = "duplicate key{} in an object"
+            words, syntax = "duplicate key{} in an object", "json"
         except TemplateError:
             if suffix == ".json":
                 raise
@@ -585,7 +590,10 @@ def parse_template(file: str, data: bytes, *, suffix: str = "") -> Template | No
         doc, locate, duplicates = _parse_yaml(file, text)
     if duplicates and not has_transform(doc):
         _refuse(file, duplicates, words)
-    return as_template(file, doc, locate, duplicates)
+    template = as_template(file, doc, locate, duplicates)
+    if template is not None:
+        template.source, template.syntax = text, syntax
+    return template
 
 
 def as_template(

@@ -11,6 +11,7 @@ from typing import Any
 from cogcheck.cfn.names import CLOUDFORMATION, Dialect
 from cogcheck.cfn.values import Unknown, to_text
 from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, selector
+from cogcheck.engine.fixspec import FixRequest, fill
 from cogcheck.engine.paths import Match, Selection, format_property, parse_property
 from cogcheck.engine.predicates.base import PREDICATES, SUBJECT, Subject, World
 from cogcheck.engine.rules import Check, Rule
@@ -29,6 +30,7 @@ class Hit:
     message: str
     #: another resource the finding belongs to (``property`` is then a path under its ``Properties``), else None
     resource: str | None = None
+    fix: FixRequest | None = None  # the rule's fix filled in for this finding (cogcheck.engine.fixspec)
 
 
 def _render_value(value: Any, style: str, dialect: Dialect = CLOUDFORMATION) -> str:
@@ -197,5 +199,9 @@ def _hit(
         prop_path = parse_property(render(check.property, ctx, details, "")) if check.property else ()
     prop = format_property(prop_path)
     level = (severity or {}).get(rule.id) or check.severity or rule.severity
+    fix = None
+    if check.fix is not None:
+        item = ctx.item
+        fix = fill(check.fix, details, item.value if item is not None else None, item is not None)
     message = render(check.message_for(dialect.name), ctx, details, prop, dialect)
-    return Hit(rule, level, prop_path, message, subject.resource if isinstance(subject, Subject) else None)
+    return Hit(rule, level, prop_path, message, subject.resource if isinstance(subject, Subject) else None, fix)

@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cogcheck.engine.fixspec import FixSpec, parse_fix
 from cogcheck.findings import SEVERITIES
 
 CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's error, warning, informational
 _CFN_LINT_ID = re.compile(r"^([EWI])9([12])(\d{2})$")
 
 _RULE_KEYS = {"id", "name", "severity", "summary", "docs", "checks", "tags", "precision", "security_severity",
-              "when", "message", "property", "for_each", "variants", "policy"}
-_CHECK_KEYS = {"when", "message", "property", "for_each", "severity"}
+              "when", "message", "property", "for_each", "variants", "policy", "fix"}
+_CHECK_KEYS = {"when", "message", "property", "for_each", "severity", "fix"}
 _DOC_KEYS = {"what", "why", "example", "use_instead", "references"}
 _ID = re.compile(r"^COG-[ES]\d{3}$")
 #: a user rule's id (rule packs): the user's own prefix, a dash, an optional letter and three digits (``ORG-001``,
@@ -56,6 +57,7 @@ class Check:
     for_each: tuple[str, ...] = ()
     severity: str | None = None
     texts: tuple[tuple[str, str], ...] = ()  # (dialect, message) when the message uses {variant:NAME}
+    fix: FixSpec | None = None  # how to fix what the check finds (cogcheck.engine.fixspec)
 
     def message_for(self, dialect: str) -> str:
         """The message as written for ``dialect`` (its ``{variant:NAME}`` placeholders filled in)."""
@@ -82,6 +84,13 @@ class Rule:
     pack: str = ""
     #: the ``$.policy`` settings the rule declares (``policy:`` in its file): key → declaration
     policy: tuple[tuple[str, PolicyDeclaration], ...] = ()
+
+    @property
+    def fix_applicability(self) -> str:
+        """What ``cogcheck rule`` and docs/rules.md say of the rule's fixes: ``safe``, ``unsafe``, ``safe / unsafe``
+        (checks differ) or ``none``."""
+        given = {check.fix.applicability for check in self.checks if check.fix is not None}
+        return " / ".join(level for level in ("safe", "unsafe") if level in given) or "none"
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -171,7 +180,7 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str], pack: str = ""
     raw_checks = data.get("checks")
     if raw_checks is None and "when" in data:
         raw_checks = [{k: data[k] for k in _CHECK_KEYS if k in data}]
-    elif any(k in data for k in ("when", "message", "property", "for_each")):
+    elif any(k in data for k in ("when", "message", "property", "for_each", "fix")):
         problems.append("give either 'checks' or a single 'when'/'message', not both")
     if not isinstance(raw_checks, list) or not raw_checks:
         problems.append("no checks: give 'when' + 'message' or a list of 'checks'")
@@ -199,8 +208,15 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str], pack: str = ""
         texts = _dialect_texts(raw["message"], variants, used, where, problems)
         for _dialect, text in texts or (("", raw["message"]),):
             problems += _check_references({**raw, "message": text}, for_each, where, dict(declared))
+        fix = None
+        if "fix" in raw:
+            from cogcheck.engine.expr import predicates_in
+            from cogcheck.engine.predicates.base import PREDICATE_DETAILS
+
+            details = set().union(*(PREDICATE_DETAILS.get(n, frozenset()) for n in predicates_in(raw["when"])))
+            fix = parse_fix(raw["fix"], f"{where}.fix", details, bool(for_each), problems)
         checks.append(
-            Check(raw["when"], raw["message"], raw.get("property"), for_each, raw.get("severity"), texts)
+            Check(raw["when"], raw["message"], raw.get("property"), for_each, raw.get("severity"), texts, fix)
         )
     problems += [f"variants.{name}: no message uses it" for name in sorted(set(variants) - used)]
     if problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -67,6 +68,8 @@ def render_rule(rule: Rule) -> str:
         + (f" · rule pack: {rule.pack}" if rule.pack else ""),
         "",
         rule.summary,
+        "",
+        fix_line(rule),
     ]
     for heading, text, code in sections(rule):
         body = [f"```{code}", text.rstrip(), "```"] if code else [_para(text)]
@@ -80,6 +83,22 @@ def render_rule(rule: Rule) -> str:
     if rule.docs["references"]:
         parts += ["", "## References", *(f"- {ref}" for ref in rule.docs["references"])]
     return "\n".join(parts) + "\n"
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_READ_AS = {"@": "the item", "detail.meant": "the value meant"}
+
+
+def fix_line(rule: Rule) -> str:
+    """``Fix: safe / unsafe / none``, and what each declared fix does (``cogcheck scan --fix``, docs/fixes.md)."""
+    fixes = [check.fix for check in rule.checks if check.fix is not None]
+    if not fixes:
+        return "Fix: none"
+    said = dict.fromkeys(
+        f"{_PLACEHOLDER.sub(lambda m: _READ_AS.get(m.group(1), 'the value'), fix.description)} ({fix.applicability})"
+        for fix in fixes
+    )
+    return f"Fix: {rule.fix_applicability} — " + "; ".join(said)
 
 
 def _shown(value: Any) -> str:
@@ -109,13 +128,13 @@ def render_reference(rules: Sequence[Rule]) -> str:
         "Generated from `rules/` by `python scripts/regenerate.py` (the same as `cogcheck rules --format markdown`); "
         "do not edit by hand.",
         "",
-        "| id | name | severity | cfn-lint | summary |",
-        "|---|---|---|---|---|",
+        "| id | name | severity | cfn-lint | fix | summary |",
+        "|---|---|---|---|---|---|",
     ]
     for rule in rules:
         lines.append(
             f"| [{rule.id}](#{rule.id.lower()}) | {rule.name} | {rule.severity} | {', '.join(rule.cfn_lint_ids)} "
-            f"| {rule.summary} |"
+            f"| {rule.fix_applicability} | {rule.summary} |"
         )
     for rule in rules:
         body = render_rule(rule).replace(f"# {rule.name} ({rule.id})", f"## {rule.id}\n\n`{rule.name}`", 1)

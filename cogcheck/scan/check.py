@@ -108,6 +108,7 @@ def check_template(
             summary = replace(
                 hit,
                 property=(),
+                fix=None,
                 message=f"{more} more {rule_id} finding{'s' if more != 1 else ''} on this client not listed "
                 f"(at most {MAX_FINDINGS_PER_RULE} per rule and client)",
             )
@@ -186,6 +187,11 @@ def _finding(
         extra["client"] = client  # additive JSON key: the client whose check found the attachment's finding
     elif role is not None:
         extra["client_role"] = role  # additive JSON key: machine | server | public | native | none | unknown
+    fix = declined = None
+    if hit.fix is not None and hit.resource is None:  # fixes edit the client's own properties
+        from cogcheck.fix.offer import offer
+
+        fix, declined = offer(template, logical_id, hit.property, origins, hit.fix, context is not None)
     return Finding(
         rule_id=hit.rule.id,
         severity=hit.severity,
@@ -203,5 +209,7 @@ def _finding(
         rule_name=hit.rule.name,
         extra=extra,
         project_path=item.project_path if item is not None else None,
+        fix=fix,
+        fix_declined=declined,
     )
 

@@ -58,8 +58,10 @@ def _unknown_names(name: str, value: Any) -> list[tuple[str, str, str, str | Non
 
 
 def _report(ctx: EvalContext, found: tuple[str, str, str, str | None]) -> None:
-    where, _key, kind, meant = found
+    where, key, kind, meant = found
     ctx.details["name"] = Name(where)
+    if kind == "near-miss" and meant and where == key:  # a top-level property: a fix renames it
+        ctx.details["meant"] = meant
     ctx.details["date"] = schema_date()
     if kind == "near-miss":
         ctx.details["reason"] = Phrase(
@@ -90,7 +92,7 @@ def _schema_decides(world: World) -> bool:
     return world.template.dialect != TERRAFORM
 
 
-@predicate("property_unknown_wrong", details=("name", "reason", "date"))
+@predicate("property_unknown_wrong", details=("name", "reason", "date", "meant"))
 def property_unknown_wrong(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The property (``@``), or a key of a closed object under it, is a slip of a known name or cannot be one; or,
     in a CloudFormation template, is not in the schema (listed by the API only, or by neither)."""

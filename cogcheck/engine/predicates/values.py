@@ -21,7 +21,7 @@ from cogcheck.engine.predicates.base import World, predicate
 from cogcheck.engine.signatures import PATH, Param, one_of
 from cogcheck.model.known import ENUMERATIONS, KNOWN_VALUES_DATE, classify, known_values_text
 
-_DETAILS = ("reason", "known", "date", "hint", "setting")
+_DETAILS = ("reason", "known", "date", "hint", "setting", "meant")
 _ARGS = {
     "set": Param(one_of("enumeration", "an enumeration name", tuple(ENUMERATIONS)), required=True,
                  doc="the enumeration the value belongs to (cogcheck.model.known)"),
@@ -60,6 +60,8 @@ def _classify(world: World, args: Mapping[str, Any], ctx: EvalContext, wanted: t
     ctx.details["date"] = KNOWN_VALUES_DATE
     ctx.details["hint"] = Phrase(" (", verdict.reason, ")") if verdict.reason else ""
     ctx.details["setting"] = enum.name
+    if verdict.kind == "near-miss" and verdict.suggestion:
+        ctx.details["meant"] = verdict.suggestion  # the known value meant: what a fix writes instead
     return True
 
 

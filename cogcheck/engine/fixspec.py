@@ -1,0 +1,125 @@
+"""A rule's fix as data: ``fix:`` on a check (or on a rule with one check) says which edit removes the finding.
+
+```yaml
+fix:
+  action: replace            # replace | rename | remove | append | set
+  value: '{detail.meant}'    # a literal, or text with {detail.NAME} / {@} placeholders
+  applicability: safe        # safe | unsafe
+  description: write {detail.meant}
+```
+
+* ``replace``: the value at the finding's property becomes ``value``;
+* ``rename``: the key of the finding's property becomes ``value`` (a misspelt property name);
+* ``remove``: the finding's property (a property, or an item of a list) is deleted; with a ``value``, the item equal
+  to it is deleted from the list at ``target``;
+* ``append``: ``value`` is added at the end of the list at ``target``;
+* ``set``: the property ``target`` is written as ``value`` (added when absent).
+
+``target`` (a property path such as ``ExplicitAuthFlows``; default: the finding's property) says where ``append``
+and ``set`` edit. A value whose placeholders name a detail the predicate did not leave gives no fix: the finding
+stays without one. The edits themselves are computed by :mod:`cogcheck.fix`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cogcheck.findings import APPLICABILITIES
+
+#: what a fix may do, and whether it needs a ``value`` (None: it may have one)
+FIX_ACTIONS: dict[str, bool | None] = {"replace": True, "rename": True, "remove": None, "append": True, "set": True}
+_FIX_KEYS = {"action", "value", "target", "applicability", "description"}
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_TARGET = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$")
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A declared fix (see the module's documentation)."""
+
+    action: str
+    applicability: str
+    description: str
+    value: Any = None
+    target: str | None = None
+
+    def placeholders(self) -> list[str]:
+        texts = [self.description] + ([self.value] if isinstance(self.value, str) else [])
+        return [name for text in texts for name in _PLACEHOLDER.findall(text)]
+
+
+def parse_fix(raw: Any, where: str, details: set[str], for_each: bool, problems: list[str]) -> FixSpec | None:
+    """The fix declared at ``where`` (problems appended); ``details``: what the check's predicates may leave."""
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: a fix is a mapping with action, applicability and description")
+        return None
+    if set(raw) - _FIX_KEYS:
+        problems.append(f"{where}: unknown keys {sorted(set(raw) - _FIX_KEYS)}")
+    action = raw.get("action")
+    if action not in FIX_ACTIONS:
+        problems.append(f"{where}.action: {action!r} is not one of {', '.join(FIX_ACTIONS)}")
+        return None
+    if raw.get("applicability") not in APPLICABILITIES:
+        problems.append(f"{where}.applicability: {raw.get('applicability')!r} is not safe or unsafe")
+    if not isinstance(raw.get("description"), str) or not raw["description"].strip():
+        problems.append(f"{where}.description: a fix says what it does")
+    value = raw.get("value")
+    if FIX_ACTIONS[action] and (value is None or isinstance(value, dict | list)):
+        problems.append(f"{where}.value: {action} needs a value (a string, number or boolean)")
+    if FIX_ACTIONS[action] is False and value is not None:
+        problems.append(f"{where}.value: {action} takes no value")
+    target = raw.get("target")
+    if target is not None and (not isinstance(target, str) or not _TARGET.match(target)):
+        problems.append(f"{where}.target: {target!r} is not a property path such as ExplicitAuthFlows")
+    if (action in ("append", "set") or (action == "remove" and value is not None)) and target is None:
+        problems.append(f"{where}.target: {action} needs the property it edits")
+    spec = FixSpec(action, str(raw.get("applicability")), str(raw.get("description", "")), value, target)
+    for name in spec.placeholders():
+        if name == "@":
+            if not for_each:
+                problems.append(f"{where}: {{@}} outside a check with for_each")
+        elif not name.startswith("detail.") or name[7:] not in details:
+            problems.append(f"{where}: placeholder {{{name}}} is not a detail a predicate of the check leaves")
+    return spec
+
+
+@dataclass(frozen=True)
+class FixRequest:
+    """A declared fix filled in for one finding: what to edit, where (a property path; None: the finding's own) and
+    to what. :mod:`cogcheck.fix` turns it into edits of the file, or says why it cannot."""
+
+    action: str
+    applicability: str
+    description: str
+    value: Any = None
+    target: tuple[str | int, ...] | None = None
+
+
+def fill(spec: FixSpec, details: dict[str, Any], item: Any, has_item: bool) -> FixRequest | None:
+    """``spec`` with its placeholders filled from the finding's details and ``@`` (None when one is missing: no fix
+    is evident for this finding)."""
+    missing = False
+
+    def text_of(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1)
+        value = (item if has_item else None) if name == "@" else details.get(name[7:])
+        if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
+            missing = True
+            return ""
+        return str(value)
+
+    value = spec.value
+    if isinstance(value, str):
+        whole = _PLACEHOLDER.fullmatch(value)
+        value = _PLACEHOLDER.sub(text_of, value) if whole is None or whole.group(1) != "@" else (
+            item if has_item and isinstance(item, str | int | float) else None)
+        if value is None:
+            missing = True
+    description = _PLACEHOLDER.sub(text_of, spec.description)
+    if missing:
+        return None
+    target = tuple(spec.target.split(".")) if spec.target else None
+    return FixRequest(spec.action, spec.applicability, description, value, target)

@@ -1,0 +1,211 @@
+"""``cogcheck scan --fix``: apply the findings' fixes to their files, checking each step by scanning again.
+
+Per file, in passes (at most :data:`MAX_PASSES`): the eligible fixes whose edits do not overlap are spliced in at
+once, the text is scanned again, and the pass is kept only if the file still parses, every fixed finding is gone
+and no finding appears that was not there before. When a pass fails, its fixes are tried one at a time and a fix
+that fails alone is rolled back and reported. Fixes an applied one overlapped wait for the next pass (after the
+re-scan their edits are computed afresh). Nothing is written until a file's passes are over; writes are atomic and
+never through a symbolic link (:func:`cogcheck.inputs.files.write_safely`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cogcheck.findings import Finding, Fix, InputError
+from cogcheck.fix.apply import apply_fixes
+from cogcheck.inputs.files import ReadError, read_limited, write_safely
+from cogcheck.inputs.types import TemplateInput
+from cogcheck.scan.options import ScanOptions
+from cogcheck.scan.result import ScanResult
+
+#: Passes over one file at most (a pass applies every fix that does not overlap another).
+MAX_PASSES = 10
+_INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass
+class FileFix:
+    """What fixing did to one file."""
+
+    file: str
+    path: Path
+    before: str
+    after: str
+    bom: bool = False
+    fixed: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # what the file reports once fixed
+    original: list[Finding] = field(default_factory=list)  # what it reported before
+    errors: list[InputError] = field(default_factory=list)
+
+
+@dataclass
+class FixOutcome:
+    files: list[FileFix] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # fixes rolled back and files not edited, one line each
+
+    @property
+    def fixed(self) -> int:
+        return sum(len(f.fixed) for f in self.files)
+
+    @property
+    def changed(self) -> list[FileFix]:
+        return [f for f in self.files if f.after != f.before]
+
+
+def eligible(finding: Finding, unsafe: bool) -> bool:
+    return finding.fix is not None and (unsafe or finding.fix.applicability == "safe")
+
+
+def _identity(finding: Finding) -> tuple[str, str, str, str, str]:
+    """A finding as the re-scan is compared by: list indexes left out (removing an item renumbers the rest)."""
+    return (finding.rule_id, finding.resource, _INDEX.sub("[]", finding.property), finding.scenario_text,
+            _INDEX.sub("[]", finding.message))
+
+
+def _rescan(item: TemplateInput, text: str, bom: bool, options: ScanOptions) -> ScanResult:
+    from cogcheck.scan.pipeline import scan_input
+
+    result = ScanResult()
+    data = (("\ufeff" if bom else "") + text).encode()
+    scan_input(replace(item, data=data), options, result, data)
+    return result
+
+
+def _verify(before: list[Finding], applied: list[Finding], after: ScanResult, known: set[str]) -> str | None:
+    """Why the re-scanned text is not acceptable (None when it is); ``known``: the errors the file had already."""
+    new_errors = [error for error in after.errors if error.message not in known]
+    if new_errors:
+        return f"the fixed file has an error: {new_errors[0].message}"
+    old, new = Counter(map(_identity, before)), Counter(map(_identity, after.findings))
+    gone = Counter(map(_identity, applied))
+    for key, count in gone.items():
+        if new[key] > old[key] - count:
+            return f"a re-scan still reports {key[0]} on {key[1]}"
+    added = new - old
+    if added:
+        key = next(iter(added))
+        return f"a re-scan reports a new {key[0]} on {key[1]}"
+    return None
+
+
+def _fix_file(
+    item: TemplateInput, text: str, bom: bool, findings: list[Finding], known: set[str], options: ScanOptions,
+    unsafe: bool, outcome: FixOutcome,
+) -> FileFix:
+    done = FileFix(item.file, item.path, text, text, bom, findings=findings, original=findings)
+    failed: set[tuple[str, str, str, str, str]] = set()
+    current = findings
+    for _pass in range(MAX_PASSES):
+        todo = [f for f in current if eligible(f, unsafe) and _identity(f) not in failed]
+        if not todo:
+            break
+        progress = False
+        candidate, applied, _left = apply_fixes(done.after, [f.fix for f in todo if f.fix is not None])
+        chosen = _pick(todo, applied)
+        scanned = _rescan(item, candidate, bom, options)
+        if _verify(current, chosen, scanned, known) is None:
+            done.after, current = candidate, scanned.findings
+            done.fixed.extend(chosen)
+            continue
+        for finding in chosen:  # one at a time: keep those that pass alone
+            assert finding.fix is not None
+            single, ok, _ = apply_fixes(done.after, [finding.fix])
+            if not ok:
+                continue
+            scanned = _rescan(item, single, bom, options)
+            why = _verify(current, [finding], scanned, known)
+            if why is not None:
+                failed.add(_identity(finding))
+                outcome.problems.append(
+                    f"{item.file}:{finding.line}: {finding.rule_id} fix ({finding.fix.description}) rolled back: {why}")
+                continue
+            done.after, current = single, scanned.findings
+            done.fixed.append(finding)
+            progress = True
+            break  # the others' edits were computed on the text before this one: re-scan first
+        if not progress and all(_identity(f) in failed for f in chosen):
+            continue
+    done.findings = current
+    return done
+
+
+def _pick(todo: list[Finding], applied: list[Fix]) -> list[Finding]:
+    chosen, ids = [], {id(fix) for fix in applied}
+    for finding in todo:
+        if id(finding.fix) in ids:
+            chosen.append(finding)
+            ids.discard(id(finding.fix))
+    return chosen
+
+
+def _read(item: TemplateInput, options: ScanOptions) -> tuple[str, bool]:
+    from cogcheck.cfn.parse import decode_text
+
+    if options.stdin is not None and item.file == options.stdin[0]:
+        data = options.stdin[1]
+    else:
+        data = read_limited(item.path, options.max_file_size)
+    bom = data.startswith(b"\xef\xbb\xbf")
+    text = decode_text(data)
+    if (("\ufeff" if bom else "") + text).encode() != data:
+        raise ReadError("is not UTF-8 text; not edited")
+    return text, bom
+
+
+def fix_result(result: ScanResult, options: ScanOptions, unsafe: bool) -> FixOutcome:
+    """Apply the fixes of ``result``'s findings in memory (see the module's documentation); nothing is written."""
+    outcome = FixOutcome()
+    by_file: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        by_file.setdefault(finding.file, []).append(finding)
+    for file, findings in sorted(by_file.items()):
+        if not any(eligible(f, unsafe) for f in findings):
+            continue
+        item = TemplateInput(file, Path(file), explicit=True, project_path=findings[0].project_path)
+        try:
+            text, bom = _read(item, options)
+        except ReadError as exc:
+            outcome.problems.append(f"{file}: {exc.message}")
+            continue
+        known = {error.message for error in result.errors if error.file == file}
+        outcome.files.append(_fix_file(item, text, bom, findings, known, options, unsafe, outcome))
+    return outcome
+
+
+def merged(result: ScanResult, outcome: FixOutcome) -> ScanResult:
+    """``result`` with each fixed file's findings replaced by what it reports once fixed."""
+    fixed = {f.file: f for f in outcome.files}
+    findings = [f for f in result.findings if f.file not in fixed]
+    for file_fix in outcome.files:
+        findings.extend(file_fix.findings)
+    return replace(result, findings=sorted(findings, key=Finding.sort_key))
+
+
+def write_fixes(outcome: FixOutcome) -> None:
+    """Write every changed file in place (atomically, never through a symbolic link, keeping its mode)."""
+    for file_fix in outcome.changed:
+        try:
+            mode = os.stat(file_fix.path).st_mode & 0o7777
+            write_safely(file_fix.path, ("\ufeff" if file_fix.bom else "") + file_fix.after)
+            os.chmod(file_fix.path, mode)
+        except (ReadError, OSError) as exc:
+            why = exc.message if isinstance(exc, ReadError) else str(exc)
+            outcome.problems.append(f"{file_fix.file}: not written: {why}")
+            file_fix.after, file_fix.findings = file_fix.before, file_fix.original
+            file_fix.fixed.clear()
+
+
+def unified_diff(files: Iterable[FileFix]) -> str:
+    import difflib
+
+    return "".join(
+        "".join(difflib.unified_diff(
+            f.before.splitlines(keepends=True), f.after.splitlines(keepends=True), f"a/{f.file}", f"b/{f.file}"))
+        for f in files if f.after != f.before
+    )
