@@ -123,3 +123,31 @@ def fill(spec: FixSpec, details: dict[str, Any], item: Any, has_item: bool) -> F
         return None
     target = tuple(spec.target.split(".")) if spec.target else None
     return FixRequest(spec.action, spec.applicability, description, value, target)
+
+
+def fix_schema() -> dict[str, Any]:
+    """The JSON Schema of ``fix:`` (cogcheck.engine.ruleschema), from the same tables :func:`parse_fix` checks."""
+    needs = [action for action, value in FIX_ACTIONS.items() if value]
+    refuses = [action for action, value in FIX_ACTIONS.items() if value is False]
+    targeted = [action for action in ("append", "set") if action in FIX_ACTIONS]
+    return {
+        "description": "how to fix what the check finds (docs/fixes.md): an edit of the client's properties",
+        "type": "object",
+        "required": ["action", "applicability", "description"],
+        "additionalProperties": False,
+        "properties": {
+            "action": {"enum": list(FIX_ACTIONS), "description": "replace or rename the finding's value or key, "
+                       "remove it, append an item to the list at target, set the property target"},
+            "value": {"type": ["string", "number", "boolean"],
+                      "description": "what to write; may hold {detail.NAME} and {@}"},
+            "target": {"type": "string", "pattern": _TARGET.pattern,
+                       "description": "the property path edited (default: the finding's)"},
+            "applicability": {"enum": list(APPLICABILITIES)},
+            "description": {"type": "string", "minLength": 1, "description": "what the fix does, for the user"},
+        },
+        "allOf": [
+            {"if": {"properties": {"action": {"enum": needs}}}, "then": {"required": ["value"]}},
+            {"if": {"properties": {"action": {"enum": refuses or ["-"]}}}, "then": {"not": {"required": ["value"]}}},
+            {"if": {"properties": {"action": {"enum": targeted}}}, "then": {"required": ["target"]}},
+        ],
+    }

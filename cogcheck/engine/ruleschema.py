@@ -155,6 +155,7 @@ def _declarations() -> Schema:
 def rule_schema() -> Schema:
     """The JSON Schema (draft-07) of one rule file."""
     from cogcheck.engine.expr import OPERATORS
+    from cogcheck.engine.fixspec import fix_schema
     from cogcheck.engine.rules import _CHECK_KEYS, _DOC_KEYS, _ID, _NAME, _RULE_KEYS, PRECISIONS, USER_ID
     from cogcheck.findings import SEVERITIES
     from cogcheck.inputs.dialects import DIALECTS
@@ -185,6 +186,7 @@ def rule_schema() -> Schema:
         "for_each": {"description": "run the check once per selected item, @ bound to it",
                      "anyOf": [absolute, {"type": "array", "items": absolute}]},
         "severity": {**severity, "description": "this check's severity (default: the rule's)"},
+        "fix": fix_schema(),
     }
     if set(check_keys) != _CHECK_KEYS:
         raise AssertionError(f"check keys of the schema {sorted(check_keys)} != the engine's {sorted(_CHECK_KEYS)}")
@@ -220,7 +222,7 @@ def rule_schema() -> Schema:
     }
     if set(properties) != _RULE_KEYS:
         raise AssertionError(f"rule keys of the schema {sorted(properties)} != the engine's {sorted(_RULE_KEYS)}")
-    single = ["when", "message", "property", "for_each"]
+    single = ["when", "message", "property", "for_each", "fix"]
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": SCHEMA_ID,
