@@ -157,6 +157,8 @@ def _text(value: Any) -> str:
 def parse_terraform_vars(values: Sequence[str], files: Sequence[Path]) -> dict[str, Any]:
     """``--var-file`` files in order, then ``--var NAME=VALUE`` (a value starting with ``[`` or ``{`` is read as
     HCL, as Terraform reads complex-typed variables; any other value is a string Terraform converts as needed)."""
+    if not values and not files:
+        return {}  # the Terraform reader is imported only when asked for
     from cogcheck.cfn.parse import TemplateError
     from cogcheck.inputs.files import ReadError, read_limited
     from cogcheck.inputs.terraform.evaluate import literal_value

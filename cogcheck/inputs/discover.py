@@ -15,7 +15,6 @@ from functools import cached_property
 from pathlib import Path
 
 from cogcheck.findings import InputError, Notice
-from cogcheck.inputs.cdk.assembly import is_assembly, read_assembly
 from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.inputs.project import ProjectPaths
 from cogcheck.inputs.types import ResourceContext, TemplateInput, TemplateLink
@@ -111,7 +110,7 @@ def _discover(
     elif path.is_file() and _is_terraform_file(path.name):
         yield from _terraform([path.parent], os.path.dirname(os.path.normpath(arg)) or ".", path.parent, how,
                               seen, explicit=True)
-    elif path.name == "manifest.json" and is_assembly(path.parent):
+    elif path.name == "manifest.json" and _is_assembly(path.parent):
         yield from _assembly(path.parent, os.path.normpath(os.path.dirname(arg) or "."), seen, source_root, how)
     else:
         yield from _file(arg, path, seen, source_root, how)
@@ -121,7 +120,9 @@ def _file(
     arg: str, path: Path, seen: set[Path], source_root: Path | None, how: Discovery
 ) -> Iterator[TemplateInput]:
     """One template named by the user; a stack of a cloud assembly keeps its stack, construct paths and sources."""
-    if is_assembly(path.parent):
+    if _is_assembly(path.parent):
+        from cogcheck.inputs.cdk.assembly import read_assembly
+
         key = path.resolve()
         display = os.path.dirname(os.path.normpath(arg)) or "."
         for item in read_assembly(path.parent, display, set(), source_root, how.max_size):
@@ -155,11 +156,22 @@ def _assembly(
     except (OSError, RuntimeError):
         read = False
     if not read:
+        from cogcheck.inputs.cdk.assembly import read_assembly
+
         yield from read_assembly(directory, display, seen, source_root, how.max_size)
 
 
+def _is_assembly(directory: Path) -> bool:
+    """:func:`cogcheck.inputs.cdk.assembly.is_assembly`, imported only where a ``manifest.json`` exists."""
+    if not os.path.lexists(directory / "manifest.json"):
+        return False
+    from cogcheck.inputs.cdk.assembly import is_assembly
+
+    return is_assembly(directory)
+
+
 def _is_terraform_file(name: str) -> bool:
-    from cogcheck.inputs.terraform.module import is_tf_file
+    from cogcheck.inputs.terraform.names import is_tf_file
 
     return is_tf_file(name)
 
@@ -198,7 +210,7 @@ def _walk_templates(
     for directory, dirnames, filenames in os.walk(top, onerror=unreadable.append, followlinks=False):
         yield from _unreadable(arg, top, unreadable)
         display = os.path.normpath(os.path.join(arg, os.path.relpath(directory, top)))
-        if "manifest.json" in filenames and is_assembly(Path(directory)):
+        if "manifest.json" in filenames and _is_assembly(Path(directory)):
             # the templates it names, with their stacks; the walk goes on for everything else (nothing hides)
             yield from _assembly(Path(directory), display, seen, source_root, how)
         dirnames[:] = sorted(

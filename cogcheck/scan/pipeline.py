@@ -188,7 +188,7 @@ def _may_be_plan(item: TemplateInput, data: bytes) -> bool:
     JSON (by its name, or an object by its first byte) that mentions a client type, even through escapes."""
     if not item.path.name.lower().endswith(".json") and not data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
         return False
-    from cogcheck.inputs.terraform.plan import may_be_plan
+    from cogcheck.inputs.terraform.names import may_be_plan
 
     return may_be_plan(data)
 

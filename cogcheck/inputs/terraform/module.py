@@ -26,16 +26,12 @@ from cogcheck.inputs.terraform.ast import Expr, Ref
 from cogcheck.inputs.terraform.budget import MAX_TOTAL_STEPS, TooMuchWork, Work
 from cogcheck.inputs.terraform.evaluate import Link, Scope, literal_value, opaque
 from cogcheck.inputs.terraform.hcl import MAX_FILE_BYTES, Attribute, Block, parse_file
+from cogcheck.inputs.terraform.names import TF_SUFFIXES, is_tf_file  # noqa: F401 - re-exported
 
 MAX_MODULE_DEPTH = 16
 MAX_INSTANCES = 10_000
 MAX_FILES = 500
-TF_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 META_ARGS = {"count", "for_each", "depends_on", "provider", "providers", "lifecycle", "source", "version"}
-
-
-def is_tf_file(name: str) -> bool:
-    return name.endswith(TF_SUFFIXES)
 
 
 @dataclass

@@ -21,9 +21,9 @@ from cogcheck.inputs.terraform import mapping
 from cogcheck.inputs.terraform.ast import Lit
 from cogcheck.inputs.terraform.evaluate import Link, Scope
 from cogcheck.inputs.terraform.hcl import JSON_BLOCKS, Attribute, Block
+from cogcheck.inputs.terraform.names import MARKERS, may_be_plan  # noqa: F401 - re-exported
 from cogcheck.inputs.terraform.module import Configuration, TfResource, build_resource, load_configuration
 
-MARKERS = ("aws_cognito_user_pool_client", "aws_cognito_managed_user_pool_client")
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
 #: Stored as 0 by the provider when the configuration leaves them out: Cognito's default, not zero.
 _ZERO_IS_DEFAULT = {"access_token_validity", "id_token_validity", "refresh_token_validity", "auth_session_validity"}
@@ -41,13 +41,6 @@ class PlanError(ValueError):
         super().__init__(message)
         self.message = message
         self.line = line
-
-
-def may_be_plan(data: bytes) -> bool:
-    """Whether ``data`` may be plan JSON with a client (a widened byte check; :func:`read_plan` decides)."""
-    from cogcheck.cfn.parse import mentions
-
-    return any(mentions(data, marker) for marker in MARKERS)
 
 
 def is_plan(doc: Any) -> bool:
