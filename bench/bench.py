@@ -4,16 +4,19 @@ Run from a checkout: ``python bench/bench.py`` (a few minutes), ``python bench/b
 smaller workloads), ``--output docs/table.md`` to write the Markdown tables too.
 
 Every workload is generated deterministically (:mod:`workloads`) into a temporary directory. Every command runs in a
-fresh child process, waited for with :func:`os.wait4`, so its peak RSS is its own (the largest process of the
-command: with ``--jobs`` the main process or one worker) and its CPU time counts its worker processes. Rounds are
-interleaved across the commands of a workload so that a change of machine load hits all of them alike. Times are
-the minimum and median wall seconds of the rounds; ratios divide minimums. The floor (:mod:`floor`) reads and parses
-the same files in one Python process with the same C parsers. Nothing here is a test: tests never time anything.
+fresh child process started through :mod:`child`, which writes the command's own peak RSS (``VmHWM``, and the
+largest of its ``--jobs`` workers) as it exits: ``ru_maxrss`` from :func:`os.wait4` would carry this benchmark's own
+high-water mark into every child through fork and exec. CPU time comes from :func:`os.wait4` and counts the
+workers. Rounds are interleaved across the commands of a workload so that a change of machine load hits all of
+them alike. Times are the minimum and median wall seconds of the rounds; ratios divide minimum CPU seconds (wall for
+``--jobs``), which a shared machine disturbs least. The floor (:mod:`floor`) reads and parses the same files in one
+Python process with the same C parsers. Nothing here is a test: tests never time anything.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -21,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,7 @@ import workloads
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR = str(Path(__file__).resolve().parent / "floor.py")
+CHILD = str(Path(__file__).resolve().parent / "child.py")
 PY = sys.executable
 
 
@@ -55,11 +59,18 @@ class Series:
     def peak(self) -> float:
         return max(self.rss)
 
+    @property
+    def cpu(self) -> float:
+        return min(self.cpus)
+
 
 def measure(series: Series, env: dict[str, str]) -> None:
     """One round of ``series`` in a fresh child: wall time, CPU time and peak RSS of that child alone."""
+    report = tempfile.NamedTemporaryFile(prefix="cogcheck-rss-", delete=False)  # noqa: SIM115
+    report.close()
+    argv = [series.argv[0], CHILD, report.name, *series.argv[1:]]
     start = time.perf_counter()
-    proc = subprocess.Popen(series.argv,  # noqa: S603 - our own commands
+    proc = subprocess.Popen(argv,  # noqa: S603 - our own commands
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     assert proc.stderr is not None
     err = proc.stderr.read()
@@ -67,7 +78,12 @@ def measure(series: Series, env: dict[str, str]) -> None:
     proc.returncode = os.waitstatus_to_exitcode(status)
     series.walls.append(time.perf_counter() - start)
     series.cpus.append(usage.ru_utime + usage.ru_stime)
-    series.rss.append(usage.ru_maxrss / 1024)  # Linux: KiB
+    try:
+        own, workers = (int(n) for n in Path(report.name).read_text(encoding="ascii").split())
+    except ValueError:  # the command died before it could say
+        own, workers = usage.ru_maxrss, 0
+    os.unlink(report.name)
+    series.rss.append(max(own, workers) / 1024)  # KiB
     series.codes.add(proc.returncode)
     if proc.returncode not in (0, 1):
         sys.stderr.write(f"warning: {series.label} exited {proc.returncode}: {err.decode(errors='replace')[-400:]}\n")
@@ -87,6 +103,45 @@ def floor(*paths: str, clients_only: bool = False) -> list[str]:
     return [PY, FLOOR, *(["--clients-only"] if clients_only else []), *paths]
 
 
+def peer_commands(checkov: str | None) -> dict[str, Callable[[str, bool], list[str]]]:
+    """cfn-lint (if importable here) bare and with cogcheck's plugin; checkov (if installed, any Python)."""
+    found: dict[str, Callable[[str, bool], list[str]]] = {}
+    lint = "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())"
+    if subprocess.run([PY, "-c", "import cfnlint"], capture_output=True).returncode == 0:  # noqa: S603
+        found["peer: cfn-lint"] = lambda path, _tf: [PY, "-c", lint, _lint_target(path)]
+        found["peer: cfn-lint -a cogcheck.cfnlint_rules"] = \
+            lambda path, _tf: [PY, "-c", lint, "-a", "cogcheck.cfnlint_rules", _lint_target(path)]
+    if checkov:
+        python = _python_of(checkov)
+        found["checkov (peer)"] = lambda path, tf: [
+            python, "-c", "import sys; from checkov.main import Checkov; sys.exit(Checkov().run())",
+            "-d" if Path(path).is_dir() else "-f", path, "--framework", "terraform" if tf else "cloudformation",
+            "--quiet", "--compact", "-o", "json"]
+    return found
+
+
+def _lint_target(path: str) -> str:
+    return str(Path(path) / "**" / "*") if Path(path).is_dir() else path
+
+
+def _python_of(script: str) -> str:
+    """The interpreter a console script runs with (its ``#!`` line)."""
+    with open(script, encoding="utf-8", errors="replace") as handle:
+        first = handle.readline()
+    return first[2:].strip() if first.startswith("#!") else PY
+
+
+@contextlib.contextmanager
+def spinning() -> Iterator[None]:
+    """A process that keeps one CPU busy for the length of the block."""
+    spinner = subprocess.Popen([PY, "-c", "while True: pass"])  # noqa: S603
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
 def has_jobs(env: dict[str, str]) -> bool:
     argv = [PY, "-m", "cogcheck", "scan", "--help"]
     out = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT)  # noqa: S603
@@ -101,8 +156,8 @@ class Row:
 
     def cells(self) -> list[str]:
         s = self.series
-        ratio = f"{s.best / self.reference.best:.2f}×" if self.reference is not None else ""
-        return [self.workload, s.label, f"{s.best:.3f}", f"{s.median:.3f}", f"{statistics.median(s.cpus):.3f}",
+        ratio = f"{s.cpu / self.reference.cpu:.2f}×" if self.reference is not None else ""
+        return [self.workload, s.label, f"{s.best:.3f}", f"{s.median:.3f}", f"{s.cpu:.3f}",
                 f"{s.peak:.0f}", ratio]
 
 
@@ -120,6 +175,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated workloads: startup,many,one,assembly,corpus,sarif")
     parser.add_argument("--output", type=Path, help="also write the Markdown tables to this file")
     parser.add_argument("--keep", type=Path, help="generate the workloads here and keep them")
+    parser.add_argument("--no-peers", action="store_true", help="skip cfn-lint and checkov (one round each)")
+    parser.add_argument("--checkov", default=shutil.which("checkov"), help="checkov's Python (default: on PATH)")
     args = parser.parse_args()
     rounds = args.rounds or (3 if args.quick else 5)
     only = set(filter(None, args.only.split(",")))
@@ -134,7 +191,8 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COGCHECK_CACHE_DIR": str(work / "cache")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "cogcheck")], env=env, check=False)  # noqa: S603
-    templates, sizes, stacks = (200, (1000, 2000), 100) if args.quick else (800, (1000, 2000, 4000, 8000), 400)
+    templates, sizes, stacks = (200, (1000, 2000), 100) if args.quick else (800, (1000, 2000, 4000, 16000), 400)
+    peers = peer_commands(args.checkov) if not args.no_peers else {}
     jobs = has_jobs(env)
     load_before = os.getloadavg()
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -149,6 +207,19 @@ def main() -> None:
     def progress(text: str) -> None:
         sys.stderr.write(f"[{time.perf_counter() - started:6.1f}s] {text}\n")
 
+    def peer(name: str, path: str, rows: list[Row], terraform: bool = False) -> None:
+        """The peers on the same input, one round each (they are slow): cfn-lint bare and with cogcheck's plugin,
+        checkov. Ratios are against cogcheck's row of this workload (CPU)."""
+        ours = next((row.series for row in reversed(rows) if row.workload == name and row.reference is not None),
+                    None)
+        for label, argv in peers.items():
+            if terraform and not label.startswith("checkov"):
+                continue  # cfn-lint reads CloudFormation only
+            series = Series(label, argv(path, terraform))
+            progress(f"{name}: {label}")
+            run_all([series], 1, env)
+            rows.append(Row(name, series, ours))
+
     try:
         small = work / "small.yaml"
         small.write_text(workloads.yaml_template(5), encoding="utf-8")
@@ -159,7 +230,7 @@ def main() -> None:
             one = Series("cogcheck scan (1 template, 5 clients)", cogcheck(str(small)))
             run_all([imports, version, one], rounds * 2, env)
             rows += [Row("start-up", imports), Row("start-up", version, imports), Row("start-up", one, imports)]
-            target("one-template scan / `import yaml, json`", one.best / imports.best, 3)
+            target("one-template scan / `import yaml, json` (CPU)", one.cpu / imports.cpu, 2)
 
         many = work / "many"
         if (wanted("many") or wanted("sarif")) and not many.is_dir():
@@ -175,10 +246,17 @@ def main() -> None:
             group += [s for s in (one_job, default) if s is not None]
             run_all(group, rounds, env)
             rows += [Row(name, fl)] + [Row(name, s, fl) for s in group[1:]]
-            target("templates full of clients / floor (default jobs)", default.best / fl.best, 3)
+            target("templates full of clients / parse floor (default jobs, CPU)", default.cpu / fl.cpu, 3)
             if one_job is not None:
-                target("templates full of clients / floor (--jobs 1)", one_job.best / fl.best, 3)
-                target("default jobs / --jobs 1 (wall)", default.best / one_job.best, 0.75)
+                target("templates full of clients / parse floor (--jobs 1, CPU)", one_job.cpu / fl.cpu, 3)
+                # the other core busy (as on a shared machine): a spinning process for the length of these rounds
+                busy_one = Series("cogcheck --jobs 1, other core busy", one_job.argv)
+                busy_default = Series("cogcheck (default jobs), other core busy", default.argv)
+                with spinning():
+                    run_all([busy_one, busy_default], rounds, env)
+                rows += [Row(name, busy_one), Row(name, busy_default)]
+                target("default jobs / --jobs 1 (wall, other core busy)", busy_default.best / busy_one.best, 1.0)
+                target("default jobs / --jobs 1 (wall, as the machine was)", default.best / one_job.best, 1.0)
 
         if wanted("one"):
             per_client: dict[str, list[tuple[int, float]]] = {}
@@ -196,13 +274,17 @@ def main() -> None:
                     cc = Series("cogcheck", cogcheck(str(path), "--format", "json"))
                     run_all([fl, cc], max(2, rounds - 2) if count >= 4000 else rounds, env)
                     rows += [Row(name, fl), Row(name, cc, fl)]
+                    if count == 2000:
+                        target(f"one template, 2000 clients ({suffix[1:].upper()}) / parse floor (CPU)",
+                               cc.cpu / fl.cpu, 2.5 if suffix == ".yaml" else 10)
+                        peer(name, str(path), rows)
                     per_client.setdefault(suffix, []).append((count, (cc.best - base.best) / count * 1e6))
             rows.append(Row("baseline for per-client time", base))
             for suffix, points in per_client.items():
                 (low, first), (high, last) = points[0], points[-1]
                 text = ", ".join(f"{n}: {us:.0f} µs" for n, us in points)
                 progress(f"per client {suffix}: {text}")
-                target(f"time per client {high} / {low} clients ({suffix[1:].upper()}: {text})", last / first, 1.25)
+                target(f"time per client {high} / {low} clients ({suffix[1:].upper()}: {text})", last / first, 1.15)
 
         if wanted("assembly"):
             cdk = work / "cdk.out"
@@ -219,9 +301,9 @@ def main() -> None:
             group += [s for s in (one_job, default) if s is not None]
             run_all(group, rounds, env)
             rows += [Row(name, fl_all), Row(name, fl)] + [Row(name, s, fl) for s in group[2:]]
-            target("66 MB assembly / floor of client templates (default jobs)", default.best / fl.best, 2)
+            target("66 MB assembly / floor of client templates (default jobs, CPU)", default.cpu / fl.cpu, 2)
             if one_job is not None:
-                target("66 MB assembly / floor of client templates (--jobs 1)", one_job.best / fl.best, 2)
+                target("66 MB assembly / floor of client templates (--jobs 1, CPU)", one_job.cpu / fl.cpu, 2)
 
         if wanted("corpus") and args.corpus.is_dir():
             paths = [str(p) for p in (args.corpus / "files", args.corpus / "assemblies") if p.is_dir()]
@@ -235,6 +317,17 @@ def main() -> None:
                 group.insert(2, Series("cogcheck --jobs 1", cogcheck(*paths, "--format", "json", "--jobs", "1")))
             run_all(group, rounds, env)
             rows += [Row(name, fl_all), Row(name, fl)] + [Row(name, s, fl) for s in group[2:]]
+            peer(name, str(args.corpus / "files"), rows)
+            terraform = args.corpus / "terraform"
+            if terraform.is_dir():
+                name = f"real Terraform corpus ({workloads.size_mib(terraform):.1f} MiB)"
+                progress(name)
+                lark = Series("floor: lark parse of the .tf files", floor("--terraform", str(terraform)))
+                tf = Series("cogcheck --jobs 1", cogcheck(str(terraform), "--format", "json", "--jobs", "1"))
+                run_all([lark, tf], rounds, env)
+                rows += [Row(name, lark), Row(name, tf, lark)]
+                target("Terraform corpus / lark parse (--jobs 1, CPU)", tf.cpu / lark.cpu, 1.5)
+                peer(name, str(terraform), rows, terraform=True)
 
         if wanted("sarif"):
             out = work / "out.sarif"

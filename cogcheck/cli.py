@@ -327,7 +327,8 @@ def scan(
         Optional[int],
         typer.Option(
             "--jobs", "-j", metavar="N",
-            help="Scan in N processes (default: the usable CPUs; the report is the same for any N).",
+            help="Scan in N processes (default: the usable CPUs less the one-minute load average, at least 1; "
+            "the report is the same for any N).",
         ),
     ] = None,
     rules: Annotated[

@@ -15,7 +15,7 @@ import cogcheck.scan.pipeline as pipeline
 from cogcheck.report import json as json_report
 from cogcheck.report import sarif
 from cogcheck.scan.options import ScanOptions
-from cogcheck.scan.parallel import MIN_PARALLEL_BYTES, usable_cpus
+from cogcheck.scan.parallel import MIN_PARALLEL_BYTES, free_cpus, usable_cpus
 from cogcheck.scan.pipeline import scan
 from tests.helpers import BAD_CLIENT
 
@@ -89,6 +89,15 @@ def test_a_crash_on_one_input_is_an_error_for_that_input_in_any_process(
 
 def test_usable_cpus_is_at_least_one() -> None:
     assert 1 <= usable_cpus() <= (multiprocessing.cpu_count() or 1)
+
+
+def test_default_jobs_leave_out_busy_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cogcheck.scan.parallel as parallel
+
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 4)
+    for load, expected in ((0.0, 4), (1.4, 3), (2.6, 1), (9.0, 1)):
+        monkeypatch.setattr(parallel.os, "getloadavg", lambda load=load: (load, load, load))
+        assert free_cpus() == expected
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patch reaches only forked workers")

@@ -213,7 +213,8 @@ def build_scan_options(
 
     ``scan_roots`` are the paths to scan; when one is ``-``, ``read_stdin`` gives its bytes (read once the other
     options are known to be right) and ``stdin_filename`` the path they stand for. ``jobs``: worker processes
-    (None: the usable CPUs). ``max_file_size_mib``: the input size limit in MiB (None: the default).
+    (None: the usable CPUs less the load, :func:`cogcheck.scan.parallel.free_cpus`). ``max_file_size_mib``: the
+    input size limit in MiB (None: the default).
     ``scenarios``: ``--scenarios`` (None: the configuration's ``scenarios``, else ``all``).
 
     Shipped rules are not loaded here (that costs a YAML parse of every rule file): ids are checked against the rule
@@ -296,9 +297,9 @@ def _limits(
     if jobs is not None and jobs < 1:
         raise OptionError(f"--jobs {jobs}: give 1 or more processes")
     if jobs is None:
-        from cogcheck.scan.parallel import usable_cpus
+        from cogcheck.scan.parallel import free_cpus
 
-        jobs = usable_cpus()
+        jobs = free_cpus()
     return (max_file_size_mib * MIB if max_file_size_mib is not None else MAX_FILE_SIZE), jobs
 
 

@@ -51,6 +51,18 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
+def free_cpus() -> int:
+    """The default ``--jobs``: the usable CPUs less the machine's load (its one-minute average of runnable
+    processes, rounded to the nearest whole), at least one. A worker on a core that another process keeps busy only
+    adds the cost of forking and sending results back: on a loaded machine the default scans in this process."""
+    usable = usable_cpus()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not available here: assume the CPUs are free
+        return usable
+    return max(1, min(usable, usable - round(load)))
+
+
 def ordered_map(
     function: Callable[[Any, T], R],
     state: Any,

@@ -21,8 +21,8 @@ from cogcheck.inputs.terraform import mapping
 from cogcheck.inputs.terraform.ast import Lit
 from cogcheck.inputs.terraform.evaluate import Link, Scope
 from cogcheck.inputs.terraform.hcl import JSON_BLOCKS, Attribute, Block
-from cogcheck.inputs.terraform.names import MARKERS, may_be_plan  # noqa: F401 - re-exported
 from cogcheck.inputs.terraform.module import Configuration, TfResource, build_resource, load_configuration
+from cogcheck.inputs.terraform.names import MARKERS, may_be_plan  # noqa: F401 - re-exported
 
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
 #: Stored as 0 by the provider when the configuration leaves them out: Cognito's default, not zero.
