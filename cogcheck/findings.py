@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import functools
 import json
+import json.encoder
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,6 +16,29 @@ SEVERITIES = ("error", "warning", "note")
 SEVERITY_RANK = {"note": 1, "warning": 2, "error": 3}
 #: ``--fail-on`` / ``fail-on``: a severity, or never.
 FAIL_ON = (*SEVERITIES, "never")
+
+
+_string = json.encoder.encode_basestring_ascii  # the C function json.dumps uses for strings
+
+
+def identity_text(rule_id: str, where: str, resource: str, prop: str, scenario: Scenario | None) -> str:
+    """``json.dumps([rule_id, where, resource, prop, scenario JSON or None], sort_keys=True)``, what a
+    fingerprint hashes — built from the C string encoder and one dump per distinct scenario, not a dump per finding
+    (the same text: the fingerprints of every existing baseline stay valid)."""
+    names = (rule_id, where, resource, prop)
+    if type(rule_id) is str and type(where) is str and type(resource) is str and type(prop) is str:
+        try:
+            tail = _scenario_text(scenario) if scenario else "null"
+        except TypeError:  # an unhashable value in a scenario: no memo, the plain dump below
+            pass
+        else:
+            return "[" + ", ".join(map(_string, names)) + ", " + tail + "]"
+    return json.dumps([*names, scenario.as_json() if scenario else None], sort_keys=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scenario_text(scenario: Scenario) -> str:
+    return json.dumps(scenario.as_json(), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -107,14 +131,9 @@ class Finding:
         Computed once per finding (reports ask for it several times)."""
         import hashlib
 
-        identity = [
-            self.rule_id,
-            self.where,
-            self.resource,
-            self.property,
-            self.scenario.as_json() if self.scenario else None,
-        ]
-        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
+        return hashlib.sha256(identity_text(
+            self.rule_id, self.where, self.resource, self.property, self.scenario,
+        ).encode()).hexdigest()[:32]
 
     @builtins.property
     def scenario_text(self) -> str:
