@@ -47,6 +47,7 @@ class Format(StrEnum):
     markdown = "markdown"
     junit = "junit"
     gitlab = "gitlab"
+    rdjson = "rdjson"
 
 
 class Color(StrEnum):

@@ -297,3 +297,37 @@ def test_pascal_case_rule_names() -> None:
     assert sarif.pascal_case("access-token-validity-out-of-range") == "AccessTokenValidityOutOfRange"
     names = [r["name"] for r in render(ScanResult())["runs"][0]["tool"]["driver"]["rules"]]
     assert all(name[:1].isupper() and "-" not in name for name in names)
+
+
+def test_fixes_are_replacements_in_code_points_safe_and_unsafe_marked() -> None:
+    from cogcheck.findings import Edit, Fix
+
+    safe = Fix("safe", "write minutes", (Edit("templates/auth.yaml", 8, 22, 8, 29, "minutes"),))
+    unsafe = Fix("unsafe", "turn revocation on", (
+        Edit("templates/auth.yaml", 9, 7, 9, 7, "EnableTokenRevocation: true\n      "),
+        Edit("templates/auth.yaml", 12, 1, 13, 1, ""),
+    ))
+    results = render(ScanResult(findings=[
+        finding(resource="A", fix=safe), finding(resource="B", fix=unsafe), finding(resource="C", fix_declined="a parameter"),
+    ]))["runs"]
+    (run,) = results
+    assert run["columnKind"] == "unicodeCodePoints"  # the columns below are the findings' own
+    first, second, third = run["results"]
+    assert first["fixes"] == [{
+        "description": {"text": "Fix: write minutes."},
+        "artifactChanges": [{
+            "artifactLocation": first["locations"][0]["physicalLocation"]["artifactLocation"],
+            "replacements": [{
+                "deletedRegion": {"startLine": 8, "startColumn": 22, "endLine": 8, "endColumn": 29},
+                "insertedContent": {"text": "minutes"},
+            }],
+        }],
+        "properties": {"applicability": "safe"},
+    }]
+    (fix,) = second["fixes"]
+    assert fix["description"]["text"].startswith("Unsafe fix")
+    assert fix["properties"] == {"applicability": "unsafe"}
+    insertion, deletion = fix["artifactChanges"][0]["replacements"]
+    assert insertion["deletedRegion"]["startColumn"] == insertion["deletedRegion"]["endColumn"]  # an insertion point
+    assert "insertedContent" not in deletion  # the region is removed
+    assert "fixes" not in third and third["properties"]["fixDeclined"] == "a parameter"

@@ -83,6 +83,12 @@ def _gitlab(result: ScanResult, settings: ReportSettings) -> Report:
     return gitlab.render(result, source_root=settings.source_root)
 
 
+def _rdjson(result: ScanResult, settings: ReportSettings) -> Report:
+    from cogcheck.report import rdjson
+
+    return rdjson.render(result, source_root=settings.source_root)
+
+
 #: ``--format`` name → renderer. Paths in every format follow one rule (:class:`cogcheck.report.sarif.Locator`).
 RENDERERS: dict[str, Callable[[ScanResult, ReportSettings], Report]] = {
     "text": _text,
@@ -92,6 +98,7 @@ RENDERERS: dict[str, Callable[[ScanResult, ReportSettings], Report]] = {
     "markdown": _markdown,
     "junit": _junit,
     "gitlab": _gitlab,
+    "rdjson": _rdjson,
 }
 
 

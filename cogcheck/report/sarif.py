@@ -12,6 +12,11 @@ the level, the message and the first location, which must be a file in the repos
 * ``partialFingerprints`` come from :attr:`~cogcheck.findings.Finding.fingerprint`, which has no line numbers and
   uses the template's path in its project (:mod:`cogcheck.inputs.project`), so an alert keeps its identity when lines
   move and whichever directory the scan runs from;
+* a finding cogcheck can fix carries ``fixes``: one fix, its edits as ``replacements`` of regions of the template
+  (columns in Unicode code points, as the run's ``columnKind`` says; an insertion is an empty region). Unsafe fixes
+  are included too, their description starting "Unsafe fix" and ``properties.applicability`` saying ``unsafe``
+  (``safe`` otherwise): a viewer that applies SARIF fixes shows the reader both, GitHub shows neither. A finding whose
+  fix was declined says why in ``properties.fixDeclined``;
 * findings suppressed in the template are left out by default: GitHub code scanning ignores SARIF ``suppressions``
   and would open an alert for each (github/codeql-action#1230); ``include_suppressed`` (``--sarif-include-suppressed``)
   keeps them, with ``suppressions`` (``inSource``) and the reason, for viewers that honour them. They are counted in
@@ -37,7 +42,7 @@ from urllib.parse import quote
 
 from cogcheck import __version__
 from cogcheck.engine.rules import Rule
-from cogcheck.findings import Finding
+from cogcheck.findings import Finding, Fix
 from cogcheck.report.ruledocs import render_rule, sections
 from cogcheck.report.stream import Lazy, dump
 from cogcheck.scan.result import ScanResult
@@ -304,6 +309,8 @@ def _result(
         FINGERPRINT_KEY: finding.fingerprint,
         "primaryLocationLineHash": f"{finding.fingerprint}:{occurrence}",
     }
+    if finding.fix is not None:
+        entry["fixes"] = [_fix(finding.fix, locator)]
     if why is not None:
         entry["suppressions"] = [{"kind": "inSource", "justification": why.justification}]
     properties: dict[str, Any] = {
@@ -317,8 +324,34 @@ def _result(
         properties["constructPath"] = finding.construct_path
     if finding.scenario:
         properties["scenario"] = finding.scenario.as_json()
+    if finding.fix_declined is not None:
+        properties["fixDeclined"] = finding.fix_declined  # why no fix (for CDK, the change to make in the CDK code)
     entry["properties"] = properties
     return entry
+
+
+def _fix(fix: Fix, locator: Locator) -> dict[str, Any]:
+    """A SARIF ``fix``: the edits grouped by file (in the order given), each a replacement of a region."""
+    changes: dict[str, list[dict[str, Any]]] = {}
+    for edit in fix.edits:
+        replacement: dict[str, Any] = {
+            "deletedRegion": {
+                "startLine": edit.start_line, "startColumn": edit.start_column,
+                "endLine": edit.end_line, "endColumn": edit.end_column,
+            },
+        }
+        if edit.text:  # no inserted content: the region is deleted
+            replacement["insertedContent"] = {"text": edit.text}
+        changes.setdefault(edit.file, []).append(replacement)
+    label = "Fix" if fix.applicability == "safe" else "Unsafe fix (changes behaviour)"
+    return {
+        "description": {"text": _sentence(f"{label}: {fix.description}")},
+        "artifactChanges": [
+            {"artifactLocation": locator.artifact(file), "replacements": replacements}
+            for file, replacements in changes.items()
+        ],
+        "properties": {"applicability": fix.applicability},
+    }
 
 
 def uses_source(finding: Finding, locator: Locator) -> bool:
