@@ -106,7 +106,10 @@ def test_deploy_errors_fail_the_synth_with_the_report(bad: tuple[subprocess.Comp
         assert f"ERROR {rule_id}: " in text
         assert f"   {construct} (" in text
         assert f"Acknowledge with 'cogcheck::{rule_id}'" in text
-    assert "Suggested fix: Resources:" in text  # the rule's use_instead
+    # each violation shows the property and its value, and the change to make in the CDK code, not a template
+    assert "ERROR COG-E003: RefreshTokenValidity is 9000 days" in text
+    assert "Suggested fix: in the CDK code, change the UserPoolClient prop refreshTokenValidity" in text
+    assert "Suggested fix: Resources:" not in text
 
 
 def test_json_report_in_cdk_out(bad: tuple[subprocess.CompletedProcess[str], Path]) -> None:

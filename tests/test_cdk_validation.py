@@ -56,29 +56,48 @@ def test_same_findings_as_scanning_the_assembly_nested_stacks_included(
     assert all(Path(r.template_path).is_absolute() for v in outcome.violations for r in v.resources)
 
 
-def test_one_violation_per_rule_and_severity_with_cdk_levels(assembly: Path) -> None:
+def test_one_violation_per_rule_severity_and_resource_with_cdk_levels(assembly: Path) -> None:
     outcome = validate(stacks(assembly), Settings())
-    keys = [(v.rule_name, v.severity) for v in outcome.violations]
-    assert len(keys) == len(set(keys))
+    keys = [(v.rule_name, v.severity, r.template_path, r.logical_id) for v in outcome.violations for r in v.resources]
+    assert len(keys) == len(set(keys)) == len(outcome.violations)  # one resource each, never twice
     assert {v.severity for v in outcome.violations} == {"error", "warning", "info"}  # note → info
     e003 = next(v for v in outcome.violations if v.rule_name == "COG-E003")
-    assert e003.severity == "error" and e003.description.startswith("COG-E003: ")
-    assert e003.fix and "RefreshTokenValidity" in e003.fix  # the rule's use_instead
-    (batch,) = [r for r in e003.resources if r.logical_id == "Batch"]
-    assert batch.locations == ("Properties.RefreshTokenValidity",)
+    # What CDK prints of a violation is its description and fix: the property and its value, and the CDK change.
+    assert e003.severity == "error" and e003.description.startswith("COG-E003: RefreshTokenValidity is 9000 days")
+    assert e003.fix is not None and "refreshTokenValidity" in e003.fix and "cogcheck rule COG-E003" in e003.fix
+    assert "Resources:" not in e003.fix  # no template pasted into every violation
+    (batch,) = e003.resources
+    assert batch.logical_id == "Batch" and batch.locations == ("Properties.RefreshTokenValidity",)
     assert any("9000 days" in message for message in e003.metadata.values())
     assert e003.metadata["docs"] == "cogcheck rule COG-E003"
     assert not outcome.success
-    # A resource faulted at several properties by one rule is listed once, with each location.
-    for violation in outcome.violations:
-        ids = [(r.template_path, r.logical_id) for r in violation.resources]
-        assert len(ids) == len(set(ids))
+
+
+def test_several_findings_on_one_resource_make_one_violation_each_property_named() -> None:
+    from cogcheck.cdk.validation import cdk_fix, violations
+    from tests.helpers import make_finding
+
+    found = [
+        make_finding(property="AccessTokenValidity", message="AccessTokenValidity is 25 hours"),
+        make_finding(property="TokenValidityUnits.AccessToken", message="the unit is wrong",
+                     fix_declined="make the change in the CDK code: write minutes"),
+    ]
+    (violation,) = violations(found, {})
+    assert violation.description == (
+        "COG-E001: AccessTokenValidity is 25 hours; the unit is wrong (Properties.TokenValidityUnits.AccessToken)"
+    )
+    assert violation.resources[0].locations == (
+        "Properties.AccessTokenValidity", "Properties.TokenValidityUnits.AccessToken",
+    )
+    assert violation.fix is not None and violation.fix.splitlines() == [cdk_fix(found[0]), cdk_fix(found[1])]
+    assert cdk_fix(found[1]) == "make the change in the CDK code: write minutes"  # the finding's own CDK change
+    assert "UserPoolClient prop accessTokenValidity" in cdk_fix(found[0])
 
 
 def test_rule_with_per_case_severity_keeps_it(assembly: Path) -> None:
     """COG-E027 warns when the provider may exist first: that case stays a warning, as in every channel."""
     outcome = validate(stacks(assembly), Settings(select=("COG-E027",)))
-    assert [(v.rule_name, v.severity) for v in outcome.violations] == [("COG-E027", "warning")]
+    assert {(v.rule_name, v.severity) for v in outcome.violations} == {("COG-E027", "warning")}
     assert outcome.success
 
 

@@ -250,6 +250,8 @@ def _kind(block: Block) -> str:
         return "template"
     if "jobs" in data:
         return "workflow"
+    if data and all(isinstance(job, dict) and "script" in job for job in data.values()):
+        return "gitlab-ci"
     if "repos" in data:
         return "pre-commit"
     if "append_rules" in data:
@@ -347,10 +349,32 @@ def test_workflow_example_uses_the_actions_inputs(block: Block) -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
     ours = [step for step in steps if "cogcheck" in step.get("uses", "") or step.get("id") == "cogcheck"]
-    assert ours, "the workflow has no cogcheck step"
+    runs = [step["run"] for step in steps if "cogcheck scan" in step.get("run", "")]
+    assert ours or runs, "the workflow has no cogcheck step"
+    _check_commands("\n".join(runs))
     for step in ours:
         assert step["uses"].startswith("./"), f"{step['uses']}: no published action exists; use it by path"
         assert set(step.get("with", {})) <= set(action["inputs"]), set(step["with"]) - set(action["inputs"])
+
+
+def _check_commands(script: str) -> None:
+    """The cogcheck commands of a CI script: cogcheck installed from its source by path (no published package
+    yet), formats that exist, and reviewdog reading the format it is given."""
+    from cogcheck.report.formats import RENDERERS
+
+    lines = script.replace("\\\n", " ").splitlines()
+    for line in (line for line in lines if "cogcheck scan" in line):
+        assert re.search(r"pip install \./tools/cogcheck", script), "cogcheck is installed from its source by path"
+        formats = re.findall(r"(?:--format|-f)[ =](\w+)", line.split("|")[0])
+        assert formats and set(formats) <= set(RENDERERS), line
+        if "reviewdog" in line:
+            assert f"-f={formats[0]}" in line.split("|", 1)[1], line
+
+
+@pytest.mark.parametrize("block", configurations("gitlab-ci"))
+def test_gitlab_ci_example_runs_cogcheck_commands_that_exist(block: Block) -> None:
+    jobs = yaml.safe_load(block.text)
+    _check_commands("\n".join(line for job in jobs.values() for line in job["script"]))
 
 
 @pytest.mark.parametrize("block", configurations("pre-commit"))

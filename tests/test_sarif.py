@@ -308,7 +308,8 @@ def test_fixes_are_replacements_in_code_points_safe_and_unsafe_marked() -> None:
         Edit("templates/auth.yaml", 12, 1, 13, 1, ""),
     ))
     results = render(ScanResult(findings=[
-        finding(resource="A", fix=safe), finding(resource="B", fix=unsafe), finding(resource="C", fix_declined="a parameter"),
+        finding(resource="A", fix=safe), finding(resource="B", fix=unsafe),
+        finding(resource="C", fix_declined="a parameter"),
     ]))["runs"]
     (run,) = results
     assert run["columnKind"] == "unicodeCodePoints"  # the columns below are the findings' own

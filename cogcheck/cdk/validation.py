@@ -7,9 +7,11 @@ read through its cloud assembly (:mod:`cogcheck.inputs.cdk.assembly`): the direc
 them, construct paths and stack names come along, exactly as ``cogcheck scan cdk.out`` sees them. A template that is
 not in an assembly is scanned as a loose template.
 
-Violations follow CDK's ``PolicyViolation``: one per rule and severity (a rule whose cases differ in severity gives one
-per level), named by the rule id, described by the rule's summary, fixed by its ``use_instead``, listing each violating
-resource (logical id, template path, ``Properties.X`` locations). Severity levels map error → ``error`` (fails the
+Violations follow CDK's ``PolicyViolation``: one per rule, severity and resource (CDK prints a violation's description
+and fix once per violating construct, and nothing else of it), named by the rule id, described by the findings'
+messages (the property and its actual value), fixed by the change to make in the CDK code (the finding's own, else the
+prop to change and the command that shows what to use instead: never a whole template), listing the resource (logical
+id, template path, ``Properties.X`` locations). Severity levels map error → ``error`` (fails the
 synth), warning → ``warning``, note → ``info``; an input cogcheck cannot read is a ``fatal`` violation ``input-error``
 (fails the synth, and CDK does not let it be acknowledged). CDK, not this module, applies acknowledgements.
 
@@ -28,6 +30,7 @@ from cogcheck.config.options import build_scan_options
 from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import SEVERITY_RANK, Finding, InputError, Notice
 from cogcheck.inputs.cdk.assembly import MAX_DEPTH, is_assembly, read_assembly
+from cogcheck.inputs.cdk.names import CDK_PROPS
 from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.inputs.types import TemplateInput
 from cogcheck.report.ruledocs import docs_command
@@ -190,38 +193,59 @@ def location(finding: Finding) -> str | None:
 
 
 def violations(findings: Sequence[Finding], rules: Mapping[str, Rule]) -> list[Violation]:
-    """One violation per rule and severity, each violating resource once with every location it is faulted at."""
-    groups: dict[tuple[str, str], list[Finding]] = {}
+    """One violation per rule, severity and resource, each described by its findings' messages (the property and the
+    actual value) and fixed by the change to make in the CDK code: CDK prints the description and the fix of each
+    violating construct, and nothing else of what cogcheck found."""
+    groups: dict[tuple[str, str, str, str], list[Finding]] = {}
     for finding in sorted(findings, key=Finding.sort_key):
-        groups.setdefault((finding.rule_id, finding.severity), []).append(finding)
+        groups.setdefault((finding.rule_id, finding.severity, finding.file, finding.resource), []).append(finding)
     out: list[Violation] = []
-    for (rule_id, severity), group in sorted(groups.items(), key=lambda i: (i[0][0], -SEVERITY_RANK[i[0][1]])):
+    order = sorted(groups.items(), key=lambda i: (i[0][0], -SEVERITY_RANK[i[0][1]], i[0][2], i[0][3]))
+    for (rule_id, severity, file, logical_id), group in order:
         rule = rules.get(rule_id)
-        resources: dict[tuple[str, str], list[str]] = {}
-        messages: dict[str, str] = {}
-        for finding in group:
-            where = resources.setdefault((finding.file, finding.resource), [])
-            spot = location(finding)
-            if spot and spot not in where:
-                where.append(spot)
-            messages.setdefault(_message_key(finding), plain(finding.message))
+        spots = list(dict.fromkeys(spot for spot in map(location, group) if spot))
         metadata = {
             "rule": f"{rule_id} {rule.name}" if rule else rule_id,
             "docs": docs_command(rule_id) + (f" --rules {rule.pack}" if rule and rule.pack else ""),
         }
-        metadata.update(messages)
+        for finding in group:
+            metadata.setdefault(_message_key(finding), plain(finding.message))
         out.append(Violation(
             rule_name=rule_id,
-            description=f"{rule_id}: {rule.summary}" if rule else rule_id,
+            description=f"{rule_id}: " + "; ".join(dict.fromkeys(_described(finding) for finding in group)),
             severity=CDK_SEVERITY[severity],
-            resources=tuple(
-                Resource(str(Path(file).absolute()), logical_id, tuple(spots))
-                for (file, logical_id), spots in resources.items()
-            ),
-            fix=(str(rule.docs.get("use_instead", "")).strip() or None) if rule else None,
+            resources=(Resource(str(Path(file).absolute()), logical_id, tuple(spots)),),
+            fix="\n".join(dict.fromkeys(cdk_fix(finding) for finding in group)),
             metadata=metadata,
         ))
     return out
+
+
+def _described(finding: Finding) -> str:
+    """The finding's message, which names the property and its value; the property added when it does not."""
+    message = plain(finding.message)
+    top = finding.property.split(".")[0].split("[")[0]
+    if top and top not in message:
+        message += f" ({location(finding)})"
+    if finding.scenario:
+        message += f" ({plain(finding.scenario_text)})"
+    return message
+
+
+def cdk_fix(finding: Finding) -> str:
+    """The change to make in the CDK code: the finding's own (why its template is not edited, naming the prop and
+    the edit) when it has one, else the prop to change and where the rule says what to use instead."""
+    if finding.fix_declined:
+        return plain(finding.fix_declined)
+    top = finding.property.split(".")[0].split("[")[0]
+    prop = CDK_PROPS.get(top)
+    if prop:
+        where = f"the UserPoolClient prop {prop} (or {top} of a CfnUserPoolClient)"
+    elif top:
+        where = f"what writes {location(finding)} (a CfnUserPoolClient's {top}, or an override)"
+    else:
+        where = "the client"
+    return f"in the CDK code, change {where}; `{docs_command(finding.rule_id)}` shows what to use instead"
 
 
 def _message_key(finding: Finding) -> str:

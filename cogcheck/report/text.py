@@ -1,4 +1,7 @@
-"""``--format text``: ``file:line:col: RULE severity message [Resource]``, grouped by file, then a summary."""
+"""``--format text``: ``file:line:col: RULE severity message [Resource]``, grouped by file, then a summary.
+
+A finding with a safe fix is marked ``[*]`` after its rule id, as ruff marks what ``--fix`` fixes; the summary says
+how many ``--fix`` would fix, and how many more ``--unsafe-fixes`` would."""
 
 from __future__ import annotations
 
@@ -44,8 +47,9 @@ def render(
             extra += f" ({f.scenario_text})"
         if f.source:
             extra += paint(f" at {f.source.file}:{f.source.line}", "dim")
+        marker = " [*]" if f.fix is not None and f.fix.applicability == "safe" else ""
         return (
-            f"{f.file}:{f.line}:{f.column}: {f.rule_id} {paint(f.severity, f.severity)} {f.message}{extra} "
+            f"{f.file}:{f.line}:{f.column}: {f.rule_id}{marker} {paint(f.severity, f.severity)} {f.message}{extra} "
             + paint(f"[{where}]", "dim")
         )
 
@@ -91,9 +95,21 @@ def summary_line(result: ScanResult, hidden: int = 0, min_severity: str = "note"
         text += f"; {hidden} {below} not shown (--show-notes or --min-severity note shows them)"
     text += "".join(f"; {phrase}" for phrase in error_phrases(result))
     text += "".join(f"; {phrase}" for phrase in scenario_phrases(result))
+    text += fixable_phrase(result)
     if result.config:
         text += f"; configuration {result.config}"
     return text
+
+
+def fixable_phrase(result: ScanResult) -> str:
+    """``; [*] 2 fixable with --fix (1 more with --fix --unsafe-fixes)``, or nothing when no finding has a fix."""
+    safe = sum(1 for f in result.findings if f.fix is not None and f.fix.applicability == "safe")
+    unsafe = sum(1 for f in result.findings if f.fix is not None) - safe
+    if safe and unsafe:
+        return f"; [*] {safe} fixable with --fix ({unsafe} more with --fix --unsafe-fixes)"
+    if safe:
+        return f"; [*] {safe} fixable with --fix"
+    return f"; {unsafe} fixable with --fix --unsafe-fixes" if unsafe else ""
 
 
 def _why(why: Suppression) -> str:
