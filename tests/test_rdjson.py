@@ -257,3 +257,9 @@ def test_cli_writes_rdjson(tmp_path: Path, monkeypatch: Any) -> None:
     assert data["source"] == {"name": "cogcheck"}
     assert data["diagnostics"] and {d["location"]["path"] for d in data["diagnostics"]} == {"t.yaml"}
     assert all(d["severity"] in ("ERROR", "WARNING", "INFO") for d in data["diagnostics"])
+
+
+def test_terraform_module_files_are_named_as_the_reader_names_them() -> None:
+    from cogcheck.inputs.terraform.module import TF_SUFFIXES
+
+    assert rdjson.MODULE_FILES == TF_SUFFIXES

@@ -41,6 +41,8 @@ from cogcheck.scan.result import ScanResult
 #: cogcheck severity → CDK's violation severity (CDK fails the synth on ``error`` and ``fatal``).
 CDK_SEVERITY = {"error": "error", "warning": "warning", "note": "info"}
 INPUT_ERROR = "input-error"
+#: How a CDK finding's declined fix (cogcheck.fix.offer) starts its advice, after saying why the template is not edited.
+_CDK_ADVICE = "make the change in the CDK code"
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -236,7 +238,9 @@ def cdk_fix(finding: Finding) -> str:
     """The change to make in the CDK code: the finding's own (why its template is not edited, naming the prop and
     the edit) when it has one, else the prop to change and where the rule says what to use instead."""
     if finding.fix_declined:
-        return plain(finding.fix_declined)
+        advice = plain(finding.fix_declined)
+        start = advice.find(_CDK_ADVICE)  # inside the synth, why the template is not edited goes without saying
+        return advice[start:] if start > 0 else advice
     top = finding.property.split(".")[0].split("[")[0]
     prop = CDK_PROPS.get(top)
     if prop:

@@ -6,8 +6,9 @@ One ``DiagnosticResult`` (reviewdog's ``proto/rdf/reviewdog.proto``): ``source.n
 id). Only fields of the proto are written: reviewdog reads the document with protobuf's JSON reader.
 
 Columns in rdjson count UTF-8 bytes, cogcheck's count code points, so a column is converted with the line it is on,
-read again from the scanned file (only a file the scan read, through the same size limit and regular-file checks); a
-file that cannot be read again (standard input, or removed since) gets positions without a column, and no suggestion.
+read again from the scanned file (only a file the scan read: an input it was given or found, or a file of a Terraform
+module it read; through the same size limit and regular-file checks); a file that cannot be read again (standard
+input, or removed since) gets positions without a column, and no suggestion.
 
 A finding's fix becomes one ``suggestion`` (all its edits together) that replaces **whole lines** (a range with lines
 and no columns, the text being the new lines): GitHub's suggestion blocks (``-reporter=github-pr-review``) and
@@ -36,6 +37,9 @@ from cogcheck.report.sarif import Locator, describe, uses_source
 from cogcheck.scan.result import ScanResult
 
 SEVERITY = {"error": "ERROR", "warning": "WARNING", "note": "INFO"}
+#: The files of a Terraform module (``cogcheck.inputs.terraform.module.TF_SUFFIXES``; not imported, as reports load no
+#: reader): the scan reads them from the module directory it was given, so they are not among its named inputs.
+MODULE_FILES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 
 
 class Text:
@@ -138,7 +142,7 @@ class Sources:
         from cogcheck.inputs.files import ReadError, read_limited
 
         real = os.path.realpath(os.path.join(self.cwd, file))
-        if real not in self.inputs:  # nothing but what the scan read
+        if real not in self.inputs and not real.endswith(MODULE_FILES):  # nothing but what the scan read
             return None
         try:
             return Text(decode_text(read_limited(real)))
