@@ -298,9 +298,27 @@ def unify(values: list[Any]) -> list[Any]:
         return [None if value is None else to_text(value) for value in values]
     if known & {"string", "number", "bool"}:
         raise EvalError("a collection and a primitive value have no common type")
-    if len({_shape(value) for value in values if value is not None}) > 1:
+    shapes = {_shape(value) for value in values if value is not None}
+    if len(shapes) > 1 and _merged(shapes) is None:
         raise Abstain("collections of different types, which cogcheck does not convert")
     return values
+
+
+def _merged(shapes: set[Any]) -> Any:
+    """The one shape lists of ``shapes`` share without converting an element, or None.
+
+    Tuples of one element type, of any lengths, empty ones included, are lists of that type (``c ? ["code"] : []``);
+    whatever needs an element converted (``[1]`` beside ``["a"]``) or concerns objects is left to :func:`unify`'s
+    caller as unknown."""
+    if any(shape[0] != "list" for shape in shapes if isinstance(shape, tuple)) or not all(
+        isinstance(shape, tuple) for shape in shapes
+    ):
+        return None
+    elements: set[Any] = set().union(*(shape[1] for shape in shapes))
+    if len(elements) <= 1:
+        return ("list", frozenset(elements))
+    merged = _merged(elements)
+    return None if merged is None else ("list", frozenset({merged}))
 
 
 def to_set(values: list[Any]) -> SetValue:
