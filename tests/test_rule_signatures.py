@@ -27,6 +27,7 @@ RULE: dict[str, Any] = {
 #: a well-formed argument of each kind
 GOOD: dict[str, Any] = {
     sig.PATH.name: "$.X",
+    sig.NUMBER_PATH.name: "$.X",
     sig.LITERAL.name: "x",
     sig.LITERALS.name: ["a", 1, True],
     sig.NAMES.name: ["AccessToken"],
@@ -46,6 +47,7 @@ GOOD: dict[str, Any] = {
 #: arguments of a wrong shape for each kind
 WRONG: dict[str, list[Any]] = {
     sig.PATH.name: ["X", 3, None, ["$.X"], {"a": 1}, "$.[["],
+    sig.NUMBER_PATH.name: ["X", 3, None, ["$.X"], {"a": 1}, "$.[["],
     sig.LITERAL.name: ["$.Y", "@", [1], {"a": 1}, None, float("nan")],
     sig.LITERALS.name: ["ENABLED", [], [["a"]], ["$.X"], {"a": 1}, None, 3],
     sig.NAMES.name: ["AccessToken", [], [1], None, {"a": 1}],
@@ -200,3 +202,29 @@ def test_conditions_nest_at_most_max_depth_levels() -> None:
     for levels in (MAX_DEPTH + 1, 100_000):  # never a RecursionError, in the check or later
         with pytest.raises(RuleError, match=f"nested deeper than {MAX_DEPTH} levels"):
             _load(nested(levels))
+
+
+@pytest.mark.parametrize(
+    ("when", "declared", "problem"),
+    [
+        ({"gt": ["$.effective.access_token.seconds", "$.policy.allowed"]}, "strings",
+         r"checks\[0\]\.when: \$\.policy\.allowed is a setting of type strings, used where integer or number is "
+         "needed"),
+        ({"outside": ["$.effective.access_token.seconds", "$.policy.allowed", 5]}, "string", "of type string"),
+        ({"lte": ["$.policy.allowed", 5]}, "boolean", "of type boolean"),
+        ({"gt": ["$.effective.access_token.seconds", "$.policy.allowed"]}, "integer", None),
+        ({"gt": ["$.effective.access_token.seconds", "$.policy.allowed"]}, "number", None),
+        ({"contains": ["$.effective.oauth_scopes", "$.policy.allowed"]}, "strings", None),
+    ],
+)
+def test_a_policy_setting_is_checked_against_its_use(when: Any, declared: str, problem: str | None) -> None:
+    rule = {**RULE, "id": "ORG-001", "when": when, "policy": {"allowed": {"type": declared}}}
+    if problem is None:
+        parse_rule(rule, "ORG-001.yaml", PREDICATES, pack="policies")
+        return
+    with pytest.raises(RuleError, match=problem):
+        parse_rule(rule, "ORG-001.yaml", PREDICATES, pack="policies")
+
+
+def test_built_in_policy_settings_are_numbers_where_compared() -> None:
+    _load({"gt": ["$.effective.refresh_token.seconds", "$.policy.refresh_token_note_seconds"]})

@@ -32,6 +32,7 @@ from cogcheck.engine.signatures import (
     LITERALS,
     NAMES,
     NUMBER,
+    NUMBER_PATH,
     PATH,
     PREDICATE_CALL,
     REGEX,
@@ -488,9 +489,10 @@ OPERATORS: dict[str, tuple[Callable[[Any], Compiled], Signature]] = {
     "lacks": (op_lacks, takes(PATH, ITEMS, doc="the list is known not to hold the item (an absent list holds "
                                                "nothing)")),
     "not_subset": (op_not_subset, takes(PATH, LITERALS, doc="some item of the list is outside the allowed set")),
-    "outside": (op_outside, takes(PATH, NUMBER, NUMBER, doc="the number is outside [low, high] (bounds may be paths)")),
-    "gt": (_comparison(lambda a, b: a > b), takes(PATH, NUMBER, doc="left > right (numbers)")),
-    "lte": (_comparison(lambda a, b: a <= b), takes(PATH, NUMBER, doc="left <= right (numbers)")),
+    "outside": (op_outside, takes(NUMBER_PATH, NUMBER, NUMBER,
+                                  doc="the number is outside [low, high] (bounds may be paths)")),
+    "gt": (_comparison(lambda a, b: a > b), takes(NUMBER_PATH, NUMBER, doc="left > right (numbers)")),
+    "lte": (_comparison(lambda a, b: a <= b), takes(NUMBER_PATH, NUMBER, doc="left <= right (numbers)")),
     "matches": (op_matches, takes(PATH, REGEX, doc="a string value matches the regular expression (re.search)")),
     "longer_than": (op_longer_than, takes(PATH, COUNT, doc="a list or string is longer than N")),
     "shorter_than": (op_shorter_than, takes(PATH, COUNT, doc="a list or string is shorter than N")),
@@ -559,8 +561,13 @@ def _argument_problems(kind: Kind, arg: Any, here: str, predicates: Collection[s
     return [f"{here}: {problem}"] if problem else []
 
 
-def paths_in(expr: Any, depth: int = 1) -> list[str]:
+def paths_in(expr: Any) -> list[str]:
     """Every JSONPath operand of a (validated) expression, nested expressions and predicate arguments included."""
+    return [path for path, _kind in operands_in(expr)]
+
+
+def operands_in(expr: Any, depth: int = 1) -> list[tuple[str, Kind]]:
+    """Every JSONPath operand of a (validated) expression with the kind of argument it is given as."""
     if not isinstance(expr, dict) or len(expr) != 1 or depth > MAX_DEPTH:
         return []
     ((name, args),) = expr.items()
@@ -568,16 +575,16 @@ def paths_in(expr: Any, depth: int = 1) -> list[str]:
         return []
     signature = OPERATORS[name][1]
     given = args if signature.listed and isinstance(args, list) else [args]
-    found: list[str] = []
+    found: list[tuple[str, Kind]] = []
     for kind, arg in zip(signature.args, given, strict=False):
         if kind is EXPR:
-            found += paths_in(arg, depth + 1)
+            found += operands_in(arg, depth + 1)
         elif kind is EXPRS and isinstance(arg, list):
-            found += [path for sub in arg for path in paths_in(sub, depth + 1)]
+            found += [operand for sub in arg for operand in operands_in(sub, depth + 1)]
         elif kind is PREDICATE_CALL:
             found += call_paths(arg)
         elif kind.reads_paths and is_path(arg):
-            found.append(arg)
+            found.append((arg, kind))
     return found
 
 

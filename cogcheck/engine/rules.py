@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,7 +281,7 @@ def _check_references(
 ) -> list[str]:
     """Paths and placeholders of one check must name something that exists: a key of ``$.effective``/``$.policy``,
     a detail a predicate of the check leaves, ``@`` only under ``for_each``, a known rendering style."""
-    from cogcheck.engine.expr import paths_in, predicates_in
+    from cogcheck.engine.expr import operands_in, paths_in, predicates_in
     from cogcheck.engine.paths import compile_path
     from cogcheck.engine.predicates.base import PREDICATE_DETAILS
 
@@ -342,7 +343,35 @@ def _check_references(
         problem = view_key_problem(path, declared)
         if problem:
             problems.append(f"{where}: {problem}")
+    for path, kind in operands_in(raw["when"]):
+        problem = _setting_use_problem(path, kind.setting_types, declared or {})
+        if problem:
+            problems.append(f"{where}.when: {problem}")
     return problems
+
+
+def _setting_use_problem(
+    path: str, wanted: tuple[str, ...] | None, declared: Mapping[str, PolicyDeclaration]
+) -> str | None:
+    """Why the ``$.policy`` setting ``path`` reads cannot be used where a value of the ``wanted`` types is (None when
+    it can, or when the path reads no setting)."""
+    from cogcheck.model.policy import field_types
+
+    match = _VIEW_KEYS.match(path)
+    if wanted is None or match is None or match.group(1) != "policy" or match.group(2) is None:
+        return None
+    key = match.group(2)
+    if key in declared:
+        kind = declared[key].type
+    else:
+        python_type = field_types().get(key)
+        names: dict[Any, str] = {int: "integer", float: "number", str: "string", bool: "boolean"}
+        kind = "strings" if typing.get_origin(python_type) is tuple else names.get(python_type, "")
+        if not kind:  # a setting that may be None: its use is not checked
+            return None
+    if kind in wanted:
+        return None
+    return f"{path} is a setting of type {kind}, used where {' or '.join(wanted)} is needed"
 
 
 _POLICY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -56,6 +56,9 @@ class Kind:
     check: Callable[[Any], str | None] | None = field(default=None, hash=False, compare=False)
     #: the kind may be given as a JSONPath (its paths are checked against the client view's keys)
     reads_paths: bool = False
+    #: the types (:data:`cogcheck.model.policy.RULE_SETTING_TYPES`) a ``$.policy`` setting read here may have; None:
+    #: any. ``{gt: [$.X, $.policy.allowed_scopes]}`` with a list of strings is a load error, not a rule never firing.
+    setting_types: tuple[str, ...] | None = None
 
     def problem(self, value: Any) -> str | None:
         if self.check is None:
@@ -178,7 +181,11 @@ ITEMS = Kind(
 NUMBER = Kind(
     "number", "a number or a JSONPath",
     {"anyOf": [{"type": "number"}, {"$ref": "#/definitions/path"}]}, _number_problem, reads_paths=True,
+    setting_types=("integer", "number"),
 )
+#: the value compared in ``gt``, ``lte`` and ``outside``: a path, whose ``$.policy`` setting must be a number
+NUMBER_PATH = Kind("number_path", "a JSONPath", {"$ref": "#/definitions/path"}, _path_problem, reads_paths=True,
+                   setting_types=("integer", "number"))
 COUNT = Kind("count", "a whole number of 0 or more", {"type": "integer", "minimum": 0}, _count_problem)
 REGEX = Kind("regex", "a regular expression", {"type": "string", "format": "regex"}, _regex_problem)
 BOOLEAN = Kind("boolean", "true or false", {"type": "boolean"}, _boolean_problem)
@@ -284,13 +291,13 @@ def call_problems(arg: Any, here: str, known: Collection[str]) -> list[str]:
     return problems
 
 
-def call_paths(arg: Any) -> list[str]:
-    """The JSONPaths a predicate call's arguments read (those of kinds that take paths)."""
+def call_paths(arg: Any) -> list[tuple[str, Kind]]:
+    """The JSONPaths a predicate call's arguments read (those of kinds that take paths), with their kinds."""
     if not isinstance(arg, dict) or not isinstance(arg.get("args"), dict):
         return []
     signature = PREDICATE_SIGNATURES.get(str(arg.get("name")))
     if signature is None:
         return []
     params = signature.params
-    return [value for key, value in arg["args"].items()
+    return [(value, params[key].kind) for key, value in arg["args"].items()
             if key in params and params[key].kind.reads_paths and is_path(value)]
