@@ -588,6 +588,25 @@ def test_rules(
     raise typer.Exit(EXIT_FINDINGS if outcome.failures else EXIT_OK)
 
 
+
+@app.command("lsp")
+@_guarded
+def lsp(
+    isolated: Annotated[
+        bool, typer.Option("--isolated", help="Read no configuration file (the shipped defaults for every file).")
+    ] = False,
+) -> None:
+    """Run the Language Server over stdio: diagnostics, quick fixes and rule docs in the editor for CloudFormation
+    templates and Terraform / OpenTofu files (see docs/editors.md). Needs the `lsp` extra (pygls)."""
+    try:
+        from cogcheck.lsp.server import serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        _usage_error("cogcheck lsp needs pygls, which the lsp extra installs: pip install 'cogcheck[lsp]'")
+
+    serve(isolated=isolated)
+
 def _neutral(line: str) -> str:
     from cogcheck.report.neutralise import text
 

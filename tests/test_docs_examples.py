@@ -242,6 +242,8 @@ def test_documented_command_runs_as_written(command: Command, sandbox: Sandbox, 
 def _kind(block: Block) -> str:
     """What a toml / yaml block is: a cogcheck configuration, another tool's configuration, or a template."""
     if block.language == "toml":
+        if "[language-server." in block.text:
+            return "helix"  # an editor's languages.toml (docs/editors.md): tests/test_lsp.py checks it
         return "cogcheck" if "[tool.cogcheck]" in block.text else "other"
     data = yaml.safe_load(block.text.replace("Properties: ...", "Properties: {}"))
     if not isinstance(data, dict):

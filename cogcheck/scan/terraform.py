@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,11 +52,16 @@ def root_values(directory: Path, display: str, options: ScanOptions, result: Sca
     return values
 
 
-def scan_module(item: TemplateInput, options: ScanOptions, result: ScanResult) -> None:
+def scan_module(
+    item: TemplateInput, options: ScanOptions, result: ScanResult, overlay: Mapping[Path, bytes] | None = None
+) -> None:
+    """Check a module directory; ``overlay``: files' unsaved texts by resolved path (``cogcheck lsp``)."""
     from cogcheck.inputs.terraform.module import load_configuration
 
     values = root_values(item.path, item.file, options, result)
-    config = load_configuration(item.path, item.file, item.root or item.path, values, opentofu=options.opentofu)
+    config = load_configuration(
+        item.path, item.file, item.root or item.path, values, opentofu=options.opentofu, overlay=overlay
+    )
     result.declared_variables |= config.variables
     check_configuration(config, item, options, result)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,9 @@ class Configuration:
     modules_required: bool = True
     modules: dict[Path, _Module] = field(default_factory=dict)  # module directory (resolved) → its declarations
     work: Work = field(default_factory=Work)  # evaluation steps of the whole configuration
+    #: file (resolved path) → its text as an editor holds it, read instead of the disk (``cogcheck lsp``'s unsaved
+    #: buffers); a file named here that is not on disk yet is read too
+    overlay: Mapping[Path, bytes] = field(default_factory=dict)
     _bases: dict[str, list[str]] = field(default_factory=dict)  # address without its instance key → addresses
     _indexed: int = 0
 
@@ -136,6 +139,8 @@ def read_module(directory: Path, display: str, config: Configuration) -> _Module
     except OSError as exc:
         config.errors.append((display, None, f"cannot list the module directory: {exc.strerror or exc}"))
         return module
+    if config.overlay:
+        names = sorted({*names, *(p.name for p in config.overlay if p.parent == key and is_tf_file(p.name))})
     hidden = shadowed(names)
     if config.opentofu:
         names = [name for name in names if name not in hidden]
@@ -155,7 +160,9 @@ def read_module(directory: Path, display: str, config: Configuration) -> _Module
         path = directory / name
         config.paths[shown] = path
         try:
-            data = read_limited(path, MAX_FILE_BYTES)
+            data = _overlaid(config, key / name)
+            if data is None:
+                data = read_limited(path, MAX_FILE_BYTES)
             blocks = parse_file(shown, data)
         except ReadError as exc:
             config.errors.append((shown, None, exc.message))
@@ -171,6 +178,14 @@ def read_module(directory: Path, display: str, config: Configuration) -> _Module
     for block in overrides:
         _override(module, block)
     return module
+
+
+def _overlaid(config: Configuration, path: Path) -> bytes | None:
+    """The editor's text of ``path`` (bounded as a file on disk is), or None to read the disk."""
+    data = config.overlay.get(path)
+    if data is not None and len(data) > MAX_FILE_BYTES:
+        raise ReadError(f"larger than {MAX_FILE_BYTES:,} bytes; not read")
+    return data
 
 
 def _declare(module: _Module, block: Block) -> None:
@@ -220,12 +235,13 @@ class _Instance:
 
 def load_configuration(
     directory: Path, display: str, root: Path, values: dict[str, Any] | None = None, opentofu: bool = False,
-    modules_required: bool = True,
+    modules_required: bool = True, overlay: Mapping[Path, bytes] | None = None,
 ) -> Configuration:
     """Every Cognito resource of the root module in ``directory`` and of the local modules it calls
     (``opentofu``: read the files as OpenTofu does, a ``.tofu`` file hiding the ``.tf`` file of the same name;
-    ``modules_required``: a local module call that cannot be followed is an error, else a notice)."""
-    config = Configuration(opentofu=opentofu, modules_required=modules_required)
+    ``modules_required``: a local module call that cannot be followed is an error, else a notice; ``overlay``: files'
+    unsaved texts, by resolved path, read instead of the disk)."""
+    config = Configuration(opentofu=opentofu, modules_required=modules_required, overlay=dict(overlay or {}))
     module = read_module(directory, display, config)
     scope = Scope(_variable_values(module, values or {}, root_module=True),
                   {name: attr.expr for name, attr in module.locals.items()}, work=config.work, where="the root module")

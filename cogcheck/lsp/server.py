@@ -1,0 +1,284 @@
+"""``cogcheck lsp``: the Language Server (pygls) over stdio.
+
+Diagnostics are published on open and, debounced, on change, from the editor's unsaved text
+(:mod:`cogcheck.lsp.check`); a check runs in one worker thread, one at a time, and a result for a version the
+editor has moved past is dropped (a newer check is already queued: only the newest waiting version of a document
+is checked). Hover shows a rule's documentation on a finding and a validity's effective value; code actions offer
+each finding's fix, a suppression with a reason, and ``source.fixAll.cogcheck``. The server never writes a file:
+edits go to the editor, which applies them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from cogcheck import __version__
+from cogcheck.findings import Finding
+from cogcheck.lsp import actions, convert
+from cogcheck.lsp.check import Checker, Outcome, kind_of
+
+#: Seconds a change waits for the next one before the buffer is checked.
+DEBOUNCE = 0.15
+
+log = logging.getLogger("cogcheck.lsp")
+
+
+@dataclass
+class _Document:
+    version: int | None = None  # the newest version the editor sent
+    checked: int | None = None  # the version of ``outcome``
+    outcome: Outcome = field(default_factory=Outcome)
+    text: str = ""  # the text ``outcome`` was computed from
+    pending: asyncio.Task[None] | None = None
+
+
+class CogcheckServer(LanguageServer):
+    def __init__(self, debounce: float = DEBOUNCE, isolated: bool = False) -> None:
+        super().__init__("cogcheck", __version__)
+        self.debounce = debounce
+        self.checker = Checker(isolated=isolated)
+        self.documents: dict[str, _Document] = {}
+        self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cogcheck-check")
+        self.docs_links: dict[str, str] = {}
+
+    def schedule(self, uri: str, version: int | None, delay: float) -> None:
+        document = self.documents.setdefault(uri, _Document())
+        document.version = version
+        if document.pending is not None and not document.pending.done():
+            document.pending.cancel()  # a newer version: the older one is never checked
+        document.pending = asyncio.ensure_future(self._check_later(uri, version, delay))
+
+    async def _check_later(self, uri: str, version: int | None, delay: float) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            text = self.workspace.get_text_document(uri).source
+            path = Path(to_fs_path(uri) or uri)
+            loop = asyncio.get_running_loop()
+            outcome = await loop.run_in_executor(self.pool, self.checker.check, path, text)
+            document = self.documents.get(uri)
+            if document is None or document.version != version:
+                return  # stale: the editor has sent a newer text
+            document.outcome, document.checked, document.text = outcome, version, text
+            self.publish(uri, version, path, outcome, text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # never lose the server over one buffer
+            log.exception("cogcheck: checking %s failed", uri)
+            self.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Error, message=f"cogcheck: checking {uri} failed (see the server's log)"))
+
+    def publish(self, uri: str, version: int | None, path: Path, outcome: Outcome, text: str) -> None:
+        lines = convert.Lines(text)
+        docs = self.docs_for(outcome)
+        diagnostics = [
+            convert.diagnostic(f, lines, docs, self.related(f, uri, lines)) for f in outcome.findings
+        ]
+        diagnostics += [convert.error_diagnostic(e, lines) for e in outcome.errors]
+        diagnostics += [convert.notice_diagnostic(n) for n in outcome.notices]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+
+    def docs_for(self, outcome: Outcome) -> dict[str, str]:
+        """Rule id → its documentation link: the rule reference docs/rules.md beside an installed checkout, else the
+        rule's first reference (AWS's documentation); a rule with neither gets none (hover shows the docs)."""
+        if outcome.options is None:
+            return {}
+        from cogcheck.report.ruledocs import reference_url
+
+        reference = _rules_reference()
+        for rule in outcome.options.enabled_rules():
+            if rule.id not in self.docs_links:
+                if reference is not None and not rule.pack:
+                    self.docs_links[rule.id] = f"{reference.as_uri()}#{rule.id.lower()}"
+                else:
+                    self.docs_links[rule.id] = reference_url(rule)
+        return self.docs_links
+
+    def related(self, finding: Finding, uri: str, lines: convert.Lines) -> list[types.DiagnosticRelatedInformation]:
+        """For a finding on another resource than the client (a session configuration attachment, found through a
+        client's check): where that client is written."""
+        client = finding.extra.get("client")
+        if not isinstance(client, str):
+            return []
+        line = _resource_line(client, lines)
+        if line is None:
+            return []
+        start = lines.position(line, 1)
+        return [types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri, range=types.Range(start=start, end=start)),
+            message=f"the user pool client {client}, whose check found this",
+        )]
+
+
+def _resource_line(name: str, lines: convert.Lines) -> int | None:
+    import re
+
+    if "." in name:  # a Terraform address
+        parts = re.sub(r"\[[^\]]*\]$", "", name).split(".")
+        pattern = re.compile(rf'^\s*resource\s+"{re.escape(parts[-2])}"\s+"{re.escape(parts[-1])}"')
+    else:
+        pattern = re.compile(rf"""^\s*["']?{re.escape(name)}["']?\s*:""")
+    for number in range(1, len(lines.lines) + 1):
+        if pattern.match(lines.line(number)):
+            return number
+    return None
+
+
+def _rules_reference() -> Path | None:
+    candidate = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    return candidate if candidate.is_file() else None
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(p: types.Position) -> tuple[int, int]:
+        return (p.line, p.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def build_server(debounce: float = DEBOUNCE, isolated: bool = False) -> CogcheckServer:
+    server = CogcheckServer(debounce, isolated)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: CogcheckServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, params.text_document.version, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: CogcheckServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, params.text_document.version, ls.debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: CogcheckServer, params: types.DidSaveTextDocumentParams) -> None:
+        document = ls.documents.get(params.text_document.uri)
+        ls.schedule(params.text_document.uri, document.version if document else None, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: CogcheckServer, params: types.DidCloseTextDocumentParams) -> None:
+        document = ls.documents.pop(params.text_document.uri, None)
+        if document is not None and document.pending is not None:
+            document.pending.cancel()
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: CogcheckServer, params: types.HoverParams) -> types.Hover | None:
+        try:
+            return _hover(ls, params)
+        except Exception:
+            log.exception("cogcheck: hover failed")
+            return None
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL]),
+    )
+    def code_action(ls: CogcheckServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        try:
+            return _code_actions(ls, params)
+        except Exception:
+            log.exception("cogcheck: code actions failed")
+            return []
+
+    return server
+
+
+def _current(ls: CogcheckServer, uri: str) -> _Document | None:
+    """The document's last outcome, when it was computed from the text the editor has now."""
+    document = ls.documents.get(uri)
+    if document is None or document.checked is None or document.checked != document.version:
+        return None
+    return document
+
+
+def _hover(ls: CogcheckServer, params: types.HoverParams) -> types.Hover | None:
+    from cogcheck.lsp.validity import validity_hover
+
+    document = ls.documents.get(params.text_document.uri)
+    if document is None or document.outcome.options is None:
+        return None
+    lines = convert.Lines(document.text)
+    line, _column = lines.code_points(params.position)
+    parts: list[str] = []
+    rules = {rule.id: rule for rule in document.outcome.options.enabled_rules()}
+    shown: set[str] = set()
+    for finding in document.outcome.findings:
+        if finding.line != line or finding.rule_id in shown or finding.rule_id not in rules:
+            continue
+        shown.add(finding.rule_id)
+        from cogcheck.report.ruledocs import render_rule
+
+        parts.append(f"**{finding.rule_id}**: {convert.message(finding)}\n\n" + render_rule(rules[finding.rule_id]))
+    path = Path(to_fs_path(params.text_document.uri) or params.text_document.uri)
+    kind = kind_of(path)
+    if kind is not None:
+        effective = validity_hover(path, document.text, kind, document.outcome.options, line)
+        if effective is not None:
+            parts.insert(0, effective)
+    if not parts:
+        return None
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)))
+
+
+def _code_actions(ls: CogcheckServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    document = _current(ls, uri)
+    if document is None or document.outcome.read_only:
+        return []
+    lines = convert.Lines(document.text)
+    path = Path(to_fs_path(uri) or uri)
+    kind = kind_of(path) or "template"
+    wanted = None if params.context.only is None else [str(getattr(k, "value", k)) for k in params.context.only]
+    found: list[types.CodeAction] = []
+    quick = wanted is None or any(k in ("", "quickfix") for k in wanted)
+    if quick:
+        for finding in document.outcome.findings:
+            here = lines.value_range(finding.line, finding.column)
+            if not _overlaps(here, params.range):
+                continue
+            diagnostic = convert.diagnostic(finding, lines, ls.docs_for(document.outcome))
+            edits = actions.fix_edits(finding, lines)
+            if edits is not None and finding.fix is not None:
+                found.append(types.CodeAction(
+                    title=f"{finding.rule_id}: {finding.fix.description}",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    is_preferred=finding.fix.applicability == "safe",
+                    edit=types.WorkspaceEdit(changes={uri: edits}),
+                ))
+            suppress = actions.suppression_edit(finding, lines, kind)
+            if suppress is not None:
+                found.append(types.CodeAction(
+                    title=f"Suppress {finding.rule_id} on {finding.resource} (with a reason)",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=types.WorkspaceEdit(changes={uri: [suppress]}),
+                ))
+    if wanted is None or any(k == actions.FIX_ALL or actions.FIX_ALL.startswith(k + ".") or not k for k in wanted):
+        every = actions.fix_all_edits(document.outcome.findings, lines)
+        if every:
+            found.append(types.CodeAction(
+                title="cogcheck: apply every safe fix",
+                kind=actions.FIX_ALL,
+                edit=types.WorkspaceEdit(changes={uri: every}),
+            ))
+    return found
+
+
+def serve(isolated: bool = False, debounce: float = DEBOUNCE) -> None:
+    """Run the server on stdin/stdout until the editor says exit."""
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    build_server(debounce, isolated).start_io()
+
+
+__all__ = ["CogcheckServer", "build_server", "serve"]

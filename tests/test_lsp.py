@@ -1,0 +1,343 @@
+"""`cogcheck lsp` end to end: pygls's own client drives the server over stdio, as an editor does.
+
+For every rule fixture (YAML, the same templates as JSON, Terraform) the diagnostics equal the findings of
+`cogcheck scan --format json` (rule ids, lines, severities); edits move them; hovers show the rule's docs and a
+validity's effective value; the suppression action silences the finding it names; a hostile buffer leaves the server
+up; the server writes no file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pygls", reason="cogcheck lsp needs the lsp extra (pygls)")
+
+from lsprotocol import types
+
+from cogcheck.cfn.parse import parse_template
+from cogcheck.findings import Edit, Finding, Fix
+from tests.helpers import FIXTURES, ROOT
+from tests.lsp_session import apply, session
+
+LEVELS = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
+          "note": types.DiagnosticSeverity.Information}
+
+
+def _scan_json(*paths: Path, cwd: Path) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "cogcheck", "scan", "--format", "json", *map(str, paths)],
+                         capture_output=True, text=True, cwd=cwd, env=env, timeout=600, check=False)
+    assert run.returncode in (0, 1), run.stderr
+    return json.loads(run.stdout)  # type: ignore[no-any-return]
+
+
+def _by_file(report: dict[str, Any], cwd: Path) -> dict[Path, Counter[tuple[str, int, int]]]:
+    found: dict[Path, Counter[tuple[str, int, int]]] = {}
+    for f in report["findings"]:
+        path = (cwd / f["file"]).resolve()
+        found.setdefault(path, Counter())[(f["rule_id"], f["line"], LEVELS[f["severity"]])] += 1
+    return found
+
+
+def _diagnosed(diagnostics: list[types.Diagnostic]) -> Counter[tuple[str, int, int]]:
+    return Counter((str(d.code), d.range.start.line + 1, int(d.severity or 0)) for d in diagnostics if d.code)
+
+
+def _yaml_tree(root: Path) -> list[Path]:
+    files = []
+    for path in sorted((FIXTURES / "rules").glob("*/*.yaml")):
+        target = root / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+        files.append(target)
+    return files
+
+
+def _json_tree(root: Path) -> list[Path]:
+    files = []
+    for path in sorted((FIXTURES / "rules").glob("*/*.yaml")):
+        try:
+            template = parse_template(str(path), path.read_bytes())
+            text = json.dumps(template.doc if template is not None else None, indent=2)
+        except Exception:  # a fixture YAML alone can write (a duplicate key, a date): not in the JSON set
+            continue
+        target = root / path.parent.name / (path.stem + ".json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text + "\n", encoding="utf-8")
+        files.append(target)
+    return files
+
+
+def _terraform_tree(root: Path) -> list[Path]:
+    files = []
+    for path in sorted((FIXTURES / "terraform" / "rules").glob("*/*.tf")):
+        target = root / path.parent.name / path.stem / "main.tf"  # each a module of its own, as the rule tests do
+        target.parent.mkdir(parents=True)
+        shutil.copy(path, target)
+        files.append(target)
+    return files
+
+
+@pytest.mark.parametrize("tree", [_yaml_tree, _json_tree, _terraform_tree], ids=["yaml", "json", "terraform"])
+def test_diagnostics_equal_scan_findings_for_every_rule_fixture(tree: Any, tmp_path: Path) -> None:
+    files = tree(tmp_path / "t")
+    assert len(files) > 100
+    expected = _by_file(_scan_json(tmp_path / "t", cwd=tmp_path), tmp_path)
+    assert sum(len(c) for c in expected.values()) > 100  # the fixtures do fire
+
+    async def run() -> dict[Path, Counter[tuple[str, int, int]]]:
+        got = {}
+        async with session(cwd=tmp_path) as s:
+            for path in files:
+                got[path.resolve()] = _diagnosed(await s.open(path))
+                s.close(path)
+        return got
+
+    got = asyncio.run(run())
+    mismatched = [p for p in files if got[p.resolve()] != expected.get(p.resolve(), Counter())]
+    assert not mismatched, [(p, got[p.resolve()], expected.get(p.resolve())) for p in mismatched[:3]]
+
+
+E001 = FIXTURES / "rules" / "COG-E001" / "fail_units.yaml"
+E001_TF = FIXTURES / "terraform" / "rules" / "COG-E001" / "fail_units.tf"
+
+
+def _copy(source: Path, directory: Path, name: str | None = None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / (name or source.name)
+    shutil.copy(source, target)
+    return target
+
+
+def _e001_lines(diagnostics: list[types.Diagnostic]) -> list[int]:
+    return sorted(d.range.start.line for d in diagnostics if d.code == "COG-E001")
+
+
+def test_an_edit_is_diagnosed_from_the_buffer_and_stale_versions_are_dropped(tmp_path: Path) -> None:
+    path = _copy(E001, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    on_disk = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    first_line = text.split("\n").index("      AccessTokenValidity: 60          # no unit => 60 hours")
+
+    async def run() -> None:
+        async with session(cwd=tmp_path) as s:
+            opened = await s.open(path)
+            assert first_line in _e001_lines(opened)
+            fixed = text.replace("AccessTokenValidity: 60          #", "AccessTokenValidity: 1           #")
+            seen: list[int | None] = []
+            original = s.on_publish
+
+            def record(params: types.PublishDiagnosticsParams) -> None:
+                seen.append(params.version)
+                original(params)
+
+            s.on_publish = record  # type: ignore[method-assign]
+            for _ in range(4):  # typed quickly: only the last version is checked
+                s.change(path, text)
+            last = s.change(path, fixed)
+            after = await s.diagnostics(path.resolve().as_uri(), last)
+            assert first_line not in _e001_lines(after)
+            assert _e001_lines(after) == [n for n in _e001_lines(opened) if n != first_line]
+            assert seen == [last]
+            # the range spans the value on its line, the comment left out
+            e001 = next(d for d in opened if d.code == "COG-E001" and d.range.start.line == first_line)
+            assert (e001.range.start.character, e001.range.end.character) == (6, 29)
+            assert e001.severity == types.DiagnosticSeverity.Error
+            assert e001.code_description is not None and e001.code_description.href.endswith("#cog-e001")
+
+    asyncio.run(run())
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == on_disk  # the server wrote nothing
+
+
+def test_hover_shows_the_effective_validity_and_the_rules_docs(tmp_path: Path) -> None:
+    yaml_path = _copy(E001, tmp_path / "cfn")
+    tf_path = _copy(E001_TF, tmp_path / "tf", "main.tf")
+
+    async def run() -> None:
+        async with session(cwd=tmp_path) as s:
+            for path, word in ((yaml_path, "AccessTokenValidity"), (tf_path, "access_token_validity")):
+                diagnostics = await s.open(path)
+                line = min(_e001_lines(diagnostics))
+                text = await s.hover(path, line, 8)
+                assert text is not None
+                assert f"{word}: 60 → 60 hours; Cognito accepts 5 minutes to 1 day" in text
+                assert "COG-E001" in text and "## Use instead" in text
+                assert await s.hover(path, 0, 0) is None  # a line without a finding or a validity
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", ["yaml", "json", "terraform"])
+def test_suppress_action_silences_the_finding(kind: str, tmp_path: Path) -> None:
+    if kind == "terraform":
+        path = _copy(E001_TF, tmp_path, "main.tf")
+    elif kind == "json":
+        path = tmp_path / "t.json"
+        template = parse_template(str(E001), E001.read_bytes())
+        assert template is not None
+        path.write_text(json.dumps(template.doc, indent=2) + "\n", encoding="utf-8")
+    else:
+        path = _copy(E001, tmp_path)
+
+    async def run() -> None:
+        async with session(cwd=tmp_path) as s:
+            diagnostics = await s.open(path)
+            target = next(d for d in diagnostics if d.code == "COG-E001")
+            found = await s.code_actions(path, target.range, ["quickfix"])
+            action = next(a for a in found if a.title.startswith("Suppress COG-E001"))
+            assert action.edit is not None and action.edit.changes is not None
+            text = apply(path.read_text(encoding="utf-8"), list(action.edit.changes[path.resolve().as_uri()]))
+            after = await s.diagnostics(path.resolve().as_uri(), s.change(path, text))
+            assert len(_e001_lines(after)) == len(_e001_lines(diagnostics)) - 1
+            assert not [d for d in after if d.code is None and d.severity == types.DiagnosticSeverity.Error]
+
+    asyncio.run(run())
+
+
+def test_a_terraform_buffer_is_checked_with_its_module_from_disk(tmp_path: Path) -> None:
+    module = tmp_path / "module"
+    module.mkdir()
+    (module / "pool.tf").write_text('resource "aws_cognito_user_pool" "pool" {\n  name = "p"\n}\n', encoding="utf-8")
+    (module / "variables.tf").write_text('variable "hours" {\n  default = 60\n}\n', encoding="utf-8")
+    client = module / "client.tf"  # not on disk: a new, unsaved file
+    text = ('resource "aws_cognito_user_pool_client" "c" {\n  name = "c"\n'
+            '  user_pool_id = aws_cognito_user_pool.pool.id\n  access_token_validity = var.hours\n}\n')
+
+    async def run() -> None:
+        async with session(cwd=tmp_path) as s:
+            diagnostics = await s.open(client, text)
+            assert _e001_lines(diagnostics) == [3]  # the variable's default, read from the other file on disk
+            after = await s.diagnostics(client.resolve().as_uri(), s.change(client, text.replace("var.hours", "1")))
+            assert _e001_lines(after) == []
+
+    asyncio.run(run())
+    assert not client.exists()
+
+
+def test_a_hostile_buffer_never_stops_the_server(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    client = "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: "
+    deep = client + "[" * 50_000 + "\n"
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(12)) + client + "*m\n"
+    broken = "Resources: {C: {Type: AWS::Cognito::UserPoolClient, Properties: 7"
+
+    async def run() -> None:
+        async with session(cwd=tmp_path) as s:
+            said = await s.open(path, deep)
+            for text in (laughs, broken):
+                said += await s.diagnostics(path.resolve().as_uri(), s.change(path, text))
+            assert len([d for d in said if d.severity == types.DiagnosticSeverity.Error and d.code is None]) >= 2
+            ok = await s.diagnostics(path.resolve().as_uri(), s.change(path, E001.read_text(encoding="utf-8")))
+            assert _e001_lines(ok)
+
+    asyncio.run(run())
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_fix_edits_are_the_findings_edits_in_utf16() -> None:
+    from cogcheck.lsp import actions
+    from cogcheck.lsp.convert import Lines
+
+    text = 'Description: "😀 x"\nResources:\n  C:\n    Properties: {AllowedOAuthFlows: [implicit]}\n'
+    lines = Lines(text)
+    edit = Edit("t.yaml", 1, 17, 1, 18, "y")  # the x after an astral character: code point 17, UTF-16 unit 17
+    fix = Fix("safe", "say y", (edit,))
+    finding = Finding("COG-X", "error", "m", "t.yaml", 1, 1, "C", "T", "P", fix=fix)
+    (converted,) = actions.fix_edits(finding, lines) or []
+    assert (converted.range.start.character, converted.range.end.character) == (17, 18)
+    assert apply(text, [converted]).startswith('Description: "😀 y"')
+    unsafe = Finding("COG-Y", "error", "m", "t.yaml", 1, 1, "C", "T", "P",
+                     fix=Fix("unsafe", "u", (Edit("t.yaml", 2, 1, 2, 1, "#"),)))
+    assert actions.fix_all_edits([finding, unsafe, finding], lines) == [converted]  # safe ones, each once
+
+
+def test_code_actions_equal_scan_fix_edits(tmp_path: Path) -> None:
+    files = _yaml_tree(tmp_path / "t")
+    report = _scan_json(tmp_path / "t", cwd=tmp_path)
+    fixed = [f for f in report["findings"] if f.get("fix")]
+    if not fixed:
+        pytest.skip("no shipped rule declares a fix yet (scan --format json reports none)")
+    by_file: dict[Path, list[dict[str, Any]]] = {}
+    for f in fixed:
+        by_file.setdefault((tmp_path / f["file"]).resolve(), []).append(f)
+
+    async def run() -> None:
+        async with session(cwd=tmp_path) as s:
+            for path in files:
+                wanted = by_file.get(path.resolve())
+                if not wanted:
+                    continue
+                text = path.read_text(encoding="utf-8")
+                diagnostics = await s.open(path)
+                for f in wanted:
+                    at = next(d.range for d in diagnostics if d.code == f["rule_id"]
+                              and d.range.start.line == f["line"] - 1)
+                    found = await s.code_actions(path, at, ["quickfix"])
+                    titles = {a.title: a for a in found}
+                    action = titles[f"{f['rule_id']}: {f['fix']['description']}"]
+                    assert action.edit is not None and action.edit.changes is not None
+                    edits = list(action.edit.changes[path.resolve().as_uri()])
+                    expected = _apply_json_edits(text, f["fix"]["edits"])
+                    assert apply(text, edits) == expected
+                s.close(path)
+
+    asyncio.run(run())
+
+
+def _apply_json_edits(text: str, edits: list[dict[str, Any]]) -> str:
+    """The fix's edits (1-based lines, code-point columns) applied to ``text``, as ``scan --fix`` applies them."""
+    lines = text.split("\n")
+
+    def offset(position: dict[str, int]) -> int:
+        return sum(len(line) + 1 for line in lines[: position["line"] - 1]) + position["column"] - 1
+
+    for edit in sorted(edits, key=lambda e: (e["start"]["line"], e["start"]["column"]), reverse=True):
+        text = text[: offset(edit["start"])] + edit["text"] + text[offset(edit["end"]):]
+    return text
+
+
+def test_without_pygls_the_command_says_how_to_install_it() -> None:
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('pygls', 'lsprotocol'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "sys.argv = ['cogcheck', 'lsp']\n"
+        "from cogcheck.cli import main\n"
+        "main()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert run.returncode == 2
+    assert "pip install 'cogcheck[lsp]'" in run.stderr
+
+
+def test_the_editor_setups_start_cogcheck_lsp() -> None:
+    """docs/editors.md: each editor's block parses and starts `cogcheck lsp` (the docs walk runs no editor)."""
+    import re
+    import tomllib
+
+    text = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```(\w+)\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    settings = [json.loads(body) for kind, body in blocks if kind == "json"]
+    assert settings[0]["glspc.server.command"] == "cogcheck" and settings[0]["glspc.server.commandArguments"] == ["lsp"]
+    assert settings[1]["lsp"]["cogcheck"]["binary"] == {"path": "cogcheck", "arguments": ["lsp"]}
+    (helix,) = [tomllib.loads(body) for kind, body in blocks if kind == "toml"]
+    assert helix["language-server"]["cogcheck"] == {"command": "cogcheck", "args": ["lsp"]}
+    assert all("cogcheck" in language["language-servers"] for language in helix["language"])
+    (lua,) = [body for kind, body in blocks if kind == "lua"]
+    assert 'cmd = { "cogcheck", "lsp" }' in lua
