@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -98,6 +99,7 @@ async def session(*args: str, cwd: Path = ROOT) -> AsyncIterator[Session]:
 
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     await client.start_io(sys.executable, "-m", "cogcheck", "lsp", *args, cwd=str(cwd), env=env)
+    done = False
     try:
         await client.initialize_async(types.InitializeParams(
             capabilities=types.ClientCapabilities(), root_uri=cwd.as_uri(), process_id=os.getpid(),
@@ -106,8 +108,13 @@ async def session(*args: str, cwd: Path = ROOT) -> AsyncIterator[Session]:
         yield here
         await asyncio.wait_for(client.shutdown_async(None), 30)
         client.exit(None)
+        done = True
     finally:
-        await client.stop()
+        server = getattr(client, "_server", None)
+        if not done and server is not None:  # a failed test: the server is ended, never waited for
+            with contextlib.suppress(ProcessLookupError):
+                server.kill()
+        await asyncio.wait_for(client.stop(), 30)
 
 
 def apply(text: str, edits: list[types.TextEdit]) -> str:

@@ -250,7 +250,7 @@ def _code_actions(ls: CogcheckServer, params: types.CodeActionParams) -> list[ty
             edits = actions.fix_edits(finding, lines)
             if edits is not None and finding.fix is not None:
                 found.append(types.CodeAction(
-                    title=f"{finding.rule_id}: {finding.fix.description}",
+                    title=f"{finding.rule_id}: {finding.fix.description} ({finding.resource})",
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
                     is_preferred=finding.fix.applicability == "safe",
