@@ -263,3 +263,28 @@ def test_terraform_module_files_are_named_as_the_reader_names_them() -> None:
     from cogcheck.inputs.terraform.module import TF_SUFFIXES
 
     assert rdjson.MODULE_FILES == TF_SUFFIXES
+
+
+def test_every_fixture_fix_is_suggested_as_lines_that_make_the_same_change(monkeypatch: Any) -> None:
+    """On the suite's fixtures (templates, CDK assemblies, Terraform): each finding with a fix gets one suggestion,
+    and replacing its lines as GitHub and GitLab do gives the text that applying the fix gives."""
+    from cogcheck.fix.apply import apply_fixes
+    from tests.helpers import FIXTURES, ROOT, scan_paths
+
+    monkeypatch.chdir(ROOT)
+    result = scan_paths(FIXTURES.relative_to(ROOT))
+    document = assert_valid(rdjson.render(result, root=ROOT, cwd=ROOT))
+    fixed = [(finding, entry) for finding, entry in zip(result.findings, document["diagnostics"], strict=False)
+             if finding.fix is not None]
+    assert len(fixed) > 100  # the fixture suite has fixes of every kind
+    for finding, entry in fixed:
+        assert finding.fix is not None
+        text = (ROOT / finding.file).read_text(encoding="utf-8")
+        expected, applied, _left = apply_fixes(text, [finding.fix])
+        assert applied, finding
+        (suggestion,) = entry["suggestions"]
+        first, last = suggestion["range"]["start"]["line"], suggestion["range"]["end"]["line"]
+        got = apply_lines(text.replace("\r\n", "\n"), first, last, suggestion["text"])
+        assert got.removesuffix("\n") == expected.replace("\r\n", "\n").removesuffix("\n"), (finding, suggestion)
+    assert all("suggestions" not in entry for finding, entry in zip(result.findings, document["diagnostics"],
+                                                                     strict=False) if finding.fix is None)
