@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cogcheck.cfn.parse import parse_template
-from cogcheck.findings import Finding
+from cogcheck.findings import SEVERITY_RANK, Finding
 from cogcheck.fix.apply import Lines, apply_fixes
 from cogcheck.scan.fixing import _identity, fix_result, write_fixes
 from cogcheck.scan.options import ScanOptions
 from cogcheck.scan.pipeline import scan
 
-_COMMENT = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
+_COMMENT = re.compile(r"^[ \t]*(?:#|//).*$", re.MULTILINE)
 
 
 @dataclass
@@ -26,6 +26,8 @@ class Checked:
     declined: Counter[str] = field(default_factory=Counter)  # why, the rule in front
     rolled_back: list[str] = field(default_factory=list)
     remaining: int = 0
+    fixed_by_rule: Counter[str] = field(default_factory=Counter)
+    newcomers: Counter[str] = field(default_factory=Counter)  # less severe findings a fix let appear, by rule
 
 
 def _comments(text: str) -> Counter[str]:
@@ -35,6 +37,7 @@ def _comments(text: str) -> Counter[str]:
 def check_single_fixes(path: Path, findings: list[Finding]) -> None:
     """Each fix alone: outside its edits the text is unchanged, the result parses, full-line comments survive."""
     text = path.read_text(encoding="utf-8-sig")
+    terraform = path.name.endswith((".tf", ".tofu"))
     for finding in findings:
         if finding.fix is None:
             continue
@@ -48,7 +51,12 @@ def check_single_fixes(path: Path, findings: list[Finding]) -> None:
             pieces += [text[at:start], edit.text]
             at = end
         assert fixed == "".join(pieces) + text[at:], f"{finding.rule_id}: text outside the edits changed"
-        parse_template(str(path), fixed.encode(), suffix=path.suffix)
+        if terraform:
+            from cogcheck.inputs.terraform.hcl import parse_file
+
+            parse_file(str(path), fixed.encode())
+        else:
+            parse_template(str(path), fixed.encode(), suffix=path.suffix)
         removed = "".join(text[lines.offset(e.start_line, e.start_column):lines.offset(e.end_line, e.end_column)]
                           for e in finding.fix.edits)
         lost = _comments(text) - _comments(fixed) - _comments(removed)
@@ -78,11 +86,23 @@ def check_fix_run(paths: list[Path], options: ScanOptions | None = None, unsafe:
     assert not [e for e in after.errors if e not in before.errors], f"new errors: {after.errors}"
     old = Counter(map(_identity, before.findings))
     new = Counter(map(_identity, after.findings))
-    assert not new - old, f"a re-scan reports new findings: {sorted(new - old)}"
-    for finding in (f for file_fix in outcome.files for f in file_fix.fixed):
-        assert new[_identity(finding)] < old[_identity(finding)], f"still reported: {_identity(finding)}"
+    fixed = [f for file_fix in outcome.files for f in file_fix.fixed]
+    severity = {_identity(f): f.severity for f in after.findings}
+    for key in new - old:  # only a finding less severe than one fixed on the same client may appear
+        assert any(f.resource == key[1] and SEVERITY_RANK[f.severity] > SEVERITY_RANK[severity[key]] for f in fixed), \
+            f"a re-scan reports a new finding: {key}"
+        checked.newcomers[key[0]] += 1
+    checked.fixed_by_rule.update(f.rule_id for f in fixed)
+    for finding in fixed:
+        # gone (or one fewer, when the same finding is written twice); a finding a pass reworded counts as new
+        assert new[_identity(finding)] < max(old[_identity(finding)], 1), f"still reported: {_identity(finding)}"
     for file_fix in outcome.changed:
-        parse_template(file_fix.file, file_fix.path.read_bytes(), suffix=file_fix.path.suffix)
+        if file_fix.path.name.endswith((".tf", ".tofu")):
+            from cogcheck.inputs.terraform.hcl import parse_file
+
+            parse_file(file_fix.file, file_fix.path.read_bytes())
+        else:
+            parse_template(file_fix.file, file_fix.path.read_bytes(), suffix=file_fix.path.suffix)
     checked.remaining = len(after.findings)
     again = fix_result(after, options, unsafe)
     assert not again.changed, f"a second --fix changes {[f.file for f in again.changed]}"

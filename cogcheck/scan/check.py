@@ -191,7 +191,7 @@ def _finding(
     if hit.fix is not None and hit.resource is None:  # fixes edit the client's own properties
         from cogcheck.fix.offer import offer
 
-        fix, declined = offer(template, logical_id, hit.property, origins, hit.fix, context is not None)
+        fix, declined = offer(template, logical_id, hit.property, origins, hit.fix, context is not None, item)
     return Finding(
         rule_id=hit.rule.id,
         severity=hit.severity,

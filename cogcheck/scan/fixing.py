@@ -1,8 +1,9 @@
 """``cogcheck scan --fix``: apply the findings' fixes to their files, checking each step by scanning again.
 
 Per file, in passes (at most :data:`MAX_PASSES`): the eligible fixes whose edits do not overlap are spliced in at
-once, the text is scanned again, and the pass is kept only if the file still parses, every fixed finding is gone
-and no finding appears that was not there before. When a pass fails, its fixes are tried one at a time and a fix
+once, the text is scanned again, and the pass is kept only if the file still parses (no new error), every fixed
+finding is gone and no new finding is as severe as the least severe finding fixed (fixing a deploy error may bring
+a note the template could not reach before, e.g. COG-S019 once ALLOW_REFRESH_TOKEN_AUTH is listed). When a pass fails, its fixes are tried one at a time and a fix
 that fails alone is rolled back and reported. Fixes an applied one overlapped wait for the next pass (after the
 re-scan their edits are computed afresh). Nothing is written until a file's passes are over; writes are atomic and
 never through a symbolic link (:func:`cogcheck.inputs.files.write_safely`).
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from cogcheck.findings import Finding, Fix, InputError
+from cogcheck.findings import SEVERITY_RANK, Finding, Fix, InputError
 from cogcheck.fix.apply import apply_fixes
 from cogcheck.inputs.files import ReadError, read_limited, write_safely
 from cogcheck.inputs.types import TemplateInput
@@ -68,13 +69,54 @@ def _identity(finding: Finding) -> tuple[str, str, str, str, str]:
             _INDEX.sub("[]", finding.message))
 
 
+def is_terraform(path: Path) -> bool:
+    return path.name.endswith((".tf", ".tofu", ".tf.json", ".tofu.json"))
+
+
 def _rescan(item: TemplateInput, text: str, bom: bool, options: ScanOptions) -> ScanResult:
     from cogcheck.scan.pipeline import scan_input
 
     result = ScanResult()
     data = (("\ufeff" if bom else "") + text).encode()
+    if is_terraform(item.path):
+        return _rescan_terraform(item, data, options)
     scan_input(replace(item, data=data), options, result, data)
     return result
+
+
+def _rescan_terraform(item: TemplateInput, data: bytes, options: ScanOptions) -> ScanResult:
+    """A Terraform file is read with its module: the module's files are copied to a temporary directory with the
+    fixed text in place of the file, and that directory is scanned; its findings and errors about the file are
+    named as the file again."""
+    import shutil
+    import tempfile
+
+    from cogcheck.inputs.terraform.module import module_files
+    from cogcheck.scan.pipeline import scan_input
+
+    result = ScanResult()
+    with tempfile.TemporaryDirectory(prefix="cogcheck-fix-") as temporary:
+        directory = Path(temporary)
+        for name in module_files(item.path.parent):
+            source = item.path.parent / name
+            if name != item.path.name and not source.is_symlink():
+                shutil.copyfile(source, directory / name)
+        (directory / item.path.name).write_bytes(data)
+        module = TemplateInput(str(directory), directory, explicit=True, kind="terraform", root=directory,
+                               dialect="terraform", project_path=item.project_path)
+        scan_input(module, options, result)
+        mine = str(directory / item.path.name)
+        result.findings = [_renamed(f, mine, item.file) for f in result.findings if f.file == mine]
+        result.errors = [replace(e, file=item.file, message=e.message.replace(mine, item.file))
+                         for e in result.errors if e.file == mine or mine in e.message]
+    return result
+
+
+def _renamed(finding: Finding, old: str, new: str) -> Finding:
+    fix = finding.fix
+    if fix is not None:
+        fix = replace(fix, edits=tuple(replace(edit, file=new) for edit in fix.edits))
+    return replace(finding, file=new, fix=fix, message=finding.message.replace(old, new))
 
 
 def _verify(before: list[Finding], applied: list[Finding], after: ScanResult, known: set[str]) -> str | None:
@@ -87,10 +129,11 @@ def _verify(before: list[Finding], applied: list[Finding], after: ScanResult, kn
     for key, count in gone.items():
         if new[key] > old[key] - count:
             return f"a re-scan still reports {key[0]} on {key[1]}"
-    added = new - old
-    if added:
-        key = next(iter(added))
-        return f"a re-scan reports a new {key[0]} on {key[1]}"
+    least = min(SEVERITY_RANK[finding.severity] for finding in applied)
+    severity = {_identity(finding): finding.severity for finding in after.findings}
+    for key in new - old:  # a finding the fix brings that is as severe as the one it removes
+        if SEVERITY_RANK[severity[key]] >= least:
+            return f"a re-scan reports a new {key[0]} ({severity[key]}) on {key[1]}"
     return None
 
 
@@ -123,7 +166,8 @@ def _fix_file(
             if why is not None:
                 failed.add(_identity(finding))
                 outcome.problems.append(
-                    f"{item.file}:{finding.line}: {finding.rule_id} fix ({finding.fix.description}) rolled back: {why}")
+                    f"{item.file}:{finding.line}: {finding.rule_id} {finding.fix.applicability} fix "
+                    f"({finding.fix.description}) rolled back: {why}")
                 continue
             done.after, current = single, scanned.findings
             done.fixed.append(finding)
