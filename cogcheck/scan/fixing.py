@@ -2,11 +2,12 @@
 
 Per file, in passes (at most :data:`MAX_PASSES`): the eligible fixes whose edits do not overlap are spliced in at
 once, the text is scanned again, and the pass is kept only if the file still parses (no new error), every fixed
-finding is gone and no new finding is as severe as the least severe finding fixed (fixing a deploy error may bring
-a note the template could not reach before, e.g. COG-S019 once ALLOW_REFRESH_TOKEN_AUTH is listed). When a pass fails, its fixes are tried one at a time and a fix
-that fails alone is rolled back and reported. Fixes an applied one overlapped wait for the next pass (after the
-re-scan their edits are computed afresh). Nothing is written until a file's passes are over; writes are atomic and
-never through a symbolic link (:func:`cogcheck.inputs.files.write_safely`).
+finding is gone and no new finding is as severe as the least severe finding fixed (fixing a deploy error may bring a
+note the template could not reach before, e.g. COG-S019 once ALLOW_REFRESH_TOKEN_AUTH is listed). When a pass fails,
+its fixes are tried one at a time and a fix that fails alone is rolled back and reported. Fixes an applied one
+overlapped wait for the next pass (after the re-scan their edits are computed afresh). Nothing is written until a
+file's passes are over; writes are atomic and never through a symbolic link
+(:func:`cogcheck.inputs.files.write_safely`).
 """
 
 from __future__ import annotations
