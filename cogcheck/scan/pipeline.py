@@ -11,6 +11,7 @@ from typing import Any
 from cogcheck.cfn.parse import Template, TemplateError, mentions, parse_template
 from cogcheck.cfn.types import CLIENT_TYPE, REPORTED_TYPES
 from cogcheck.findings import Finding, InputError, Notice, one_line
+from cogcheck.fix.offer import PLAN_DECLINED
 from cogcheck.inputs.discover import Discovery, TemplateInput, discover
 from cogcheck.inputs.files import MAX_FILE_SIZE, ReadError, read_limited
 from cogcheck.scan.check import check_template, drop_ignored_by_path
@@ -77,13 +78,27 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
     check_parameters(options, result)
     result.config = options.config_name
     result.scenarios = options.resolve.scenarios
-    result.findings = drop_ignored_by_path(list(dict.fromkeys(result.findings)), options)  # once each: a plan
+    result.findings = drop_ignored_by_path(_once_each(result.findings), options)  # once each: a plan
     # and its configuration scanned together report the same finding at the same .tf line
     result.findings.sort(key=Finding.sort_key)
     result.suppressed.sort(key=lambda pair: pair[0].sort_key())
     result.errors.sort(key=lambda e: (e.file, e.line or 0, e.message))
     result.notices.sort(key=lambda n: (n.file, n.resource or "", n.message))
     return result
+
+
+def _once_each(findings: list[Finding]) -> list[Finding]:
+    """Each finding once, in order; of equal ones the configuration's rather than its plan's (a plan is never
+    edited: the configuration's says how to fix it, or why not)."""
+    kept: dict[Finding, Finding] = {}
+    for finding in findings:
+        if finding not in kept or _from_plan(kept[finding]) > _from_plan(finding):
+            kept[finding] = finding
+    return list(kept.values())
+
+
+def _from_plan(finding: Finding) -> bool:
+    return finding.fix is None and (finding.fix_declined or "").startswith(PLAN_DECLINED)
 
 
 def _stdin_input(options: ScanOptions) -> TemplateInput:
