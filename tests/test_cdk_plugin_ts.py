@@ -1,0 +1,355 @@
+"""The npm package (cdk-plugin/, ``@cogcheck/cdk-validator``): a TypeScript CDK app synthesized with aws-cdk-lib from
+npm, its report compared with the Python plugin's on the same app and with ``cogcheck scan cdk.out``, and the
+failure modes (cogcheck missing, too old, crashing, hanging, a configuration error, an unreadable input).
+
+The npm packages are installed once into cdk-plugin/node_modules (``npm ci`` from the committed lock file; ignored by
+git) and reused by later runs. Skipped, with the reason, without Node.js or when the registry cannot be reached.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import FIXTURES, ROOT
+
+PACKAGE = ROOT / "cdk-plugin"
+APP = PACKAGE / "build" / "app" / "app.js"
+PY_APP = FIXTURES / "cdk_plugin" / "app.py"
+VARIANTS = ("bad", "fixed", "acknowledged")
+#: cogcheck as the plugin runs it: this checkout's, whatever is on PATH
+COMMAND = [sys.executable, "-m", "cogcheck"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None, reason="needs Node.js and npm"),
+]
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    """The user's environment as `cdk synth` would hand it to the app: nothing of pytest (CDK reads PYTEST_* and
+    NODE_ENV to guess it runs in a unit test), no CDK or JSII setting of this machine; this checkout's cogcheck."""
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith(("PYTEST", "CDK_", "JSII_")) and key != "NODE_ENV"
+    }
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env["JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION"] = "1"
+    env["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1"
+    env["COGCHECK_COMMAND"] = json.dumps(COMMAND)
+    env.update(extra)
+    return env
+
+
+def _npm(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    npm = shutil.which("npm") or "npm"
+    return subprocess.run([npm, *args], cwd=PACKAGE, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def package() -> Path:
+    """The package's dependencies installed (once: node_modules is kept) and the test app compiled."""
+    if not (PACKAGE / "node_modules" / "aws-cdk-lib" / "package.json").is_file() or not (
+        PACKAGE / "node_modules" / "typescript" / "package.json"
+    ).is_file():
+        done = _npm("ci", "--no-audit", "--no-fund")
+        if done.returncode != 0:
+            pytest.skip(f"npm ci failed (is the npm registry reachable?): {done.stderr.strip()[-500:]}")
+    done = _npm("exec", "--", "tsc", "-p", "test/app/tsconfig.json", timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return PACKAGE
+
+
+def _node(script: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["node", "-e", script], cwd=cwd, env=_environment(**extra), capture_output=True, text=True, timeout=300,
+        check=False,
+    )
+
+
+# ----------------------------------------------------------------------------------------------- the package
+
+
+def test_committed_javascript_is_the_compiled_typescript(package: Path, tmp_path: Path) -> None:
+    """lib/ is committed (users install the package from a path, without a build step): it is src/ compiled."""
+    done = _npm("exec", "--", "tsc", "-p", "tsconfig.json", "--outDir", str(tmp_path), timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    fresh = sorted(p.name for p in tmp_path.iterdir())
+    assert fresh == sorted(p.name for p in (package / "lib").iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(tmp_path, package / "lib", fresh, shallow=False)
+    assert not mismatch and not errors, f"rebuild cdk-plugin/lib (npm run build): {mismatch + errors}"
+
+
+# -------------------------------------------------------------------------------------------- a real synth
+
+
+@pytest.fixture(scope="module")
+def synths(package: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Each variant synthesized by `node app.js VARIANT` as `cdk synth` runs an app (CDK_OUTDIR set)."""
+    work = tmp_path_factory.mktemp("ts")
+    out: dict[str, Any] = {"work": work}
+    for variant in VARIANTS:
+        done = subprocess.run(
+            ["node", str(APP), variant], cwd=work, env=_environment(CDK_OUTDIR=str(work / variant)),
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+        out[variant] = done
+    return out
+
+
+def _report(out: Path) -> dict[str, Any] | None:
+    data = json.loads((out / "validation-report.json").read_text(encoding="utf-8"))
+    found = [r for r in data["pluginReports"] if r["pluginName"] == "cogcheck"]
+    return found[0] if found else None
+
+
+def _constructs(report: dict[str, Any] | None, severity: str = "error") -> set[tuple[str, str]]:
+    return {
+        (v["ruleName"], c["constructPath"]) for v in (report or {}).get("violations", []) if v["severity"] == severity
+        for c in v["violatingConstructs"]
+    }
+
+
+EXPECTED = {
+    ("COG-E001", "Auth/Web"),  # a top-level stack
+    ("COG-E023", "Prod/Api/Reports"),  # a stack of a stage
+    ("COG-E003", "Prod/Api/Clients/Batch"),  # a nested stack in the stage
+}
+
+
+def test_deploy_errors_fail_the_typescript_synth_at_their_construct_paths(synths: dict[str, Any]) -> None:
+    done = synths["bad"]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "Validation failed" in done.stderr
+    for rule_id, construct in EXPECTED:
+        assert f"ERROR {rule_id}: " in done.stderr
+        assert f"   {construct} (" in done.stderr
+        assert f"Acknowledge with 'cogcheck::{rule_id}'" in done.stderr
+    assert "Suggested fix: Resources:" in done.stderr
+    report = _report(synths["work"] / "bad")
+    assert report is not None and report["conclusion"] == "failure"
+    assert _constructs(report) == EXPECTED
+    assert report["metadata"]["templates"] == "3" and report["metadata"]["clients"] == "3"
+
+
+def test_the_fixed_typescript_app_synthesizes(synths: dict[str, Any]) -> None:
+    done = synths["fixed"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _report(synths["work"] / "fixed") is None  # a plugin with no violation is left out of CDK's report
+    assert "cogcheck: note:" not in done.stderr  # the nested stack was found and scanned
+
+
+def test_acknowledged_errors_synthesize_with_their_reasons(synths: dict[str, Any]) -> None:
+    done = synths["acknowledged"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = _report(synths["work"] / "acknowledged")
+    assert report is not None and report["conclusion"] == "success" and not _constructs(report)
+    assert {(v["acknowledgedId"], v["acknowledgedAt"], v["reason"]) for v in report["suppressedViolations"]} == {
+        ("cogcheck::COG-E001", "Auth/Web", "replaced by the v2 client before release"),
+        ("cogcheck::COG-E003", "Prod/Api/Clients", "batch jobs re-authenticate every run"),
+        ("cogcheck::COG-E023", "Prod", "the secret is added by the rollout job"),
+    }
+
+
+def _scan(path: Path, cwd: Path) -> dict[str, Any]:
+    done = subprocess.run([*COMMAND, "scan", str(path), "--format", "json", "--fail-on", "never"], cwd=cwd,
+                          env=_environment(), capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def test_the_plugin_reports_what_cogcheck_scan_reports(synths: dict[str, Any]) -> None:
+    """Every finding of `cogcheck scan cdk.out` is a violation at its construct path with its message, and the
+    files the plugin hands cogcheck (CDK's stacks and their nested stacks) give the same fingerprints."""
+    work = synths["work"]
+    scanned = _scan(work / "bad", work)
+    report = _report(work / "bad")
+    assert report is not None
+    shown = {
+        (v["ruleName"], key, message) for v in report["violations"] for key, message in v["ruleMetadata"].items()
+        if key not in ("rule", "docs")
+    }
+    assert shown == {
+        (f["rule_id"], f"{f['construct_path_full']} {f['property']}", f["message"]) for f in scanned["findings"]
+    }
+    templates = json.dumps(sorted(str(p) for p in (work / "bad").rglob("*.template.json")
+                                  if not p.name.endswith(".nested.template.json")))
+    listing = _node(f"const r = require({json.dumps(str(PACKAGE / 'lib' / 'run.js'))});"
+                    f"process.stdout.write(JSON.stringify(r.withNested({templates})));", work)
+    assert listing.returncode == 0, listing.stderr
+    files = json.loads(listing.stdout)
+    assert not files["missing"] and len(files["files"]) == 3
+    done = subprocess.run([*COMMAND, "scan", "--format", "json", "--fail-on", "never", "--", *files["files"]],
+                          cwd=work, env=_environment(), capture_output=True, text=True, timeout=300, check=False)
+    by_files = json.loads(done.stdout)
+    assert sorted(f["fingerprint"] for f in by_files["findings"]) == sorted(f["fingerprint"] for f in scanned["findings"])
+
+
+def _python_cdk() -> bool:
+    try:
+        return importlib.util.find_spec("aws_cdk") is not None and importlib.util.find_spec("constructs") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _comparable(report: dict[str, Any] | None) -> Any:
+    """A plugin's report without what depends on the app's language (stack traces, the construct library)."""
+    if report is None:
+        return None
+    keep = ("constructPath", "cloudFormationResource")
+    return {
+        "conclusion": report["conclusion"],
+        "pluginVersion": report["pluginVersion"],
+        "metadata": report["metadata"],
+        "violations": [
+            {**{k: v for k, v in violation.items() if k != "violatingConstructs"},
+             "violatingConstructs": [{k: c[k] for k in keep} for c in violation["violatingConstructs"]]}
+            for violation in report["violations"]
+        ],
+        "suppressed": sorted(
+            (s["ruleName"], s["acknowledgedId"], s["acknowledgedAt"], s["reason"],
+             json.dumps([c["constructPath"] for c in s.get("violatingConstructs", [])]))
+            for s in report.get("suppressedViolations", [])
+        ),
+    }
+
+
+@pytest.mark.skipif(not _python_cdk(), reason="needs aws-cdk-lib and constructs for Python (pip install '.[cdk]')")
+def test_the_two_plugins_report_the_same_on_the_same_app(synths: dict[str, Any]) -> None:
+    work = synths["work"]
+    done = subprocess.run(
+        [sys.executable, str(PY_APP), "--out", str(work / "py"), *VARIANTS], cwd=work, env=_environment(),
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for variant in VARIANTS:
+        python = _comparable(_report(work / "py" / variant))
+        typescript = _comparable(_report(work / variant))
+        assert typescript == python, variant
+        fingerprints = [sorted(f["fingerprint"] for f in _scan(work / where / variant, work)["findings"])
+                        for where in (".", "py")]
+        assert fingerprints[0] == fingerprints[1], variant
+
+
+def test_a_failing_plugin_fails_the_synth_with_its_message(package: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["node", str(APP), "bad"], cwd=tmp_path,
+        env=_environment(CDK_OUTDIR=str(tmp_path / "cdk.out"), COGCHECK_COMMAND='["/nonexistent/cogcheck"]'),
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode != 0
+    assert "Validation plugin 'cogcheck' failed" in done.stderr or "cogcheck: /nonexistent/cogcheck not found" in (
+        done.stderr
+    ), done.stderr[-3000:]
+    assert "pip install" in done.stderr
+
+
+# --------------------------------------------------------------------------------------------- failure modes
+
+
+def _validate(cwd: Path, command: list[str], templates: list[str], **options: Any) -> dict[str, Any]:
+    """`new CogcheckValidation({command, ...}).validate({templatePaths})`: the report, or the error it throws."""
+    props = json.dumps({"command": command, **options})
+    script = (
+        f"const {{ CogcheckValidation }} = require({json.dumps(str(PACKAGE / 'lib'))});"
+        f"let out; try {{ out = {{ report: new CogcheckValidation({props}).validate("
+        f"{{ templatePaths: {json.dumps(templates)} }}) }}; }} catch (e) {{ out = {{ error: String(e.message) }}; }}"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    done = _node(script, cwd)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def _fake(code: str) -> list[str]:
+    """A command that stands for cogcheck: Python running ``code`` (its arguments in sys.argv)."""
+    return [sys.executable, "-c", code]
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    from tests.helpers import BAD_CLIENT
+
+    path = tmp_path / "template.yaml"
+    path.write_text(BAD_CLIENT, encoding="utf-8")
+    return path
+
+
+def test_cogcheck_missing_says_how_to_install(template: Path) -> None:
+    out = _validate(template.parent, ["/nonexistent/cogcheck"], [str(template)])
+    assert "/nonexistent/cogcheck not found" in out["error"] and "pip install" in out["error"]
+
+
+def test_cogcheck_too_old_is_refused(template: Path) -> None:
+    out = _validate(template.parent, _fake("print('cogcheck 0.0.9')"), [str(template)])
+    assert "older than" in out["error"] and "pip install" in out["error"]
+
+
+def test_not_cogcheck_is_refused(template: Path) -> None:
+    out = _validate(template.parent, _fake("print('something else')"), [str(template)])
+    assert "did not print cogcheck's version" in out["error"]
+
+
+def test_a_crash_is_an_error_with_its_output(template: Path) -> None:
+    code = ("import sys\nif '--version' in sys.argv: print('cogcheck 9.0.0')\n"
+            "else: sys.stderr.write('Traceback: boom\\n'); sys.exit(70)")
+    out = _validate(template.parent, _fake(code), [str(template)])
+    assert "exit 70" in out["error"] and "boom" in out["error"]
+
+
+def test_a_hang_is_stopped_by_the_timeout(template: Path) -> None:
+    code = "import sys, time\nif '--version' in sys.argv: print('cogcheck 9.0.0')\nelse: time.sleep(60)"
+    out = _validate(template.parent, _fake(code), [str(template)], timeoutSeconds=1)
+    assert "did not finish within 1 seconds" in out["error"]
+
+
+def test_a_configuration_error_is_cogchecks_message(template: Path) -> None:
+    (template.parent / ".cogcheck.yaml").write_text("select: [COG-X999]\n", encoding="utf-8")
+    out = _validate(template.parent, COMMAND, [str(template)])
+    assert "COG-X999" in out["error"], out
+
+
+def test_an_unreadable_input_is_one_fatal_violation(template: Path) -> None:
+    from cogcheck.cdk.validation import Settings, validate
+
+    broken = template.parent / "broken.json"
+    broken.write_text('{"Resources": {"Web": {"Type": "AWS::Cognito::UserPoolClient"', encoding="utf-8")
+    out = _validate(template.parent, COMMAND, [str(template), str(broken)])
+    report = out["report"]
+    assert report["success"] is False
+    fatal = [v for v in report["violations"] if v["severity"] == "fatal"]
+    assert [v["ruleName"] for v in fatal] == ["input-error"]
+    assert fatal[0]["violatingResources"][0]["templatePath"] == str(broken)
+    assert "broken.json:1: invalid JSON" in fatal[0]["description"]
+    assert {v["ruleName"] for v in report["violations"] if v["severity"] == "error"}  # the other input is checked
+    # exactly as the Python plugin maps it
+    cwd = Path.cwd()
+    os.chdir(template.parent)
+    try:
+        python = validate([str(template), str(broken)], Settings())
+    finally:
+        os.chdir(cwd)
+    assert [(v["ruleName"], v["severity"], v["description"]) for v in report["violations"]] == [
+        (v.rule_name, v.severity, v.description) for v in python.violations
+    ]
+
+
+def test_options_reach_the_scan(template: Path) -> None:
+    out = _validate(template.parent, COMMAND, [str(template)], select=["COG-E"], severity={"COG-E001": "warning"})
+    rules = {(v["ruleName"], v["severity"]) for v in out["report"]["violations"]}
+    assert rules and all(rule.startswith("COG-E") for rule, _ in rules)
+    assert ("COG-E001", "warning") in rules
+
+
+def test_a_wrong_option_throws_where_the_app_is_written(template: Path) -> None:
+    out = _validate(template.parent, COMMAND, [str(template)], severity={"COG-E001": "fatal"})
+    assert "error, warning, note" in out["error"]
