@@ -85,7 +85,7 @@ def test_committed_javascript_is_the_compiled_typescript(package: Path, tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     fresh = sorted(p.name for p in tmp_path.iterdir())
     assert fresh == sorted(p.name for p in (package / "lib").iterdir())
-    match, mismatch, errors = filecmp.cmpfiles(tmp_path, package / "lib", fresh, shallow=False)
+    _, mismatch, errors = filecmp.cmpfiles(tmp_path, package / "lib", fresh, shallow=False)
     assert not mismatch and not errors, f"rebuild cdk-plugin/lib (npm run build): {mismatch + errors}"
 
 
@@ -191,7 +191,8 @@ def test_the_plugin_reports_what_cogcheck_scan_reports(synths: dict[str, Any]) -
     done = subprocess.run([*COMMAND, "scan", "--format", "json", "--fail-on", "never", "--", *files["files"]],
                           cwd=work, env=_environment(), capture_output=True, text=True, timeout=300, check=False)
     by_files = json.loads(done.stdout)
-    assert sorted(f["fingerprint"] for f in by_files["findings"]) == sorted(f["fingerprint"] for f in scanned["findings"])
+    fingerprints = sorted(f["fingerprint"] for f in scanned["findings"])
+    assert sorted(f["fingerprint"] for f in by_files["findings"]) == fingerprints
 
 
 def _python_cdk() -> bool:
@@ -318,7 +319,7 @@ def test_a_configuration_error_is_cogchecks_message(template: Path) -> None:
     assert "COG-X999" in out["error"], out
 
 
-def test_an_unreadable_input_is_one_fatal_violation(template: Path) -> None:
+def test_an_unreadable_input_is_one_fatal_violation(template: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cogcheck.cdk.validation import Settings, validate
 
     broken = template.parent / "broken.json"
@@ -332,12 +333,8 @@ def test_an_unreadable_input_is_one_fatal_violation(template: Path) -> None:
     assert "broken.json:1: invalid JSON" in fatal[0]["description"]
     assert {v["ruleName"] for v in report["violations"] if v["severity"] == "error"}  # the other input is checked
     # exactly as the Python plugin maps it
-    cwd = Path.cwd()
-    os.chdir(template.parent)
-    try:
-        python = validate([str(template), str(broken)], Settings())
-    finally:
-        os.chdir(cwd)
+    monkeypatch.chdir(template.parent)
+    python = validate([str(template), str(broken)], Settings())
     assert [(v["ruleName"], v["severity"], v["description"]) for v in report["violations"]] == [
         (v.rule_name, v.severity, v.description) for v in python.violations
     ]
