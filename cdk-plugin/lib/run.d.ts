@@ -37,7 +37,8 @@ export declare class Runner {
     scan(templatePaths: readonly string[]): ScanJson;
     /** Every rule's name and summary (shipped and rule packs'). */
     rules(): Record<string, RuleInfo>;
-    /** The rules `ids` with their "use instead" examples (from `cogcheck rule ID`, its documentation). */
+    /** The rules `ids` with their "use instead" examples, from cogcheck's rule documentation
+     * (`cogcheck rules --format markdown`: one `## ID` section per rule, its `### Use instead` block). */
     ruleDocs(ids: string[]): Record<string, RuleInfo>;
     private packArgs;
 }

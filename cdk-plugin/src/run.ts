@@ -315,17 +315,24 @@ export class Runner {
     return this.ruleList;
   }
 
-  /** The rules `ids` with their "use instead" examples (from `cogcheck rule ID`, its documentation). */
+  /** The rules `ids` with their "use instead" examples, from cogcheck's rule documentation
+   * (`cogcheck rules --format markdown`: one `## ID` section per rule, its `### Use instead` block). */
   public ruleDocs(ids: string[]): Record<string, RuleInfo> {
     const all = this.rules();
-    const out: Record<string, RuleInfo> = {};
-    for (const id of [...new Set(ids)].sort()) {
-      if (!(id in all)) {
-        continue;
+    const done = this.run(['rules', '--format', 'markdown', ...this.packArgs()]);
+    const sections = new Map<string, string>();
+    if (done.status === 0) {
+      const parts = done.stdout.split(/^## (\S+)[ \t]*$/m);
+      for (let i = 1; i + 1 < parts.length; i += 2) {
+        sections.set(parts[i], parts[i + 1]);
       }
-      const done = this.run(['rule', ...this.packArgs(), '--', id]);
-      const match = /^## Use instead\n```[a-z]*\n([\s\S]*?)^```$/m.exec(done.stdout);
-      out[id] = { ...all[id], useInstead: done.status === 0 && match ? match[1] : undefined };
+    }
+    const out: Record<string, RuleInfo> = {};
+    for (const id of new Set(ids)) {
+      if (id in all) {
+        const match = /^### Use instead\n```[a-z]*\n([\s\S]*?)^```$/m.exec(sections.get(id) ?? '');
+        out[id] = { ...all[id], useInstead: match ? match[1] : undefined };
+      }
     }
     return out;
   }
