@@ -85,8 +85,9 @@ def measure(series: Series, env: dict[str, str]) -> None:
     os.unlink(report.name)
     series.rss.append(max(own, workers) / 1024)  # KiB
     series.codes.add(proc.returncode)
-    if proc.returncode not in (0, 1):
-        sys.stderr.write(f"warning: {series.label} exited {proc.returncode}: {err.decode(errors='replace')[-400:]}\n")
+    if proc.returncode not in (0, 1) and len(series.codes) == 1 and len(series.walls) == 1:  # said once
+        last = (err.decode(errors="replace").strip().splitlines() or [""])[-1]
+        sys.stderr.write(f"note: {series.label} exited {proc.returncode}: {last[:200]}\n")
 
 
 def run_all(group: Sequence[Series], rounds: int, env: dict[str, str]) -> None:
