@@ -67,7 +67,7 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
                 with contextlib.suppress(OSError, ValueError):
                     result.inputs.add(os.path.realpath(item.path))
                 data = _read(item, result, options.max_file_size)
-                holds = data is not None and (mentions(data, CLIENT_TYPE) or _may_be_plan(item, data))
+                holds = data is not None and (mentions(data, CLIENT_TYPE) or _may_be_plan(item, data, False))
                 if data is not None and (holds or item.explicit):  # no client: no need to parse
                     if holds:
                         _prepare(options)  # once, before any worker starts: workers inherit it
@@ -198,14 +198,14 @@ def _merge(result: ScanResult, part: ScanResult) -> None:
     result.declared_variables |= part.declared_variables
 
 
-def _may_be_plan(item: TemplateInput, data: bytes) -> bool:
+def _may_be_plan(item: TemplateInput, data: bytes, widened: bool = True) -> bool:
     """A file that may be a Terraform plan with a client (cogcheck.inputs.terraform.plan decides by its structure):
     JSON (by its name, or an object by its first byte) that mentions a client type, even through escapes."""
     if not item.path.name.lower().endswith(".json") and not data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
         return False
     from cogcheck.inputs.terraform.names import may_be_plan
 
-    return may_be_plan(data)
+    return may_be_plan(data, widened)
 
 
 def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, data: bytes | None = None) -> None:
@@ -220,7 +220,7 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
         if data is None:
             return
     holds = mentions(data, CLIENT_TYPE)  # widened past escapes and other encodings: no client hides from it
-    plan = _may_be_plan(item, data)
+    plan = _may_be_plan(item, data, holds)  # mentions said no: the same widening says no for the plan markers
     if plan:  # by structure, whatever the CloudFormation pre-filter says (a plan writes & as \u0026)
         from cogcheck.scan.terraform import scan_plan
 

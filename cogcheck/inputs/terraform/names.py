@@ -14,8 +14,13 @@ def is_tf_file(name: str) -> bool:
     return name.endswith(TF_SUFFIXES)
 
 
-def may_be_plan(data: bytes) -> bool:
-    """Whether ``data`` may be plan JSON with a client (a widened byte check; the plan reader decides)."""
+def may_be_plan(data: bytes, widened: bool = True) -> bool:
+    """Whether ``data`` may be plan JSON with a client (a widened byte check; the plan reader decides).
+
+    ``widened=False`` when :func:`cogcheck.cfn.parse.mentions` already said no for another text of the same bytes:
+    what it widens by (escapes, NUL bytes, byte order marks) is the same for every text, so the bytes alone decide."""
+    if not widened:
+        return any(marker.encode() in data for marker in MARKERS)
     from cogcheck.cfn.parse import mentions
 
     return any(mentions(data, marker) for marker in MARKERS)
