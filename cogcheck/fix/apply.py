@@ -35,8 +35,21 @@ class Lines:
         return offset
 
 
-def as_edits(file: str, text: str, splices: Iterable[Splice]) -> tuple[Edit, ...]:
+#: The line index of the last text indexed: a template offers a fix per finding, each asking for the same text, so
+#: indexing it once per template (not once per fix) keeps fixes linear in the template's size.
+_LAST: list[Lines] = []
+
+
+def lines_of(text: str) -> Lines:
+    if _LAST and _LAST[0].text is text:
+        return _LAST[0]
     lines = Lines(text)
+    _LAST[:] = [lines]
+    return lines
+
+
+def as_edits(file: str, text: str, splices: Iterable[Splice]) -> tuple[Edit, ...]:
+    lines = lines_of(text)
     return tuple(
         Edit(file, *lines.position(splice.start), *lines.position(splice.end), splice.text)
         for splice in sorted(splices, key=lambda s: (s.start, s.end))
