@@ -8,6 +8,8 @@
   YAML (``cogcheck.engine.rulecache``);
 * ``docs/options.md``, every command-line option, from the CLI's own parameters (``cogcheck.cli``: what ``--help``
   prints);
+* ``cogcheck/data/shape-relations.json``: every shape compared with every pattern of the resource schema and the
+  shipped rules (``cogcheck.cfn.shapes.relation_table``), so a scan need not import interegular;
 * ``examples/sarif/cogcheck.sarif``: what ``cogcheck scan examples --format sarif`` writes today;
 * ``tests/snapshots/messages-cloudformation.txt`` and ``messages-terraform.txt``: the rendered findings of every
   rule fixture, per dialect (``tests/message_snapshots.py``), so a change of wording is a reviewed diff;
@@ -110,6 +112,35 @@ def _rule_schema_docs() -> str:
     return render_markdown()
 
 
+def _shape_relations() -> str:
+    """Every pattern a shaped value may meet in the shipped rules and the resource schema, compared with each shape."""
+    import json
+
+    import yaml
+
+    from cogcheck.cfn.shapes import relation_table
+
+    patterns: list[str] = []
+
+    def walk(node: Any, rule: bool) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "pattern" and isinstance(value, str) and not rule:
+                    patterns.append(value)
+                if key == "matches" and rule and isinstance(value, list) and len(value) == 2:
+                    patterns.append(str(value[1]))
+                walk(value, rule)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, rule)
+
+    walk(json.loads((ROOT / "cogcheck" / "data" / "aws-cognito-userpoolclient.json").read_text(encoding="utf-8")),
+         rule=False)
+    for path in sorted((ROOT / "rules").glob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")), rule=True)
+    return relation_table(patterns)
+
+
 def _sample_sarif() -> str:
     done = subprocess.run(
         [sys.executable, "-m", "cogcheck", "scan", "examples", "--format", "sarif", "--fail-on", "never"],
@@ -140,6 +171,7 @@ GENERATED: dict[str, Callable[[], str]] = {
     "cogcheck/data/rule.schema.json": _rule_schema,
     "docs/rule-schema.md": _rule_schema_docs,
     "docs/options.md": _options_reference,
+    "cogcheck/data/shape-relations.json": _shape_relations,
     "examples/sarif/cogcheck.sarif": _sample_sarif,
     **_message_snapshots(),  # tests/snapshots/messages-*.txt: every rule fixture's rendered findings, per dialect
 }

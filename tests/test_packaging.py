@@ -32,7 +32,7 @@ def test_wheel_contains_every_rule(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {Path(n).name for n in names if n.startswith("cogcheck/rules/") and n.endswith(".yaml")}
     assert shipped == {p.name for p in (ROOT / "rules").glob("*.yaml")}
-    assert "cogcheck/cli.py" in names
+    assert "cogcheck/cli/__init__.py" in names
     assert "cogcheck/data/rule.schema.json" in names  # editors' schema of rule files (docs/rule-schema.md)
     assert not any(n.startswith("tests/") for n in names)
 
