@@ -9,8 +9,10 @@ largest of its ``--jobs`` workers) as it exits: ``ru_maxrss`` from :func:`os.wai
 high-water mark into every child through fork and exec. CPU time comes from :func:`os.wait4` and counts the
 workers. Rounds are interleaved across the commands of a workload so that a change of machine load hits all of
 them alike. Times are the minimum and median wall seconds of the rounds; ratios divide minimum CPU seconds (wall for
-``--jobs``), which a shared machine disturbs least. The floor (:mod:`floor`) reads and parses the same files in one
-Python process with the same C parsers. Nothing here is a test: tests never time anything.
+``--jobs``), which a shared machine disturbs least. The parse floor (:mod:`floor`) reads and parses the same files in
+one Python process with the same C parsers; the rule floor (:mod:`floor_rules`), which cogcheck's ratios divide by as
+issue 26 asks, also checks seven core rules with their lines in plain Python. Nothing here is a test: tests never
+time anything.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import workloads
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR = str(Path(__file__).resolve().parent / "floor.py")
+FLOOR_RULES = str(Path(__file__).resolve().parent / "floor_rules.py")
 CHILD = str(Path(__file__).resolve().parent / "child.py")
 PY = sys.executable
 
@@ -104,14 +107,23 @@ def floor(*paths: str, clients_only: bool = False) -> list[str]:
     return [PY, FLOOR, *(["--clients-only"] if clients_only else []), *paths]
 
 
+def rule_floor(*paths: str) -> list[str]:
+    """The floor issue 26 measures against: parse the client files and check seven core rules with lines."""
+    return [PY, FLOOR_RULES, *paths]
+
+
+RULE_FLOOR = "floor: parse and check 7 rules"
+
+
 def peer_commands(checkov: str | None) -> dict[str, Callable[[str, bool], list[str]]]:
     """cfn-lint (if importable here) bare and with cogcheck's plugin; checkov (if installed, any Python)."""
     found: dict[str, Callable[[str, bool], list[str]]] = {}
     lint = "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())"
     if subprocess.run([PY, "-c", "import cfnlint"], capture_output=True).returncode == 0:  # noqa: S603
         found["peer: cfn-lint"] = lambda path, _tf: [PY, "-c", lint, _lint_target(path)]
+        # "--" before the templates: -a takes several values (without it, the template was taken for a rule module)
         found["peer: cfn-lint -a cogcheck.cfnlint_rules"] = \
-            lambda path, _tf: [PY, "-c", lint, "-a", "cogcheck.cfnlint_rules", _lint_target(path)]
+            lambda path, _tf: [PY, "-c", lint, "-a", "cogcheck.cfnlint_rules", "--", _lint_target(path)]
     if checkov:
         python = _python_of(checkov)
         found["checkov (peer)"] = lambda path, tf: [
@@ -239,17 +251,18 @@ def main() -> None:
         if wanted("many"):
             name = f"{templates} templates × 5 clients ({workloads.size_mib(many):.1f} MiB YAML)"
             progress(name)
-            fl = Series("floor: parse all files", floor(str(many)))
-            group = [fl]
+            parse = Series("floor: parse all files", floor(str(many)))
+            fl = Series(RULE_FLOOR, rule_floor(str(many)))
+            group = [parse, fl]
             one_job = Series("cogcheck --jobs 1", cogcheck(str(many), "--format", "json", "--jobs", "1"))
             one_job = one_job if jobs else None
             default = Series("cogcheck (default jobs)", cogcheck(str(many), "--format", "json"))
             group += [s for s in (one_job, default) if s is not None]
             run_all(group, rounds, env)
-            rows += [Row(name, fl)] + [Row(name, s, fl) for s in group[1:]]
-            target("templates full of clients / parse floor (default jobs, CPU)", default.cpu / fl.cpu, 3)
+            rows += [Row(name, parse), Row(name, fl)] + [Row(name, s, fl) for s in group[2:]]
+            target("templates full of clients / rule floor (default jobs, CPU)", default.cpu / fl.cpu, 3)
             if one_job is not None:
-                target("templates full of clients / parse floor (--jobs 1, CPU)", one_job.cpu / fl.cpu, 3)
+                target("templates full of clients / rule floor (--jobs 1, CPU)", one_job.cpu / fl.cpu, 3)
                 # the other core busy (as on a shared machine): a spinning process for the length of these rounds
                 busy_one = Series("cogcheck --jobs 1, other core busy", one_job.argv)
                 busy_default = Series("cogcheck (default jobs), other core busy", default.argv)
@@ -271,12 +284,13 @@ def main() -> None:
                         workloads.one_template(path, count)
                     name = f"one template, {count} clients ({suffix[1:].upper()}, {workloads.size_mib(path):.1f} MiB)"
                     progress(name)
-                    fl = Series("floor: parse the file", floor(str(path)))
+                    parse = Series("floor: parse the file", floor(str(path)))
+                    fl = Series(RULE_FLOOR, rule_floor(str(path)))
                     cc = Series("cogcheck", cogcheck(str(path), "--format", "json"))
-                    run_all([fl, cc], max(2, rounds - 2) if count >= 4000 else rounds, env)
-                    rows += [Row(name, fl), Row(name, cc, fl)]
+                    run_all([parse, fl, cc], max(2, rounds - 2) if count >= 4000 else rounds, env)
+                    rows += [Row(name, parse), Row(name, fl), Row(name, cc, fl)]
                     if count == 2000:
-                        target(f"one template, 2000 clients ({suffix[1:].upper()}) / parse floor (CPU)",
+                        target(f"one template, 2000 clients ({suffix[1:].upper()}) / rule floor (CPU)",
                                cc.cpu / fl.cpu, 2.5 if suffix == ".yaml" else 10)
                         peer(name, str(path), rows)
                     per_client.setdefault(suffix, []).append((count, (cc.cpu - base.cpu) / count * 1e6))
@@ -294,30 +308,32 @@ def main() -> None:
             name = f"CDK assembly, {stacks} stacks ({workloads.size_mib(cdk):.0f} MiB)"
             progress(name)
             fl_all = Series("floor: parse all files", floor(str(cdk)))
-            fl = Series("floor: parse only client templates", floor(str(cdk), clients_only=True))
-            group = [fl_all, fl]
+            parse = Series("floor: parse only client templates", floor(str(cdk), clients_only=True))
+            fl = Series(RULE_FLOOR, rule_floor(str(cdk)))
+            group = [fl_all, parse, fl]
             one_job = Series("cogcheck --jobs 1", cogcheck(str(cdk), "--format", "json", "--jobs", "1"))
             one_job = one_job if jobs else None
             default = Series("cogcheck (default jobs)", cogcheck(str(cdk), "--format", "json"))
             group += [s for s in (one_job, default) if s is not None]
             run_all(group, rounds, env)
-            rows += [Row(name, fl_all), Row(name, fl)] + [Row(name, s, fl) for s in group[2:]]
-            target("66 MB assembly / floor of client templates (default jobs, CPU)", default.cpu / fl.cpu, 2)
+            rows += [Row(name, fl_all), Row(name, parse), Row(name, fl)] + [Row(name, s, fl) for s in group[3:]]
+            target("66 MB assembly / rule floor of client templates (default jobs, CPU)", default.cpu / fl.cpu, 2)
             if one_job is not None:
-                target("66 MB assembly / floor of client templates (--jobs 1, CPU)", one_job.cpu / fl.cpu, 2)
+                target("66 MB assembly / rule floor of client templates (--jobs 1, CPU)", one_job.cpu / fl.cpu, 2)
 
         if wanted("corpus") and args.corpus.is_dir():
             paths = [str(p) for p in (args.corpus / "files", args.corpus / "assemblies") if p.is_dir()]
             name = f"real corpus ({workloads.size_mib(args.corpus):.1f} MiB)"
             progress(name)
             fl_all = Series("floor: parse all files", floor(*paths))
-            fl = Series("floor: parse only client files", floor(*paths, clients_only=True))
+            parse = Series("floor: parse only client files", floor(*paths, clients_only=True))
+            fl = Series(RULE_FLOOR, rule_floor(*paths))
             default = Series("cogcheck (default jobs)", cogcheck(*paths, "--format", "json"))
-            group = [fl_all, fl, default]
+            group = [fl_all, parse, fl, default]
             if jobs:
-                group.insert(2, Series("cogcheck --jobs 1", cogcheck(*paths, "--format", "json", "--jobs", "1")))
+                group.insert(3, Series("cogcheck --jobs 1", cogcheck(*paths, "--format", "json", "--jobs", "1")))
             run_all(group, rounds, env)
-            rows += [Row(name, fl_all), Row(name, fl)] + [Row(name, s, fl) for s in group[2:]]
+            rows += [Row(name, fl_all), Row(name, parse), Row(name, fl)] + [Row(name, s, fl) for s in group[3:]]
             peer(name, str(args.corpus / "files"), rows)
             terraform = args.corpus / "terraform"
             if terraform.is_dir():
