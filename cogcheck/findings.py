@@ -115,6 +115,8 @@ class Finding:
     fix: Fix | None = field(default=None, compare=False)
     #: why no fix is offered although the rule has one (the value comes from a parameter, the input is generated…)
     fix_declined: str | None = field(default=None, compare=False)
+    #: a finding of a CDK cloud assembly: the change to make in the app's code (cogcheck.inputs.cdk.advice)
+    cdk_fix: str | None = field(default=None, compare=False)
 
     @builtins.property
     def where(self) -> str:
@@ -163,6 +165,7 @@ class Finding:
             "fingerprint": self.fingerprint,
             **({"fix": self.fix.as_json()} if self.fix is not None else {}),
             **({"fix_declined": self.fix_declined} if self.fix_declined is not None else {}),
+            **({"cdk_fix": self.cdk_fix} if self.cdk_fix is not None else {}),
             **self.extra,
         }
 

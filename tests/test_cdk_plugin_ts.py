@@ -134,7 +134,10 @@ def test_deploy_errors_fail_the_typescript_synth_at_their_construct_paths(synths
         assert f"ERROR {rule_id}: " in done.stderr
         assert f"   {construct} (" in done.stderr
         assert f"Acknowledge with 'cogcheck::{rule_id}'" in done.stderr
-    assert "Suggested fix: Resources:" in done.stderr
+    # each violation: the property and its value, and the change to make in the CDK code (never a template)
+    assert "ERROR COG-E003: RefreshTokenValidity is 9000 days" in done.stderr
+    assert "Suggested fix: in the CDK code, change the UserPoolClient prop refreshTokenValidity" in done.stderr
+    assert "Suggested fix: Resources:" not in done.stderr
     report = _report(synths["work"] / "bad")
     assert report is not None and report["conclusion"] == "failure"
     assert _constructs(report) == EXPECTED
@@ -183,7 +186,7 @@ def test_the_plugin_reports_what_cogcheck_scan_reports(synths: dict[str, Any]) -
     }
     templates = json.dumps(sorted(str(p) for p in (work / "bad").rglob("*.template.json")
                                   if not p.name.endswith(".nested.template.json")))
-    listing = _node(f"const r = require({json.dumps(str(PACKAGE / 'lib' / 'run.js'))});"
+    listing = _node(f"const r = require({json.dumps(str(PACKAGE / 'lib' / 'nested.js'))});"
                     f"process.stdout.write(JSON.stringify(r.withNested({templates})));", work)
     assert listing.returncode == 0, listing.stderr
     files = json.loads(listing.stdout)
@@ -193,6 +196,70 @@ def test_the_plugin_reports_what_cogcheck_scan_reports(synths: dict[str, Any]) -
     by_files = json.loads(done.stdout)
     fingerprints = sorted(f["fingerprint"] for f in scanned["findings"])
     assert sorted(f["fingerprint"] for f in by_files["findings"]) == fingerprints
+
+
+NESTED_ASSEMBLY = FIXTURES / "cdk" / "assemblies" / "clilike"
+
+
+def _strip(copy: Path, *what: str) -> None:
+    """Take from the assembly the entries that name the nested stack's template: ``asset-path`` (the resource's
+    ``Metadata["aws:asset:path"]``), ``template-file`` (``aws:cdk:templateFile`` in the stack's metadata), ``hash``
+    (the asset manifest's source of the ``TemplateURL`` hash); ``outside`` makes the metadata name a file outside."""
+    stage = copy / "assembly-Prod"
+    template = stage / "ProdApi2466CF1F.template.json"
+    doc = json.loads(template.read_text(encoding="utf-8"))
+    for resource in doc["Resources"].values():
+        if resource["Type"] == "AWS::CloudFormation::Stack" and "asset-path" in what:
+            resource["Metadata"].pop("aws:asset:path")
+    template.write_text(json.dumps(doc), encoding="utf-8")
+    metadata = stage / "ProdApi2466CF1F.metadata.json"
+    entries = json.loads(metadata.read_text(encoding="utf-8"))
+    for key, items in entries.items():
+        if key != "/Prod/Api":
+            for entry in items:
+                if entry["type"] == "aws:cdk:templateFile" and "outside" in what:
+                    entry["data"] = "../../outside.json"
+            entries[key] = [e for e in items if e["type"] != "aws:cdk:templateFile" or "template-file" not in what]
+    metadata.write_text(json.dumps(entries), encoding="utf-8")
+    if "hash" in what:
+        (stage / "ProdApi2466CF1F.assets.json").write_text('{"version": "55.0.0", "files": {}}', encoding="utf-8")
+
+
+@pytest.mark.parametrize("what", [
+    (), ("asset-path",), ("asset-path", "hash"), ("asset-path", "template-file"),
+    ("asset-path", "template-file", "hash"), ("asset-path", "outside"),
+])
+def test_nested_templates_are_found_as_cogcheck_finds_them(
+    what: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files the npm plugin hands `cogcheck scan` are those cogcheck's assembly reader (the Python plugin's
+    `stack_inputs`) reads for the same stacks, by whichever entry names a nested stack's template; a nested stack
+    whose template nothing names is the same notice, one whose name leads outside the same input error."""
+    from cogcheck.cdk.validation import stack_inputs
+    from cogcheck.findings import InputError, Notice
+    from cogcheck.inputs.types import TemplateInput
+
+    copy = tmp_path / "app" / "cdk.out"
+    shutil.copytree(NESTED_ASSEMBLY, copy)
+    _strip(copy, *what)
+    stacks = [str(copy / "Auth.template.json"), str(copy / "assembly-Prod" / "ProdApi2466CF1F.template.json")]
+    monkeypatch.chdir(tmp_path)
+    items = list(stack_inputs(stacks))
+    listing = _node(f"const r = require({json.dumps(str(PACKAGE / 'lib' / 'nested.js'))});"
+                    f"process.stdout.write(JSON.stringify(r.withNested({json.dumps(stacks)})));", tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    found = json.loads(listing.stdout)
+    assert sorted(found["files"]) == sorted(str(i.path.resolve()) for i in items if isinstance(i, TemplateInput))
+    assert found["missing"] == [str(i) for i in items if isinstance(i, Notice) and "nested stack" in i.message]
+    assert [(e["file"], e["line"], e["message"]) for e in found["errors"]] == [
+        (e.file, e.line, e.message) for e in items if isinstance(e, InputError)
+    ]
+    if what in ((), ("asset-path", "hash"), ("asset-path", "template-file")):  # one entry is enough
+        assert len(found["files"]) == 3 and not found["missing"] and not found["errors"]
+    if what == ("asset-path", "template-file", "hash"):
+        assert len(found["files"]) == 2 and len(found["missing"]) == 1
+    if what == ("asset-path", "outside"):
+        assert len(found["errors"]) == 1 and "leads outside the assembly directory" in found["errors"][0]["message"]
 
 
 def _python_cdk() -> bool:
@@ -225,9 +292,6 @@ def _comparable(report: dict[str, Any] | None) -> Any:
 
 
 @pytest.mark.skipif(not _python_cdk(), reason="needs aws-cdk-lib and constructs for Python (pip install '.[cdk]')")
-@pytest.mark.xfail(reason="the Python plugin's mapping changed on main (ec63daf: one violation per rule, severity and "
-                   "resource, fixed by the CDK-side change); the npm plugin still maps as before it: port pending",
-                   strict=False)
 def test_the_two_plugins_report_the_same_on_the_same_app(synths: dict[str, Any]) -> None:
     work = synths["work"]
     done = subprocess.run(
@@ -335,8 +399,7 @@ def test_an_unreadable_input_is_one_fatal_violation(template: Path, monkeypatch:
     assert fatal[0]["violatingResources"][0]["templatePath"] == str(broken)
     assert "broken.json:1: invalid JSON" in fatal[0]["description"]
     assert {v["ruleName"] for v in report["violations"] if v["severity"] == "error"}  # the other input is checked
-    # the unreadable input exactly as the Python plugin maps it (the findings' grouping is compared, for now as a
-    # known difference, by the xfailed test of the two plugins' reports)
+    # the unreadable input exactly as the Python plugin maps it (the findings are compared on a real app above)
     monkeypatch.chdir(template.parent)
     python = validate([str(template), str(broken)], Settings())
     ours = [(v["ruleName"], v["severity"], v["description"]) for v in fatal]

@@ -214,6 +214,7 @@ def test_rules_listing() -> None:
     listing = json.loads(out)
     assert {"id", "name", "severity", "summary", "cfn_lint_id"} <= set(listing[0])
     assert [r["id"] for r in listing] == sorted(r["id"] for r in listing)
+    assert listing[0]["docs"] == f"cogcheck rule {listing[0]['id']}"  # a rule pack's adds --rules PACK
 
 
 def test_rule_docs() -> None:

@@ -280,6 +280,7 @@ def test_rules_and_rule_list_and_document_user_rules(tmp_path: Path) -> None:
     assert code == 0 and out.splitlines()[-1].startswith("ACME-101  no-long-access-tokens")
     code, out, _ = run("rules", "--rules", "policies", "-f", "json", cwd=tmp_path)
     assert json.loads(out)[-1]["cfn_lint_id"] == "W9ACME-101"
+    assert json.loads(out)[-1]["docs"] == "cogcheck rule ACME-101 --rules policies"  # the command that shows it
     for wanted in ("ACME-101", "W9ACME-101", "no-long-access-tokens"):
         code, out, _ = run("rule", wanted, "--rules", "policies", cwd=tmp_path)
         assert code == 0 and "# no-long-access-tokens (ACME-101)" in out

@@ -1,7 +1,7 @@
 /**
  * cogcheck inside `cdk synth`, for CDK apps in TypeScript and JavaScript: a policy-validation plugin that runs the
- * installed `cogcheck` on the templates CDK hands over and maps its findings to violations exactly as the Python
- * plugin (`cogcheck.cdk.CogcheckValidation`) does.
+ * installed `cogcheck` on the templates CDK hands over and maps its findings to violations as the Python plugin
+ * (`cogcheck.cdk.CogcheckValidation`) does.
  *
  *     import { CogcheckValidation } from '@cogcheck/cdk-validator';
  *     Validations.of(app).addPlugins(new CogcheckValidation());

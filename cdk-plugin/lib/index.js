@@ -3,8 +3,8 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.CogcheckValidation = exports.INPUT_ERROR = exports.MINIMUM_VERSION = void 0;
 /**
  * cogcheck inside `cdk synth`, for CDK apps in TypeScript and JavaScript: a policy-validation plugin that runs the
- * installed `cogcheck` on the templates CDK hands over and maps its findings to violations exactly as the Python
- * plugin (`cogcheck.cdk.CogcheckValidation`) does.
+ * installed `cogcheck` on the templates CDK hands over and maps its findings to violations as the Python plugin
+ * (`cogcheck.cdk.CogcheckValidation`) does.
  *
  *     import { CogcheckValidation } from '@cogcheck/cdk-validator';
  *     Validations.of(app).addPlugins(new CogcheckValidation());
@@ -57,7 +57,7 @@ class CogcheckValidation {
         const version = this.runner.checkVersion();
         const scan = this.runner.scan(context.templatePaths);
         const found = [
-            ...(0, violations_1.violations)(scan.findings, scan.findings.length ? this.runner.ruleDocs(scan.findings.map((f) => f.rule_id)) : {}),
+            ...(0, violations_1.violations)(scan.findings, scan.findings.length ? this.runner.rules() : {}),
             ...scan.errors.map(violations_1.inputError),
         ];
         const notices = [...scan.notices.filter((n) => !IGNORED_ACK.test(n.message)).map(violations_1.noticeText), ...scan.missing];

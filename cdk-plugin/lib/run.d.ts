@@ -1,5 +1,7 @@
 import type { CogcheckValidationProps } from './index';
+import { display, withNested } from './nested';
 import type { Finding, InputErrorJson, NoticeJson, RuleInfo } from './violations';
+export { display, withNested };
 /** The oldest cogcheck whose `scan --format json` (version 1), `rules --format json` and `rule ID` this maps. */
 export declare const MINIMUM_VERSION = "0.1.0";
 export interface ScanJson {
@@ -11,15 +13,9 @@ export interface ScanJson {
         clients: number;
         suppressed: number;
     };
-    /** Nested stacks whose template could not be found beside their parent (not scanned: said, never hidden). */
+    /** Nested stacks whose template no entry of the assembly names (not scanned: said, never hidden). */
     missing: string[];
 }
-/** How cogcheck names a file: relative to the working directory when inside it, else absolute. */
-export declare function display(file: string): string;
-export declare function withNested(templatePaths: readonly string[]): {
-    files: string[];
-    missing: string[];
-};
 export declare class Runner {
     private readonly props;
     private readonly command;
@@ -35,10 +31,7 @@ export declare class Runner {
     private roots?;
     /** `cogcheck scan --format json` on the stacks' templates and their nested stacks. */
     scan(templatePaths: readonly string[]): ScanJson;
-    /** Every rule's name and summary (shipped and rule packs'). */
+    /** Every rule's name and the command that shows its documentation (shipped and rule packs'). */
     rules(): Record<string, RuleInfo>;
-    /** The rules `ids` with their "use instead" examples, from cogcheck's rule documentation
-     * (`cogcheck rules --format markdown`: one `## ID` section per rule, its `### Use instead` block). */
-    ruleDocs(ids: string[]): Record<string, RuleInfo>;
     private packArgs;
 }

@@ -1,8 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.Runner = exports.MINIMUM_VERSION = void 0;
-exports.display = display;
-exports.withNested = withNested;
+exports.Runner = exports.MINIMUM_VERSION = exports.withNested = exports.display = void 0;
 /**
  * Running the installed cogcheck: synchronously (CDK's `validate` is synchronous), bounded by a timeout and an
  * output limit, each failure one clear message (thrown: CDK fails the synth with `Validation plugin 'cogcheck'
@@ -11,23 +9,16 @@ exports.withNested = withNested;
 const child_process_1 = require("child_process");
 const fs = require("fs");
 const path = require("path");
+const nested_1 = require("./nested");
+Object.defineProperty(exports, "display", { enumerable: true, get: function () { return nested_1.display; } });
+Object.defineProperty(exports, "withNested", { enumerable: true, get: function () { return nested_1.withNested; } });
 /** The oldest cogcheck whose `scan --format json` (version 1), `rules --format json` and `rule ID` this maps. */
 exports.MINIMUM_VERSION = '0.1.0';
 const INSTALL = 'install cogcheck from a clone of its repository (`pip install /path/to/cogcheck`, see its README), '
     + 'or give the plugin `command` (e.g. [\'python\', \'-m\', \'cogcheck\'])';
 const MAX_OUTPUT = 256 * 1024 * 1024;
-const MAX_TEMPLATE = 32 * 1024 * 1024; // cogcheck's own limit: larger templates are its input errors
-const MAX_DEPTH = 16; // nested stacks in nested stacks, as cogcheck's assembly reader
+const MAX_DEPTH = 16; // stages in stages, as cogcheck's assembly reader
 const CONFIG_FILES = ['.cogcheck.yaml', '.cogcheck.yml', 'pyproject.toml'];
-/** How cogcheck names a file: relative to the working directory when inside it, else absolute. */
-function display(file) {
-    const absolute = path.resolve(file);
-    const relative = path.relative(process.cwd(), absolute);
-    if (relative === '') {
-        return '.';
-    }
-    return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative.split(path.sep).join('/');
-}
 function isAssembly(directory) {
     const manifest = path.join(directory, 'manifest.json');
     if (fs.existsSync(path.join(directory, 'cdk.out'))) {
@@ -80,94 +71,6 @@ function findConfig(start) {
         }
         directory = parent;
     }
-}
-/**
- * The stacks' templates and those of their nested stacks: CDK hands a plugin only the top-level templates, and
- * `cogcheck scan` given a stack's template scans that template alone. A nested stack's template is the file its
- * `AWS::CloudFormation::Stack` resource names in `Metadata["aws:asset:path"]`, beside the parent template.
- */
-const HASH = /([0-9a-f]{64})\.json/g;
-const sources = new Map();
-/** `files[hash].source.path` of the asset manifests (`*.assets.json`) in an assembly directory. */
-function assetSources(directory) {
-    let found = sources.get(directory);
-    if (found === undefined) {
-        found = new Map();
-        sources.set(directory, found);
-        let names = [];
-        try {
-            names = fs.readdirSync(directory).filter((n) => n.endsWith('.assets.json')).sort();
-        }
-        catch {
-            names = [];
-        }
-        for (const name of names) {
-            try {
-                const files = JSON.parse(fs.readFileSync(path.join(directory, name), 'utf8')).files ?? {};
-                for (const [digest, entry] of Object.entries(files)) {
-                    if (typeof entry?.source?.path === 'string' && !found.has(digest)) {
-                        found.set(digest, entry.source.path);
-                    }
-                }
-            }
-            catch {
-                continue; // cogcheck reports what it cannot read
-            }
-        }
-    }
-    return found;
-}
-function withNested(templatePaths) {
-    const files = [];
-    const missing = [];
-    const seen = new Set();
-    const visit = (file, depth) => {
-        const absolute = path.resolve(file);
-        if (seen.has(absolute)) {
-            return;
-        }
-        seen.add(absolute);
-        files.push(absolute);
-        if (depth > MAX_DEPTH) {
-            return;
-        }
-        let resources = {};
-        try {
-            if (fs.statSync(absolute).size > MAX_TEMPLATE) {
-                return;
-            }
-            const doc = JSON.parse(fs.readFileSync(absolute, 'utf8'));
-            resources = doc && typeof doc.Resources === 'object' && doc.Resources ? doc.Resources : {};
-        }
-        catch {
-            return; // cogcheck reports the unreadable template
-        }
-        const directory = path.dirname(absolute);
-        for (const [logicalId, resource] of Object.entries(resources)) {
-            if (!resource || resource.Type !== 'AWS::CloudFormation::Stack') {
-                continue;
-            }
-            const names = [resource.Metadata?.['aws:asset:path']];
-            const url = JSON.stringify(resource.Properties?.TemplateURL ?? null);
-            for (const digest of [...new Set([...url.matchAll(HASH)].map((m) => m[1]))].sort()) {
-                names.push(assetSources(directory).get(digest));
-            }
-            const name = names.find((n) => typeof n === 'string' && n !== '');
-            const child = name !== undefined ? path.resolve(directory, name) : undefined;
-            const inside = child !== undefined && !path.relative(directory, child).startsWith('..');
-            if (child !== undefined && inside && fs.existsSync(child)) {
-                visit(child, depth + 1);
-            }
-            else {
-                missing.push(`${display(absolute)}: ${logicalId}: nested stack whose template is not in the assembly `
-                    + '(neither aws:asset:path nor an asset manifest names a file beside it); not scanned');
-            }
-        }
-    };
-    for (const file of templatePaths) {
-        visit(file, 0);
-    }
-    return { files, missing };
 }
 class Runner {
     constructor(props) {
@@ -230,7 +133,7 @@ class Runner {
         for (const start of [...roots, process.cwd()]) {
             const found = findConfig(start);
             if (found !== undefined) {
-                return ['--config', display(found)];
+                return ['--config', (0, nested_1.display)(found)];
             }
         }
         return ['--isolated'];
@@ -239,7 +142,7 @@ class Runner {
     scan(templatePaths) {
         const roots = [...new Set(templatePaths.map(assemblyRoot).filter((r) => r !== undefined))].sort();
         this.roots = roots;
-        const { files, missing } = withNested(templatePaths);
+        const { files, missing, errors } = (0, nested_1.withNested)(templatePaths);
         const p = this.props;
         const args = ['scan', '--format', 'json', '--fail-on', 'never', '--jobs', '1', ...this.configArgs(roots)];
         const each = (option, values) => {
@@ -262,17 +165,27 @@ class Runner {
         if (p.production) {
             args.push('--production');
         }
-        args.push('--', ...files.map(display));
+        args.push('--', ...files.map(nested_1.display));
         const done = this.run(args);
         let report;
         if (done.status === 0 || done.status === 1 || done.status === 2) {
             try {
                 const data = JSON.parse(done.stdout);
                 if (data && data.version === 1 && Array.isArray(data.findings)) {
-                    report = { ...data, missing };
+                    if (data.findings.some((f) => typeof f.stack === 'string' && typeof f.cdk_fix !== 'string')) {
+                        throw new TooOld(`cogcheck: the cogcheck that ran (${this.version}) does not say the change to make in `
+                            + `the CDK code (the findings' cdk_fix): it is older than this plugin; ${INSTALL}`);
+                    }
+                    // sorted as cogcheck sorts its errors: file, line, message
+                    const all = [...data.errors, ...errors];
+                    all.sort((a, b) => compareKeys([a.file, a.line ?? 0, a.message], [b.file, b.line ?? 0, b.message]));
+                    report = { ...data, errors: all, missing };
                 }
             }
-            catch {
+            catch (error) {
+                if (error instanceof TooOld) {
+                    throw error;
+                }
                 report = undefined;
             }
         }
@@ -282,7 +195,7 @@ class Runner {
         }
         return report;
     }
-    /** Every rule's name and summary (shipped and rule packs'). */
+    /** Every rule's name and the command that shows its documentation (shipped and rule packs'). */
     rules() {
         if (this.ruleList === undefined) {
             const done = this.run(['rules', '--format', 'json', ...this.packArgs()]);
@@ -290,30 +203,9 @@ class Runner {
                 throw new Error(`cogcheck: ${tail(done.stderr)}`);
             }
             const list = JSON.parse(done.stdout);
-            this.ruleList = Object.fromEntries(list.map((r) => [r.id, { name: r.name, summary: r.summary }]));
+            this.ruleList = Object.fromEntries(list.map((r) => [r.id, { name: r.name, docs: r.docs }]));
         }
         return this.ruleList;
-    }
-    /** The rules `ids` with their "use instead" examples, from cogcheck's rule documentation
-     * (`cogcheck rules --format markdown`: one `## ID` section per rule, its `### Use instead` block). */
-    ruleDocs(ids) {
-        const all = this.rules();
-        const done = this.run(['rules', '--format', 'markdown', ...this.packArgs()]);
-        const sections = new Map();
-        if (done.status === 0) {
-            const parts = done.stdout.split(/^## (\S+)[ \t]*$/m);
-            for (let i = 1; i + 1 < parts.length; i += 2) {
-                sections.set(parts[i], parts[i + 1]);
-            }
-        }
-        const out = {};
-        for (const id of new Set(ids)) {
-            if (id in all) {
-                const match = /^### Use instead\n```[a-z]*\n([\s\S]*?)^```$/m.exec(sections.get(id) ?? '');
-                out[id] = { ...all[id], useInstead: match ? match[1] : undefined };
-            }
-        }
-        return out;
     }
     packArgs() {
         const args = this.configArgs(this.roots ?? []);
@@ -324,6 +216,17 @@ class Runner {
     }
 }
 exports.Runner = Runner;
+/** cogcheck older than this plugin, found out from its report. */
+class TooOld extends Error {
+}
+function compareKeys(a, b) {
+    for (let i = 0; i < a.length; i++) {
+        if (a[i] !== b[i]) {
+            return a[i] < b[i] ? -1 : 1;
+        }
+    }
+    return 0;
+}
 function tail(text) {
     const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
     return lines.slice(-5).join('\n') || '(no output)';

@@ -17,7 +17,10 @@ export interface Finding {
         parameters: Record<string, string>;
         conditions: Record<string, boolean>;
     } | null;
+    readonly stack?: string | null;
     readonly construct_path_full?: string | null;
+    /** On a finding of a CDK cloud assembly: the change to make in the app's code. */
+    readonly cdk_fix?: string;
 }
 export interface InputErrorJson {
     readonly file: string;
@@ -29,11 +32,11 @@ export interface NoticeJson {
     readonly resource: string | null;
     readonly message: string;
 }
-/** What the plugin knows of a rule: from `cogcheck rules --format json` and `cogcheck rule ID`. */
+/** What the plugin knows of a rule: from `cogcheck rules --format json`. */
 export interface RuleInfo {
     readonly name: string;
-    readonly summary: string;
-    readonly useInstead?: string;
+    /** The command that shows the rule's documentation (`cogcheck rule ID`, with `--rules PACK` for a pack's rule). */
+    readonly docs?: string;
 }
 export interface Resource {
     readonly templatePath: string;

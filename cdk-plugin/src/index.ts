@@ -1,7 +1,7 @@
 /**
  * cogcheck inside `cdk synth`, for CDK apps in TypeScript and JavaScript: a policy-validation plugin that runs the
- * installed `cogcheck` on the templates CDK hands over and maps its findings to violations exactly as the Python
- * plugin (`cogcheck.cdk.CogcheckValidation`) does.
+ * installed `cogcheck` on the templates CDK hands over and maps its findings to violations as the Python plugin
+ * (`cogcheck.cdk.CogcheckValidation`) does.
  *
  *     import { CogcheckValidation } from '@cogcheck/cdk-validator';
  *     Validations.of(app).addPlugins(new CogcheckValidation());
@@ -113,7 +113,7 @@ export class CogcheckValidation {
     const version = this.runner.checkVersion();
     const scan = this.runner.scan(context.templatePaths);
     const found: Violation[] = [
-      ...violations(scan.findings, scan.findings.length ? this.runner.ruleDocs(scan.findings.map((f) => f.rule_id)) : {}),
+      ...violations(scan.findings, scan.findings.length ? this.runner.rules() : {}),
       ...scan.errors.map(inputError),
     ];
     const notices = [...scan.notices.filter((n) => !IGNORED_ACK.test(n.message)).map(noticeText), ...scan.missing];

@@ -7,15 +7,17 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CogcheckValidationProps } from './index';
+import { display, withNested } from './nested';
 import type { Finding, InputErrorJson, NoticeJson, RuleInfo } from './violations';
+
+export { display, withNested };
 
 /** The oldest cogcheck whose `scan --format json` (version 1), `rules --format json` and `rule ID` this maps. */
 export const MINIMUM_VERSION = '0.1.0';
 const INSTALL = 'install cogcheck from a clone of its repository (`pip install /path/to/cogcheck`, see its README), '
   + 'or give the plugin `command` (e.g. [\'python\', \'-m\', \'cogcheck\'])';
 const MAX_OUTPUT = 256 * 1024 * 1024;
-const MAX_TEMPLATE = 32 * 1024 * 1024; // cogcheck's own limit: larger templates are its input errors
-const MAX_DEPTH = 16; // nested stacks in nested stacks, as cogcheck's assembly reader
+const MAX_DEPTH = 16; // stages in stages, as cogcheck's assembly reader
 const CONFIG_FILES = ['.cogcheck.yaml', '.cogcheck.yml', 'pyproject.toml'];
 
 export interface ScanJson {
@@ -23,18 +25,8 @@ export interface ScanJson {
   readonly errors: InputErrorJson[];
   readonly notices: NoticeJson[];
   readonly summary: { templates: number; clients: number; suppressed: number };
-  /** Nested stacks whose template could not be found beside their parent (not scanned: said, never hidden). */
+  /** Nested stacks whose template no entry of the assembly names (not scanned: said, never hidden). */
   missing: string[];
-}
-
-/** How cogcheck names a file: relative to the working directory when inside it, else absolute. */
-export function display(file: string): string {
-  const absolute = path.resolve(file);
-  const relative = path.relative(process.cwd(), absolute);
-  if (relative === '') {
-    return '.';
-  }
-  return relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative.split(path.sep).join('/');
 }
 
 function isAssembly(directory: string): boolean {
@@ -90,93 +82,6 @@ function findConfig(start: string): string | undefined {
     }
     directory = parent;
   }
-}
-
-/**
- * The stacks' templates and those of their nested stacks: CDK hands a plugin only the top-level templates, and
- * `cogcheck scan` given a stack's template scans that template alone. A nested stack's template is the file its
- * `AWS::CloudFormation::Stack` resource names in `Metadata["aws:asset:path"]`, beside the parent template.
- */
-const HASH = /([0-9a-f]{64})\.json/g;
-const sources = new Map<string, Map<string, string>>();
-
-/** `files[hash].source.path` of the asset manifests (`*.assets.json`) in an assembly directory. */
-function assetSources(directory: string): Map<string, string> {
-  let found = sources.get(directory);
-  if (found === undefined) {
-    found = new Map();
-    sources.set(directory, found);
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(directory).filter((n) => n.endsWith('.assets.json')).sort();
-    } catch {
-      names = [];
-    }
-    for (const name of names) {
-      try {
-        const files = JSON.parse(fs.readFileSync(path.join(directory, name), 'utf8')).files ?? {};
-        for (const [digest, entry] of Object.entries(files as Record<string, { source?: { path?: unknown } }>)) {
-          if (typeof entry?.source?.path === 'string' && !found.has(digest)) {
-            found.set(digest, entry.source.path);
-          }
-        }
-      } catch {
-        continue; // cogcheck reports what it cannot read
-      }
-    }
-  }
-  return found;
-}
-
-export function withNested(templatePaths: readonly string[]): { files: string[]; missing: string[] } {
-  const files: string[] = [];
-  const missing: string[] = [];
-  const seen = new Set<string>();
-  const visit = (file: string, depth: number): void => {
-    const absolute = path.resolve(file);
-    if (seen.has(absolute)) {
-      return;
-    }
-    seen.add(absolute);
-    files.push(absolute);
-    if (depth > MAX_DEPTH) {
-      return;
-    }
-    let resources: Record<string, { Type?: unknown; Metadata?: Record<string, unknown> }> = {};
-    try {
-      if (fs.statSync(absolute).size > MAX_TEMPLATE) {
-        return;
-      }
-      const doc = JSON.parse(fs.readFileSync(absolute, 'utf8'));
-      resources = doc && typeof doc.Resources === 'object' && doc.Resources ? doc.Resources : {};
-    } catch {
-      return; // cogcheck reports the unreadable template
-    }
-    const directory = path.dirname(absolute);
-    for (const [logicalId, resource] of Object.entries(resources)) {
-      if (!resource || resource.Type !== 'AWS::CloudFormation::Stack') {
-        continue;
-      }
-      const names: unknown[] = [resource.Metadata?.['aws:asset:path']];
-      const url = JSON.stringify((resource as { Properties?: { TemplateURL?: unknown } }).Properties?.TemplateURL ?? null);
-      for (const digest of [...new Set([...url.matchAll(HASH)].map((m) => m[1]))].sort()) {
-        names.push(assetSources(directory).get(digest));
-      }
-      const name = names.find((n): n is string => typeof n === 'string' && n !== '');
-      const child = name !== undefined ? path.resolve(directory, name) : undefined;
-      const inside = child !== undefined && !path.relative(directory, child).startsWith('..');
-      if (child !== undefined && inside && fs.existsSync(child)) {
-        visit(child, depth + 1);
-      } else {
-        missing.push(`${display(absolute)}: ${logicalId}: nested stack whose template is not in the assembly `
-          + '(neither aws:asset:path nor an asset manifest names a file beside it); not scanned');
-      }
-    }
-  };
-  for (const file of templatePaths) {
-    visit(file, 0);
-  }
-  return { files, missing };
 }
 
 export class Runner {
@@ -259,7 +164,7 @@ export class Runner {
   public scan(templatePaths: readonly string[]): ScanJson {
     const roots = [...new Set(templatePaths.map(assemblyRoot).filter((r): r is string => r !== undefined))].sort();
     this.roots = roots;
-    const { files, missing } = withNested(templatePaths);
+    const { files, missing, errors } = withNested(templatePaths);
     const p = this.props;
     const args = ['scan', '--format', 'json', '--fail-on', 'never', '--jobs', '1', ...this.configArgs(roots)];
     const each = (option: string, values: string[] | undefined): void => {
@@ -289,9 +194,19 @@ export class Runner {
       try {
         const data = JSON.parse(done.stdout);
         if (data && data.version === 1 && Array.isArray(data.findings)) {
-          report = { ...data, missing };
+          if ((data.findings as Finding[]).some((f) => typeof f.stack === 'string' && typeof f.cdk_fix !== 'string')) {
+            throw new TooOld(`cogcheck: the cogcheck that ran (${this.version}) does not say the change to make in `
+              + `the CDK code (the findings' cdk_fix): it is older than this plugin; ${INSTALL}`);
+          }
+          // sorted as cogcheck sorts its errors: file, line, message
+          const all: InputErrorJson[] = [...data.errors, ...errors];
+          all.sort((a, b) => compareKeys([a.file, a.line ?? 0, a.message], [b.file, b.line ?? 0, b.message]));
+          report = { ...data, errors: all, missing };
         }
-      } catch {
+      } catch (error) {
+        if (error instanceof TooOld) {
+          throw error;
+        }
         report = undefined;
       }
     }
@@ -302,39 +217,17 @@ export class Runner {
     return report;
   }
 
-  /** Every rule's name and summary (shipped and rule packs'). */
+  /** Every rule's name and the command that shows its documentation (shipped and rule packs'). */
   public rules(): Record<string, RuleInfo> {
     if (this.ruleList === undefined) {
       const done = this.run(['rules', '--format', 'json', ...this.packArgs()]);
       if (done.status !== 0) {
         throw new Error(`cogcheck: ${tail(done.stderr)}`);
       }
-      const list = JSON.parse(done.stdout) as { id: string; name: string; summary: string }[];
-      this.ruleList = Object.fromEntries(list.map((r) => [r.id, { name: r.name, summary: r.summary }]));
+      const list = JSON.parse(done.stdout) as { id: string; name: string; docs?: string }[];
+      this.ruleList = Object.fromEntries(list.map((r) => [r.id, { name: r.name, docs: r.docs }]));
     }
     return this.ruleList;
-  }
-
-  /** The rules `ids` with their "use instead" examples, from cogcheck's rule documentation
-   * (`cogcheck rules --format markdown`: one `## ID` section per rule, its `### Use instead` block). */
-  public ruleDocs(ids: string[]): Record<string, RuleInfo> {
-    const all = this.rules();
-    const done = this.run(['rules', '--format', 'markdown', ...this.packArgs()]);
-    const sections = new Map<string, string>();
-    if (done.status === 0) {
-      const parts = done.stdout.split(/^## (\S+)[ \t]*$/m);
-      for (let i = 1; i + 1 < parts.length; i += 2) {
-        sections.set(parts[i], parts[i + 1]);
-      }
-    }
-    const out: Record<string, RuleInfo> = {};
-    for (const id of new Set(ids)) {
-      if (id in all) {
-        const match = /^### Use instead\n```[a-z]*\n([\s\S]*?)^```$/m.exec(sections.get(id) ?? '');
-        out[id] = { ...all[id], useInstead: match ? match[1] : undefined };
-      }
-    }
-    return out;
   }
 
   private packArgs(): string[] {
@@ -344,6 +237,18 @@ export class Runner {
     }
     return args;
   }
+}
+
+/** cogcheck older than this plugin, found out from its report. */
+class TooOld extends Error {}
+
+function compareKeys(a: (string | number)[], b: (string | number)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      return a[i] < b[i] ? -1 : 1;
+    }
+  }
+  return 0;
 }
 
 function tail(text: string): string {

@@ -1,8 +1,11 @@
 /**
- * cogcheck's `--format json` findings → CDK violations, exactly as the Python plugin groups them
- * (cogcheck/cdk/validation.py): one violation per rule and severity, named by the rule id, described by the rule's
- * summary, fixed by its "use instead" example, listing each violating resource once with every location it is
- * faulted at. An input cogcheck cannot read is one `fatal` violation `input-error`.
+ * cogcheck's `--format json` findings → CDK violations, as the Python plugin maps them (`violations` in
+ * cogcheck/cdk/validation.py; tests/test_cdk_plugin_ts.py compares the two plugins' reports on the same app): one
+ * violation per rule, severity and resource (CDK prints a violation's description and fix once per violating
+ * construct, and nothing else of it), named by the rule id, described by the findings' messages (the property and its
+ * actual value), fixed by the change to make in the CDK code (each finding's `cdk_fix`, which cogcheck writes: the
+ * text and the table of CDK props live there, once), listing the resource with every location it is faulted at. An
+ * input cogcheck cannot read is one `fatal` violation `input-error`.
  */
 import * as path from 'path';
 
@@ -30,7 +33,10 @@ export interface Finding {
   readonly resource: string;
   readonly property: string;
   readonly scenario: { parameters: Record<string, string>; conditions: Record<string, boolean> } | null;
+  readonly stack?: string | null;
   readonly construct_path_full?: string | null;
+  /** On a finding of a CDK cloud assembly: the change to make in the app's code. */
+  readonly cdk_fix?: string;
 }
 
 export interface InputErrorJson {
@@ -45,11 +51,11 @@ export interface NoticeJson {
   readonly message: string;
 }
 
-/** What the plugin knows of a rule: from `cogcheck rules --format json` and `cogcheck rule ID`. */
+/** What the plugin knows of a rule: from `cogcheck rules --format json`. */
 export interface RuleInfo {
   readonly name: string;
-  readonly summary: string;
-  readonly useInstead?: string;
+  /** The command that shows the rule's documentation (`cogcheck rule ID`, with `--rules PACK` for a pack's rule). */
+  readonly docs?: string;
 }
 
 export interface Resource {
@@ -116,53 +122,71 @@ export function absolute(file: string): string {
   return path.resolve(process.cwd(), file);
 }
 
+/** CDK's location of a finding inside its resource: `Properties.TokenValidityUnits.AccessToken`. */
+function location(f: Finding): string | undefined {
+  return f.property ? `Properties.${f.property}` : undefined;
+}
+
+/** The property a finding is at, without its path inside it: `TokenValidityUnits`. */
+function topProperty(f: Finding): string {
+  return f.property.split('.')[0].split('[')[0];
+}
+
+/** The finding's message, which names the property and its value; the property added when it does not. */
+function described(f: Finding): string {
+  let message = plain(f.message);
+  const top = topProperty(f);
+  if (top && !message.includes(top)) {
+    message += ` (${location(f)})`;
+  }
+  const when = scenarioText(f);
+  if (when) {
+    message += ` (${plain(when)})`;
+  }
+  return message;
+}
+
+/** Each value once, in the order first met (Python's `dict.fromkeys`). */
+function unique(values: (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => v !== undefined && v !== ''))];
+}
+
 export function violations(findings: Finding[], rules: Record<string, RuleInfo>): Violation[] {
   const groups = new Map<string, Finding[]>();
   const sorted = [...findings].sort((a, b) => compare(sortKey(a), sortKey(b)));
   for (const f of sorted) {
-    const key = JSON.stringify([f.rule_id, f.severity]);
+    const key = JSON.stringify([f.rule_id, f.severity, f.file, f.resource]);
     const group = groups.get(key) ?? [];
     group.push(f);
     groups.set(key, group);
   }
-  const ordered = [...groups.values()].sort((a, b) =>
-    compare([a[0].rule_id, -SEVERITY_RANK[a[0].severity]], [b[0].rule_id, -SEVERITY_RANK[b[0].severity]]),
-  );
+  const order = (f: Finding): Key => [f.rule_id, -(SEVERITY_RANK[f.severity] ?? 0), f.file, f.resource];
+  const ordered = [...groups.values()].sort((a, b) => compare(order(a[0]), order(b[0])));
   return ordered.map((group) => {
-    const ruleId = group[0].rule_id;
+    const { rule_id: ruleId, severity, file, resource } = group[0];
     const rule = rules[ruleId];
-    const resources = new Map<string, { file: string; logicalId: string; spots: string[] }>();
-    const messages: Record<string, string> = {};
-    for (const f of group) {
-      const key = JSON.stringify([f.file, f.resource]);
-      const where = resources.get(key) ?? { file: f.file, logicalId: f.resource, spots: [] };
-      resources.set(key, where);
-      const spot = f.property ? `Properties.${f.property}` : undefined;
-      if (spot && !where.spots.includes(spot)) {
-        where.spots.push(spot);
-      }
-      const mk = messageKey(f);
-      if (!(mk in messages)) {
-        messages[mk] = plain(f.message);
-      }
-    }
     const metadata: Record<string, string> = {
       rule: rule ? `${ruleId} ${rule.name}` : ruleId,
-      docs: `cogcheck rule ${ruleId}`,
-      ...messages,
+      docs: rule?.docs ?? `cogcheck rule ${ruleId}`,
     };
-    const fix = rule?.useInstead?.trim();
+    for (const f of group) {
+      const key = messageKey(f);
+      if (!(key in metadata)) {
+        metadata[key] = plain(f.message);
+      }
+    }
+    const fix = unique(group.map((f) => (f.cdk_fix ? plain(f.cdk_fix) : undefined))).join('\n');
     return {
       ruleName: ruleId,
-      description: rule ? `${ruleId}: ${rule.summary}` : ruleId,
-      severity: CDK_SEVERITY[group[0].severity] ?? 'warning',
+      description: `${ruleId}: ` + unique(group.map(described)).join('; '),
+      severity: CDK_SEVERITY[severity] ?? 'warning',
       fix: fix ? fix : undefined,
       ruleMetadata: metadata,
-      violatingResources: [...resources.values()].map((r) => ({
-        templatePath: absolute(r.file),
-        resourceLogicalId: r.logicalId,
-        locations: r.spots,
-      })),
+      violatingResources: [{
+        templatePath: absolute(file),
+        resourceLogicalId: resource,
+        locations: unique(group.map(location)),
+      }],
     };
   });
 }

@@ -9,11 +9,12 @@ not in an assembly is scanned as a loose template.
 
 Violations follow CDK's ``PolicyViolation``: one per rule, severity and resource (CDK prints a violation's description
 and fix once per violating construct, and nothing else of it), named by the rule id, described by the findings'
-messages (the property and its actual value), fixed by the change to make in the CDK code (the finding's own, else the
-prop to change and the command that shows what to use instead: never a whole template), listing the resource (logical
-id, template path, ``Properties.X`` locations). Severity levels map error → ``error`` (fails the
-synth), warning → ``warning``, note → ``info``; an input cogcheck cannot read is a ``fatal`` violation ``input-error``
-(fails the synth, and CDK does not let it be acknowledged). CDK, not this module, applies acknowledgements.
+messages (the property and its actual value), fixed by the change to make in the CDK code (each finding's ``cdk_fix``,
+:mod:`cogcheck.inputs.cdk.advice`: the finding's own, else the prop to change and the command that shows what to use
+instead; never a whole template; none for a template outside a cloud assembly), listing the resource (logical id,
+template path, ``Properties.X`` locations). Severity levels map error → ``error`` (fails the synth), warning →
+``warning``, note → ``info``; an input cogcheck cannot read is a ``fatal`` violation ``input-error`` (fails the synth,
+and CDK does not let it be acknowledged). CDK, not this module, applies acknowledgements.
 
 Nothing here imports CDK: :mod:`cogcheck.cdk.plugin` turns these into CDK's structs.
 """
@@ -30,10 +31,9 @@ from cogcheck.config.options import build_scan_options
 from cogcheck.engine.rules import Rule, load_rules
 from cogcheck.findings import SEVERITY_RANK, Finding, InputError, Notice
 from cogcheck.inputs.cdk.assembly import MAX_DEPTH, is_assembly, read_assembly
-from cogcheck.inputs.cdk.names import CDK_PROPS
 from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.inputs.types import TemplateInput
-from cogcheck.report.ruledocs import docs_command
+from cogcheck.report.ruledocs import docs_command, rule_docs_command
 from cogcheck.scan.options import ScanOptions
 from cogcheck.scan.pipeline import scan_items
 from cogcheck.scan.result import ScanResult
@@ -41,8 +41,6 @@ from cogcheck.scan.result import ScanResult
 #: cogcheck severity → CDK's violation severity (CDK fails the synth on ``error`` and ``fatal``).
 CDK_SEVERITY = {"error": "error", "warning": "warning", "note": "info"}
 INPUT_ERROR = "input-error"
-#: How a CDK finding's declined fix (cogcheck.fix.offer) starts its advice, after saying why the template is not edited.
-_CDK_ADVICE = "make the change in the CDK code"
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -208,7 +206,7 @@ def violations(findings: Sequence[Finding], rules: Mapping[str, Rule]) -> list[V
         spots = list(dict.fromkeys(spot for spot in map(location, group) if spot))
         metadata = {
             "rule": f"{rule_id} {rule.name}" if rule else rule_id,
-            "docs": docs_command(rule_id) + (f" --rules {rule.pack}" if rule and rule.pack else ""),
+            "docs": rule_docs_command(rule) if rule else docs_command(rule_id),
         }
         for finding in group:
             metadata.setdefault(_message_key(finding), plain(finding.message))
@@ -217,7 +215,7 @@ def violations(findings: Sequence[Finding], rules: Mapping[str, Rule]) -> list[V
             description=f"{rule_id}: " + "; ".join(dict.fromkeys(_described(finding) for finding in group)),
             severity=CDK_SEVERITY[severity],
             resources=(Resource(str(Path(file).absolute()), logical_id, tuple(spots)),),
-            fix="\n".join(dict.fromkeys(cdk_fix(finding) for finding in group)),
+            fix="\n".join(dict.fromkeys(fix for fix in map(cdk_fix, group) if fix)) or None,
             metadata=metadata,
         ))
     return out
@@ -234,22 +232,11 @@ def _described(finding: Finding) -> str:
     return message
 
 
-def cdk_fix(finding: Finding) -> str:
-    """The change to make in the CDK code: the finding's own (why its template is not edited, naming the prop and
-    the edit) when it has one, else the prop to change and where the rule says what to use instead."""
-    if finding.fix_declined:
-        advice = plain(finding.fix_declined)
-        start = advice.find(_CDK_ADVICE)  # inside the synth, why the template is not edited goes without saying
-        return advice[start:] if start > 0 else advice
-    top = finding.property.split(".")[0].split("[")[0]
-    prop = CDK_PROPS.get(top)
-    if prop:
-        where = f"the UserPoolClient prop {prop} (or {top} of a CfnUserPoolClient)"
-    elif top:
-        where = f"what writes {location(finding)} (a CfnUserPoolClient's {top}, or an override)"
-    else:
-        where = "the client"
-    return f"in the CDK code, change {where}; `{docs_command(finding.rule_id)}` shows what to use instead"
+def cdk_fix(finding: Finding) -> str | None:
+    """The change to make in the CDK code, as ``--format json`` carries it (``cdk_fix``, written by
+    :func:`cogcheck.inputs.cdk.advice.cdk_change`); None for a template outside a cloud assembly, which CDK did not
+    write."""
+    return plain(finding.cdk_fix) if finding.cdk_fix else None
 
 
 def _message_key(finding: Finding) -> str:

@@ -16,6 +16,11 @@ def docs_command(rule_id: str) -> str:
     return f"cogcheck rule {rule_id}"
 
 
+def rule_docs_command(rule: Rule) -> str:
+    """:func:`docs_command` for a rule, with the rule pack it comes from (a pack's rule is shown with ``--rules``)."""
+    return docs_command(rule.id) + (f" --rules {rule.pack}" if rule.pack else "")
+
+
 def reference_url(rule: Rule) -> str:
     """A real page for the rule: its first reference (AWS's documentation), or ``""`` when it cites none."""
     references = rule.docs.get("references") or []
@@ -117,6 +122,7 @@ def rule_summary(rule: Rule) -> dict[str, Any]:
         "summary": rule.summary,
         "cfn_lint_id": rule.cfn_lint_id,
         "cfn_lint_ids": list(rule.cfn_lint_ids),
+        "docs": rule_docs_command(rule),
     }
 
 

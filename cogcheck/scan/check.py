@@ -192,6 +192,11 @@ def _finding(
         from cogcheck.fix.offer import offer
 
         fix, declined = offer(template, logical_id, hit.property, origins, hit.fix, context is not None, item)
+    cdk_fix = None
+    if context is not None:  # a CDK app's template: the change to make in its code
+        from cogcheck.inputs.cdk.advice import cdk_change
+
+        cdk_fix = cdk_change(hit.rule.id, format_property(hit.property), declined)
     return Finding(
         rule_id=hit.rule.id,
         severity=hit.severity,
@@ -211,5 +216,6 @@ def _finding(
         project_path=item.project_path if item is not None else None,
         fix=fix,
         fix_declined=declined,
+        cdk_fix=cdk_fix,
     )
 
