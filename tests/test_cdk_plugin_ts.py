@@ -89,6 +89,33 @@ def test_committed_javascript_is_the_compiled_typescript(package: Path, tmp_path
     assert not mismatch and not errors, f"rebuild cdk-plugin/lib (npm run build): {mismatch + errors}"
 
 
+def test_the_typescript_examples_of_the_docs_compile_and_run(package: Path, tmp_path: Path) -> None:
+    """Every ``ts`` block of docs/cdk.md, as written: compiled against the package (as installed in an app, by its
+    name) and aws-cdk-lib, then run with node."""
+    import re
+
+    text = (ROOT / "docs" / "cdk.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^```ts\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    assert len(examples) >= 2  # the two lines in bin/app.ts, and every option
+    assert any("timeoutSeconds" in example for example in examples)
+    work = package / "build" / "docs"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "node_modules" / "@cogcheck").mkdir(parents=True)
+    (work / "node_modules" / "@cogcheck" / "cdk-validator").symlink_to(package, target_is_directory=True)
+    for number, example in enumerate(examples):
+        (work / f"example{number}.ts").write_text(example, encoding="utf-8")
+    (work / "tsconfig.json").write_text(json.dumps({
+        "extends": "../../tsconfig.json", "include": ["*.ts"],
+        "compilerOptions": {"rootDir": ".", "outDir": "out", "declaration": False},
+    }), encoding="utf-8")
+    done = _npm("exec", "--", "tsc", "-p", "build/docs/tsconfig.json", timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for number in range(len(examples)):
+        ran = subprocess.run(["node", str(work / "out" / f"example{number}.js")], cwd=tmp_path, env=_environment(),
+                             capture_output=True, text=True, timeout=300, check=False)
+        assert ran.returncode == 0, f"docs/cdk.md ts example {number}: {ran.stderr[-2000:]}"
+
+
 # -------------------------------------------------------------------------------------------- a real synth
 
 
@@ -360,6 +387,18 @@ def test_cogcheck_missing_says_how_to_install(template: Path) -> None:
 def test_cogcheck_too_old_is_refused(template: Path) -> None:
     out = _validate(template.parent, _fake("print('cogcheck 0.0.9')"), [str(template)])
     assert "older than" in out["error"] and "pip install" in out["error"]
+
+
+def test_a_cogcheck_whose_report_lacks_the_cdk_change_is_too_old(template: Path) -> None:
+    """A cogcheck of the right version number whose CDK findings do not carry `cdk_fix` (older than the plugin):
+    refused with how to install, never violations without their suggested fix."""
+    finding = {"rule_id": "COG-E001", "severity": "error", "message": "m", "file": "t.json", "line": 1, "column": 1,
+               "resource": "Web", "property": "AccessTokenValidity", "scenario": None, "stack": "Auth"}
+    report = {"version": 1, "findings": [finding], "errors": [], "notices": [],
+              "summary": {"templates": 1, "clients": 1, "suppressed": 0}}
+    code = (f"import sys\nif '--version' in sys.argv: print('cogcheck 0.1.0')\nelse: print({json.dumps(report)!r})")
+    out = _validate(template.parent, _fake(code), [str(template)])
+    assert "older than this plugin" in out["error"] and "pip install" in out["error"], out
 
 
 def test_not_cogcheck_is_refused(template: Path) -> None:
