@@ -8,6 +8,7 @@ mapping or a YAML anchor is not edited: :func:`splices` says why instead.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -110,7 +111,9 @@ def _line_end(text: str, pos: int) -> int:
     return len(text) if end < 0 else end
 
 
+@functools.lru_cache(maxsize=4)
 def _newline(text: str) -> str:
+    """The text's line break; once per text (a scan offers many fixes in one file; a str caches its hash)."""
     return "\r\n" if "\r\n" in text else "\n"
 
 
