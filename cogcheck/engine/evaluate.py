@@ -12,6 +12,7 @@ from cogcheck.cfn.names import CLOUDFORMATION, Dialect
 from cogcheck.cfn.values import Unknown, to_text
 from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, selector
 from cogcheck.engine.fixspec import FixRequest, fill
+from cogcheck.engine.needs import check_needs
 from cogcheck.engine.paths import Match, Selection, format_property, parse_property
 from cogcheck.engine.predicates.base import PREDICATES, SUBJECT, Subject, World
 from cogcheck.engine.rules import Check, Rule
@@ -113,6 +114,8 @@ class _CompiledCheck:
     check: Check
     when: Compiled
     for_each: tuple[Callable[[EvalContext], Selection], ...]
+    #: client properties any one of which, absent, leaves the check nothing to report (:mod:`cogcheck.engine.needs`)
+    needs: tuple[str, ...] = ()
 
 
 #: id(rule) → (the rule, its compiled checks); the rule is kept so that its id is never reused while cached
@@ -126,7 +129,10 @@ def compiled(rule: Rule) -> tuple[_CompiledCheck, ...]:
     entry = _COMPILED.get(id(rule))
     if entry is None or entry[0] is not rule:
         checks = tuple(
-            _CompiledCheck(rule, check, compile_expr(check.when), tuple(selector(path) for path in check.for_each))
+            _CompiledCheck(
+                rule, check, compile_expr(check.when), tuple(selector(path) for path in check.for_each),
+                check_needs(check.when, check.for_each),
+            )
             for check in rule.checks
         )
         entry = _COMPILED[id(rule)] = (rule, checks)
@@ -164,8 +170,16 @@ def evaluate_rules(
     def call_predicate(name: str, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
         return PREDICATES[name](world, args, ctx)
 
-    ctx = EvalContext(view.data, None, call_predicate, {}, cache)
+    data = view.data
+    ctx = EvalContext(data, None, call_predicate, {}, cache)
     for compiled_check in _plan(rules):
+        absent = False
+        for name in compiled_check.needs:
+            if name not in data:
+                absent = True  # a property it needs is absent: it would answer False, or have no item to answer for
+                break
+        if absent:
+            continue
         when = compiled_check.when
         if not compiled_check.for_each:
             if ctx.details:

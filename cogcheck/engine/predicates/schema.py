@@ -7,8 +7,8 @@ They read ``@``, a top-level property of the client (``for_each: ['$.*']``), and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, TypeVar
 
 from cogcheck.cfn.names import Name, Phrase
 from cogcheck.cfn.shapes import TERRAFORM
@@ -27,6 +27,8 @@ from cogcheck.model.schema import (
     unknown_keys,
 )
 
+_T = TypeVar("_T")
+
 #: keys of the client view that are not template properties
 _VIEW_KEYS = ("effective", "policy")
 
@@ -39,8 +41,50 @@ def _property(ctx: EvalContext) -> tuple[str, Any] | None:
     return str(item.path[0]), item.value
 
 
+class _Unfrozen(Exception):
+    """A value :func:`_frozen` leaves alone (an unknown value, a name, anything but plain JSON data)."""
+
+
+def _frozen(value: Any) -> Hashable:
+    """A key equal for values the schema judges alike: plain values of the same types and shape (mapping keys in
+    order, as written), unknown values of the same :class:`~cogcheck.cfn.values.Shape`."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return kind, value
+    if kind is list:
+        return list, tuple(_frozen(item) for item in value)
+    if kind is dict:
+        return dict, tuple((_frozen(key), _frozen(item)) for key, item in value.items())
+    if isinstance(value, Unknown):  # the schema judges an unknown value by its shape alone (origin included)
+        return Unknown, value.shape
+    raise _Unfrozen
+
+
+#: (what, property, frozen value) → the answer: the schema's answers are functions of the name and the value alone,
+#: and the clients of a scan repeat their values, so each distinct property value is judged once (bounded)
+_MEMO: dict[Hashable, Any] = {}
+_MEMO_SIZE = 8192
+
+
+def _memoised(what: str, name: str, value: Any, compute: Callable[[], _T]) -> _T:
+    try:
+        key = (what, name, _frozen(value))
+    except (_Unfrozen, RecursionError):
+        return compute()
+    if key in _MEMO:
+        return _MEMO[key]  # type: ignore[no-any-return]
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    found = _MEMO[key] = compute()
+    return found
+
+
 def _unknown_names(name: str, value: Any) -> list[tuple[str, str, str, str | None]]:
-    """(where, key, kind, meant) for the property itself and the keys of closed objects under it."""
+    """(where, key, kind, meant) for the property itself and the keys of closed objects under it (once per value)."""
+    return _memoised("names", name, value, lambda: _unknown_names_of(name, value))
+
+
+def _unknown_names_of(name: str, value: Any) -> list[tuple[str, str, str, str | None]]:
     known = known_properties()
     kind, meant = classify_property(name, known)
     if kind != "known":
@@ -132,7 +176,7 @@ def schema_violation(world: World, args: Mapping[str, Any], ctx: EvalContext) ->
     node = property_node(name)
     if node is None or name in read_only():
         return False
-    found = problem(name, node, value)
+    found = _memoised("problem", name, value, lambda: problem(name, node, value))
     if found is None:
         return None if isinstance(value, Unknown) else False
     ctx.details["where"], ctx.details["reason"] = Name(found[0].replace("[]", "[…]")), found[1]
