@@ -21,7 +21,7 @@ from cogcheck.model.client import ClientView, human_duration
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A rule that fired on one client view."""
 

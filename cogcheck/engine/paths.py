@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from cogcheck.cfn.values import Unknown
 
@@ -20,13 +20,14 @@ _SIMPLE = re.compile(r"^[$@](?:\.[A-Za-z_][\w-]*|\[\d+\]|\[\*\]|\.\*)*$")
 _TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|(\[\*\]|\.\*)")
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """One selected value and its path from the root (a tuple: made many times per client, cheaply)."""
+
     value: Any
     path: tuple[str | int, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class Selection:
     matches: list[Match] = field(default_factory=list)
     unknown: Unknown | None = None
