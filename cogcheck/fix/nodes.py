@@ -1,12 +1,13 @@
 """Where every mapping, list and scalar of a YAML or JSON text is written, as character offsets: the positions an
-edit splices at. YAML is composed (not constructed) with PyYAML's pure-Python composer, whose marks count code points;
-JSON is walked with :mod:`json`'s own scanner."""
+edit splices at. YAML is composed (not constructed) by libyaml, or PyYAML's pure-Python composer, whose marks count
+code points, and its nodes are made only where a fix looks; JSON is walked with :mod:`json`'s own scanner."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,20 +24,41 @@ class Node:
     tag: str | None = None  # a YAML tag such as "!Ref" (an intrinsic function)
     style: str | None = None  # a scalar's quoting: None (plain), "'", '"', "|", ">"; JSON strings: '"'
     value: Any = None  # a scalar's text (YAML) or value (JSON)
-    entries: list[tuple[Node, Node]] = field(default_factory=list)  # (key, value) of a mapping, as written
-    items: list[Node] = field(default_factory=list)
     shared: bool = False
+    #: (key, value) of a mapping and items of a list, as written (:attr:`entries`, :attr:`items`)
+    _entries: list[tuple[Node, Node]] = field(default_factory=list, repr=False)
+    _items: list[Node] = field(default_factory=list, repr=False)
+    #: makes the children when first asked for (a YAML document is converted only where fixes look)
+    _pending: Callable[[Node], None] | None = field(default=None, repr=False)
     #: key text → its last (key, value), built on the first look-up and for as many entries as it covers (a big
     #: mapping such as ``Resources`` is looked up once per fix offered: a scan of it each time was quadratic)
     _index: tuple[int, dict[str, tuple[Node, Node]]] | None = field(default=None, repr=False)
 
+    @property
+    def entries(self) -> list[tuple[Node, Node]]:
+        if self._pending is not None:
+            self._expand()
+        return self._entries
+
+    @property
+    def items(self) -> list[Node]:
+        if self._pending is not None:
+            self._expand()
+        return self._items
+
+    def _expand(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending(self)
+
     def entry(self, key: str) -> tuple[Node, Node] | None:
         """The last (key, value) written for ``key`` (the one a parser keeps)."""
+        entries = self.entries
         index = self._index
-        if index is None or index[0] != len(self.entries):
-            index = self._index = (len(self.entries), {
+        if index is None or index[0] != len(entries):
+            index = self._index = (len(entries), {
                 str(key_node.value): (key_node, value_node)
-                for key_node, value_node in self.entries if key_node.kind == "scalar"
+                for key_node, value_node in entries if key_node.kind == "scalar"
             })
         return index[1].get(key)
 
@@ -65,37 +87,77 @@ def yaml_nodes(text: str) -> Node:
         raise NodeError(f"the file cannot be read again: {exc}") from None
     if root is None:
         raise NodeError("the file is empty")
-    seen: dict[int, Node] = {}
-    return _convert(text, root, seen)
+    return _YamlNodes(text, root).node(root)
 
 
-def _convert(text: str, node: Any, seen: dict[int, Node]) -> Node:
-    import yaml
+class _YamlNodes:
+    """The :class:`Node` of each composed YAML node, made when first reached; a node's children when first asked
+    for. What is shared (reached more than once, through an anchor and its aliases) is found in one pass first, so
+    each node says so whichever part of the document is converted."""
 
-    done = seen.get(id(node))
-    if done is not None:
-        done.shared = True
-        return done
-    tag = node.tag if isinstance(node.tag, str) and node.tag.startswith("!") else None
-    start = node.start_mark.index
-    if isinstance(node, yaml.ScalarNode):
-        end = node.end_mark.index
-        if node.style in ("|", ">"):
-            end = start + len(_TRAILING.sub("", text[start:end]))
-        out = Node("scalar", start, end, tag=tag, style=node.style or None, value=node.value)  # libyaml: plain is ""
-    elif isinstance(node, yaml.MappingNode):
-        out = Node("map", start, node.end_mark.index, flow=bool(node.flow_style), tag=tag)
-        seen[id(node)] = out
-        out.entries = [(_convert(text, k, seen), _convert(text, v, seen)) for k, v in node.value]
-    else:
-        out = Node("seq", start, node.end_mark.index, flow=bool(node.flow_style), tag=tag)
-        seen[id(node)] = out
-        out.items = [_convert(text, item, seen) for item in node.value]
-    seen[id(node)] = out
-    if out.kind != "scalar" and not out.flow:
-        last = out.entries[-1][1] if out.entries else (out.items[-1] if out.items else None)
-        out.end = last.end if last is not None else start
-    return out
+    def __init__(self, text: str, root: Any) -> None:
+        import yaml
+
+        self.text = text
+        self.made: dict[int, Node] = {}
+        self.mapping, self.scalar = yaml.MappingNode, yaml.ScalarNode
+        seen: set[int] = set()
+        self.shared: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                self.shared.add(id(node))
+                continue
+            seen.add(id(node))
+            if isinstance(node, self.mapping):
+                for key, value in reversed(node.value):
+                    stack += (value, key)
+            elif not isinstance(node, self.scalar):
+                stack.extend(reversed(node.value))
+
+    def node(self, node: Any) -> Node:
+        done = self.made.get(id(node))
+        if done is not None:
+            return done
+        tag = node.tag if isinstance(node.tag, str) and node.tag.startswith("!") else None
+        start = node.start_mark.index
+        if isinstance(node, self.scalar):
+            out = Node("scalar", start, self._end(node), tag=tag, style=node.style or None,  # libyaml: plain is ""
+                       value=node.value)
+        else:
+            kind = "map" if isinstance(node, self.mapping) else "seq"
+            out = Node(kind, start, self._end(node), flow=bool(node.flow_style), tag=tag,
+                       _pending=lambda made: self._children(made, node))
+        out.shared = id(node) in self.shared
+        self.made[id(node)] = out
+        return out
+
+    def _children(self, out: Node, node: Any) -> None:
+        if out.kind == "map":
+            out._entries = [(self.node(key), self.node(value)) for key, value in node.value]
+        else:
+            out._items = [self.node(item) for item in node.value]
+
+    def _end(self, node: Any) -> int:
+        """Where a node's text ends: a block collection's is its last value's (nothing after it); a collection that
+        ends in itself (a recursive alias) ends where its own text does."""
+        chain: set[int] = set()
+        while True:
+            if id(node) in chain:
+                return node.end_mark.index  # type: ignore[no-any-return]
+            chain.add(id(node))
+            if isinstance(node, self.scalar):
+                end: int = node.end_mark.index
+                if node.style in ("|", ">"):
+                    end = node.start_mark.index + len(_TRAILING.sub("", self.text[node.start_mark.index:end]))
+                return end
+            if node.flow_style:
+                return node.end_mark.index  # type: ignore[no-any-return]
+            if not node.value:
+                return node.start_mark.index  # type: ignore[no-any-return]
+            last = node.value[-1]
+            node = last[1] if isinstance(node, self.mapping) else last
 
 
 # ---------------------------------------------------------------------------------------------------------- JSON
