@@ -167,8 +167,10 @@ _DECODER = json.JSONDecoder()
 
 
 def json_nodes(text: str) -> Node:
+    """The root of a JSON text (valid JSON: a template parsed already), its containers' children made when first
+    asked for: a container's end is found by the C decoder, so only the values a fix looks at are walked here."""
     try:
-        node, _end = _json_value(text, _WS.match(text, 0).end(), 0)  # type: ignore[union-attr]
+        node, _end = _json_value(text, _WS.match(text, 0).end())  # type: ignore[union-attr]
     except (ValueError, IndexError, RecursionError) as exc:
         raise NodeError(f"the file cannot be read again: {exc}") from None
     return node
@@ -178,38 +180,33 @@ def _skip(text: str, pos: int) -> int:
     return _WS.match(text, pos).end()  # type: ignore[union-attr]
 
 
-def _json_value(text: str, pos: int, depth: int) -> tuple[Node, int]:
+def _json_value(text: str, pos: int) -> tuple[Node, int]:
+    opener = text[pos]
+    value, end = _DECODER.raw_decode(text, pos)
+    if opener == "{" or opener == "[":
+        return Node("map" if opener == "{" else "seq", pos, end, _pending=lambda node: _json_children(text, node)), end
+    return Node("scalar", pos, end, style='"' if opener == '"' else None, value=value), end
+
+
+def _json_children(text: str, node: Node) -> None:
+    """The entries or items of the container ``node`` (a key written twice: both, as written)."""
     from json.decoder import scanstring  # type: ignore[attr-defined]
 
-    if depth > 200:
-        raise ValueError("nested too deeply")
-    opener = text[pos]
-    if opener == "{":
-        node = Node("map", pos, pos)
-        pos = _skip(text, pos + 1)
+    pos = _skip(text, node.start + 1)
+    if node.kind == "map":
         while text[pos] == '"':
             key_text, after = scanstring(text, pos + 1)
             key = Node("scalar", pos, after, style='"', value=key_text)
             pos = _skip(text, _skip(text, after) + 1)
-            value, pos = _json_value(text, pos, depth + 1)
-            node.entries.append((key, value))
+            value, pos = _json_value(text, pos)
+            node._entries.append((key, value))
             pos = _skip(text, pos)
             if text[pos] == ",":
                 pos = _skip(text, pos + 1)
-        if text[pos] != "}":
-            raise ValueError(f"unexpected {text[pos]!r}")
-        node.end = pos + 1
-        return node, pos + 1
-    if opener == "[":
-        node = Node("seq", pos, pos)
-        pos = _skip(text, pos + 1)
-        while text[pos] != "]":
-            item, pos = _json_value(text, pos, depth + 1)
-            node.items.append(item)
-            pos = _skip(text, pos)
-            if text[pos] == ",":
-                pos = _skip(text, pos + 1)
-        node.end = pos + 1
-        return node, pos + 1
-    value, end = _DECODER.raw_decode(text, pos)
-    return Node("scalar", pos, end, style='"' if opener == '"' else None, value=value), end
+        return
+    while text[pos] != "]":
+        item, pos = _json_value(text, pos)
+        node._items.append(item)
+        pos = _skip(text, pos)
+        if text[pos] == ",":
+            pos = _skip(text, pos + 1)
