@@ -527,13 +527,22 @@ def decode_text(data: bytes) -> str:
 _HIDING_ESCAPE = re.compile(rb"\\[xuU]|\\\r?\n")
 
 
-def mentions(data: bytes, text: str) -> bool:
+def mentions(data: bytes, text: str, hidden: bool | None = None) -> bool:
     """Whether ``data`` may hold ``text`` once decoded and unescaped: the byte pre-filter that lets a file skip parsing.
 
     Widened, never narrowed: the bytes themselves; else any escape that could spell it; else a byte order mark or a
-    NUL byte (UTF-16/32 text, decoded and parsed, or refused with an error).
+    NUL byte (UTF-16/32 text, decoded and parsed, or refused with an error). ``hidden``: :func:`hides` of the same
+    bytes when already known (it does not depend on ``text``), so that asking for several texts scans them once.
     """
-    if text.encode() in data or b"\x00" in data or _HIDING_ESCAPE.search(data):
+    if text.encode() in data:
+        return True
+    return hides(data) if hidden is None else hidden
+
+
+def hides(data: bytes) -> bool:
+    """Whether ``data`` may spell text other than as its bytes: an escape that could spell a letter, a NUL byte, or a
+    byte order mark of UTF-16/32 (what :func:`mentions` widens by)."""
+    if b"\x00" in data or _HIDING_ESCAPE.search(data):
         return True
     return any(data.startswith(bom) for bom, _name in _BOMS if bom != codecs.BOM_UTF8)
 

@@ -58,6 +58,10 @@ class TemplateInput:
     explicit: bool = False  # named on the command line (not found by a walk): say so when it is not a template
     project_path: str | None = None  # a loose template's path in its project (cogcheck.inputs.project): its identity
     data: bytes | None = field(default=None, repr=False, compare=False)  # its bytes, when discovery read them
+    #: whether the bytes read for it may hold a client (``mentions(data, CLIENT_TYPE)``), once asked; not copied by
+    #: ``dataclasses.replace`` (new bytes are asked again)
+    holds_client: bool | None = field(default=None, init=False, repr=False, compare=False)
+    real_path: str | None = field(default=None, init=False, repr=False, compare=False)  # ``path`` resolved, once known
     kind: str = "template"  # "terraform": a Terraform module directory (cogcheck.inputs.terraform)
     dialect: str = "cloudformation"  # whose words messages use (cogcheck.inputs.dialects): "terraform" for Terraform
     root: Path | None = None  # Terraform: the scanned tree, which local module sources must stay inside

@@ -65,9 +65,9 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
                 yield (item, b""), 1
             else:
                 with contextlib.suppress(OSError, ValueError):
-                    result.inputs.add(os.path.realpath(item.path))
+                    result.inputs.add(item.real_path or os.path.realpath(item.path))
                 data = _read(item, result, options.max_file_size)
-                holds = data is not None and (mentions(data, CLIENT_TYPE) or _may_be_plan(item, data, False))
+                holds = data is not None and (_holds_client(item, data) or _may_be_plan(item, data, False))
                 if data is not None and (holds or item.explicit):  # no client: no need to parse
                     if holds:
                         _prepare(options)  # once, before any worker starts: workers inherit it
@@ -198,9 +198,20 @@ def _merge(result: ScanResult, part: ScanResult) -> None:
     result.declared_variables |= part.declared_variables
 
 
+def _holds_client(item: TemplateInput, data: bytes) -> bool:
+    """``mentions(data, CLIENT_TYPE)``, asked once per input: its reader (a cloud assembly) or the first check
+    records it on the input, and the scan of the same bytes reuses it."""
+    if item.holds_client is None:
+        item.holds_client = mentions(data, CLIENT_TYPE)
+    return item.holds_client
+
+
 def _may_be_plan(item: TemplateInput, data: bytes, widened: bool = True) -> bool:
     """A file that may be a Terraform plan with a client (cogcheck.inputs.terraform.plan decides by its structure):
-    JSON (by its name, or an object by its first byte) that mentions a client type, even through escapes."""
+    JSON (by its name, or an object by its first byte) that mentions a client type, even through escapes. A
+    template a cloud assembly's manifest names (it has a stack) is CloudFormation, never sniffed."""
+    if item.stack is not None:
+        return False
     if not item.path.name.lower().endswith(".json") and not data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
         return False
     from cogcheck.inputs.terraform.names import may_be_plan
@@ -219,7 +230,7 @@ def scan_input(item: TemplateInput, options: ScanOptions, result: ScanResult, da
         data = _read(item, result, options.max_file_size)
         if data is None:
             return
-    holds = mentions(data, CLIENT_TYPE)  # widened past escapes and other encodings: no client hides from it
+    holds = _holds_client(item, data)  # widened past escapes and other encodings: no client hides from it
     plan = _may_be_plan(item, data, holds)  # mentions said no: the same widening says no for the plan markers
     if plan:  # by structure, whatever the CloudFormation pre-filter says (a plan writes & as \u0026)
         from cogcheck.scan.terraform import scan_plan

@@ -18,16 +18,15 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from cogcheck.cfn.parse import JsonError, load_json, mentions
-from cogcheck.cfn.types import NESTED_STACK
+from cogcheck.cfn.parse import JsonError, hides, load_json
+from cogcheck.cfn.types import CLIENT_TYPE, NESTED_STACK
 from cogcheck.findings import InputError, Notice
 from cogcheck.inputs.cdk.acknowledged import REPORT, Acks, Table, read_report
 from cogcheck.inputs.cdk.metadata import (
-    ACKNOWLEDGED_RULES,
     FrameFilter,
+    MetadataSource,
     StackContext,
     StackMetadata,
-    merge_entries,
     nested_stack_path,
     resource_paths,
 )
@@ -67,6 +66,15 @@ def is_assembly(directory: Path) -> bool:
 
 def inside(base: Path, relative: Any) -> Path | None:
     """``base / relative`` when it is a relative path that stays in ``base`` (symlinks resolved), else ``None``."""
+    try:
+        found = _inside(base, base.resolve(), relative)
+    except (OSError, RuntimeError):
+        return None
+    return found[0] if found is not None else None
+
+
+def _inside(base: Path, resolved_base: Path, relative: Any) -> tuple[Path, Path] | None:
+    """(``base / relative``, resolved) when it stays in ``base`` (resolved as ``resolved_base``), else ``None``."""
     if not isinstance(relative, str) or not relative or "\x00" in relative:
         return None
     pure = PurePosixPath(relative.replace("\\", "/"))
@@ -74,10 +82,11 @@ def inside(base: Path, relative: Any) -> Path | None:
         return None
     target = base.joinpath(pure)
     try:
-        target.resolve().relative_to(base.resolve())
+        resolved = target.resolve()
+        resolved.relative_to(resolved_base)
     except (OSError, ValueError, RuntimeError):
         return None
-    return target
+    return target, resolved
 
 
 def _join(display: str, relative: str) -> str:
@@ -132,6 +141,7 @@ class _Reader:
         self.root: Path | None = None  # the outermost assembly directory, where CDK writes its validation report
         self.reported: Table = {}
         self.report_file = ""
+        self.resolved: dict[Path, Path] = {}  # assembly directory → resolved, asked once
 
     def manifest(self, directory: Path, display: str, depth: int) -> Iterator[Item]:
         manifest_display = _join(display, "manifest.json")
@@ -210,8 +220,9 @@ class _Reader:
     ) -> Iterator[Item]:
         manifest_display = _join(display, "manifest.json")
         name = properties.get("templateFile")
-        template = inside(directory, name)
-        if template is None:
+        found = self.inside(directory, name)
+        template, resolved = found if found is not None else (None, None)
+        if template is None or resolved is None:
             why = (
                 f"templateFile {name!r} leads outside the assembly directory; not read"
                 if isinstance(name, str)
@@ -219,7 +230,7 @@ class _Reader:
             )
             yield InputError(manifest_display, None, f"stack {artifact_id}: {why}")
             return
-        if self.stacks is not None and template.resolve() not in self.stacks:
+        if self.stacks is not None and resolved not in self.stacks:
             return
         template_display = _join(display, str(name))
         stack_display = str(artifact.get("displayName") or artifact_id)
@@ -241,24 +252,20 @@ class _Reader:
                     yield Notice(error.file, None, f"{error.message}; construct paths and source lines are missing")
                 entries.append((loaded, _join(display, str(metadata_file))))
         entries.append((artifact.get("metadata"), manifest_display))
-        metadata = StackMetadata(merge_entries(*(e for e, _ in entries)), "/" + stack_display.strip("/"), self.frames)
-        for source, shown in entries:  # where each acknowledgement is recorded, for the notice that ignores it
-            for path, items in source.items() if isinstance(source, dict) else ():
-                if isinstance(items, list) and any(isinstance(e, dict) and e.get("type") == ACKNOWLEDGED_RULES
-                                                   for e in items):
-                    metadata.ack_files.setdefault(str(path), shown)
+        metadata = MetadataSource(entries, "/" + stack_display.strip("/"), self.frames)  # merged if asked for
         stack_name = properties.get("stackName") or artifact_id
         extra = {"stack_name": stack_name} if stack_name != stack_display else {}
         yield from self.template(
-            template, template_display, stack_display, metadata, metadata.root, {}, extra, assets, 0
+            template, resolved, template_display, stack_display, metadata, metadata.root, {}, extra, assets, 0
         )
 
     def template(
         self,
         path: Path,
+        key: Path,
         display: str,
         stack_display: str,
-        metadata: StackMetadata,
+        metadata: MetadataSource,
         stack_path: str,
         parameters: Mapping[str, str],
         extra: Mapping[str, Any],
@@ -269,20 +276,25 @@ class _Reader:
         if not path.is_file():
             yield InputError(display, None, f"template of stack {stack_display} is missing")
             return
-        key = path.resolve()
         if key in self.seen:
             return
         self.seen.add(key)
-        context = StackContext(metadata, stack_path, path, extra, self._reported(path), self.report_file)
+        context = StackContext(metadata, stack_path, path, extra, self._reported(key), self.report_file)
         item = TemplateInput(display, path, stack_display, dict(parameters), context, link or None)
+        item.real_path = str(key)
         try:
             data = item.data = read_limited(path, self.max_size)  # read once: the scan takes these bytes
         except ReadError:
             yield item  # scanning the template reports it
             return
+        # One widened scan of the bytes for both questions (mentions(data, CLIENT_TYPE) and NESTED_STACK alike):
+        # escapes, NUL bytes and byte order marks do not depend on the text asked for.
+        hidden = hides(data)
+        item.holds_client = CLIENT_TYPE.encode() in data or hidden
+        has_nested = NESTED_STACK.encode() in data or hidden
         yield item
         try:
-            doc = load_json(data) if mentions(data, NESTED_STACK) else None
+            doc = load_json(data) if has_nested else None
         except JsonError:
             return  # scanning the template reports it
         resources = doc.get("Resources") if isinstance(doc, dict) else None
@@ -295,15 +307,15 @@ class _Reader:
         for logical_id, resource in own:
             if not isinstance(resource, dict) or resource.get("Type") != NESTED_STACK:
                 continue
-            nested = nested_stack_path(metadata, stack_path, logical_id, cdk_paths.get(logical_id))
+            nested = nested_stack_path(metadata.get(), stack_path, logical_id, cdk_paths.get(logical_id))
             nested_display = nested.strip("/") if nested else f"{stack_display}/{logical_id}"
-            found = self.nested_template(resource, metadata, nested, assets)
+            found = self.nested_template(resource, metadata.get(), nested, assets)
             where = f"nested stack {nested_display} ({logical_id} in {display})"
             if found is None:
                 yield Notice(display, logical_id, f"{where}: its template is not in the assembly; not scanned")
                 continue
-            child, name = found
-            if child is None:
+            child, child_key, name = found
+            if child is None or child_key is None:
                 yield InputError(
                     display, None, f"{where}: template path {name!r} leads outside the assembly directory; not read"
                 )
@@ -313,14 +325,15 @@ class _Reader:
                 continue
             child_parameters = literal_parameters(doc, resource, parameters)
             yield from self.template(
-                child, _join(assets.display, name), nested_display, metadata, nested or "/" + nested_display,
+                child, child_key, _join(assets.display, name), nested_display, metadata, nested or "/" + nested_display,
                 child_parameters, {}, assets, depth + 1, parent_link(doc, logical_id),
             )
 
     def nested_template(
         self, resource: dict[str, Any], metadata: StackMetadata, nested: str | None, assets: _AssetFiles
-    ) -> tuple[Path | None, str] | None:
-        """(the child template's path, its name in the assembly); the path is None when the name leads outside."""
+    ) -> tuple[Path | None, Path | None, str] | None:
+        """(the child template's path, resolved, its name in the assembly); the paths are None when the name leads
+        outside."""
         names: list[Any] = []
         resource_metadata = resource.get("Metadata")
         if isinstance(resource_metadata, dict):
@@ -333,15 +346,25 @@ class _Reader:
             names.append(assets.source(digest))
         for name in names:
             if isinstance(name, str) and name:
-                return inside(assets.directory, name), name
+                child, key = self.inside(assets.directory, name) or (None, None)
+                return child, key, name
         return None
 
+    def inside(self, base: Path, relative: Any) -> tuple[Path, Path] | None:
+        """:func:`inside`, and the target resolved; each assembly directory is resolved once."""
+        if base not in self.resolved:
+            try:
+                self.resolved[base] = base.resolve()
+            except (OSError, RuntimeError):
+                return None
+        return _inside(base, self.resolved[base], relative)
+
     def _reported(self, template: Path) -> Acks:
-        """The acknowledgements CDK's validation report records for ``template``."""
+        """The acknowledgements CDK's validation report records for ``template`` (resolved)."""
         if not self.reported or self.root is None:
             return {}
         try:
-            name = template.resolve().relative_to(self.root.resolve()).as_posix()
+            name = template.relative_to(self.resolved.get(self.root) or self.root.resolve()).as_posix()
         except (OSError, ValueError, RuntimeError):
             return {}
         return self.reported.get(name, {})

@@ -213,25 +213,55 @@ class StackMetadata:
         return None
 
 
+class MetadataSource:
+    """A stack artifact's metadata as read — the entries of its metadata file and of the manifest, each with the file
+    it is in, as shown — merged into one :class:`StackMetadata` when first asked for. Only a stack whose template is
+    scanned for a client, or that has nested stacks, asks: most stacks of a large assembly never do."""
+
+    def __init__(self, sources: list[tuple[Any, str]], root: str, frames: FrameFilter) -> None:
+        self.root = root  # the artifact's construct path, e.g. "/Prod/Api"
+        self._sources = sources
+        self._frames = frames
+        self._merged: StackMetadata | None = None
+
+    def get(self) -> StackMetadata:
+        if self._merged is None:
+            merged = StackMetadata(merge_entries(*(e for e, _ in self._sources)), self.root, self._frames)
+            for source, shown in self._sources:  # where each acknowledgement is recorded, for the notice ignoring it
+                for path, items in source.items() if isinstance(source, dict) else ():
+                    if isinstance(items, list) and any(
+                        isinstance(e, dict) and e.get("type") == ACKNOWLEDGED_RULES for e in items
+                    ):
+                        merged.ack_files.setdefault(str(path), shown)
+            self._merged, self._sources = merged, []
+        return self._merged
+
+
 class StackContext:
     """The :class:`~cogcheck.inputs.discover.ResourceContext` of one template of an assembly."""
 
     def __init__(
         self,
-        metadata: StackMetadata,
+        metadata: StackMetadata | MetadataSource,
         stack: str,
         template: Path,
         extra: Mapping[str, Any] | None = None,
         reported: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
         report_file: str = "",
     ) -> None:
-        self.metadata = metadata
+        self._metadata = metadata
         self.stack = stack  # construct path of this template's stack
         self.template = template
         self.extra = dict(extra or {})
         self.reported = reported or {}  # acknowledged in validation-report.json (cogcheck.inputs.cdk.acknowledged)
         self.report_file = report_file  # that report, as shown
         self._cdk_paths: dict[str, str] | None = None
+
+    @property
+    def metadata(self) -> StackMetadata:
+        if isinstance(self._metadata, MetadataSource):
+            self._metadata = self._metadata.get()
+        return self._metadata
 
     def construct_path(self, logical_id: str) -> str | None:
         """Full construct path with a leading ``/``, from the metadata, else the template's ``aws:cdk:path``."""
