@@ -1,10 +1,12 @@
 """Both cores: scan the templates of one run in worker processes, results merged in input order.
 
-The parent discovers the inputs and reads every file once; templates without a client never leave it. Each template
-holding a client is sent with its bytes to a worker, which parses and checks it exactly as the parent would
-(:func:`cogcheck.scan.pipeline.scan_input`) and returns its part of the result. Parts are merged in the order the
-inputs were discovered, so the report is byte-identical to ``--jobs 1``. At most ``WINDOW × jobs`` templates are in
-flight, so the parent never holds more than that many templates' bytes beyond the one it reads.
+The parent discovers the inputs and reads every file once; templates without a client never leave it. ``--jobs N``
+is N processes: the parent and N - 1 workers. Each worker is sent templates holding a client with their bytes, two
+at a time, and parses and checks them exactly as the parent would (:func:`cogcheck.scan.pipeline.scan_input`),
+returning its part of the result; while every worker has its two, the parent scans the next template itself. Parts
+are merged in the order the inputs were discovered, so the report is byte-identical to ``--jobs 1``. At most
+``WINDOW × jobs`` templates are in flight, so the parent never holds more than that many templates' bytes beyond the
+one it reads.
 
 No pool is started when the work is small: fewer than two templates with clients, or fewer than
 :data:`MIN_PARALLEL_BYTES` bytes of them, are scanned in the parent. On Linux, workers are forked (they inherit the
@@ -92,6 +94,11 @@ def ordered_map(
         yield from workers.map((task for task, _size in itertools.chain(buffered, iterator)), lost)
 
 
+def _share(function: Callable[[Any, T], R], state: Any, task: T) -> R:
+    """A task the parent scans itself while the workers scan theirs (its result is the one a worker would give)."""
+    return function(state, task)
+
+
 @dataclass
 class _Worker(Generic[T]):
     process: Any  # multiprocessing.Process
@@ -116,7 +123,7 @@ class _Workers(Generic[T, R]):
 
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         self._context: Any = multiprocessing.get_context(method)
-        for _ in range(self.jobs):
+        for _ in range(self.jobs - 1):  # the parent is the last of the ``jobs`` processes: it scans a share too
             self.workers.append(self._start())
         return self
 
@@ -182,19 +189,17 @@ class _Workers(Generic[T, R]):
                         self._replace(worker, results, lost)
                         continue
                     worker.tasks.append(message)
+            # every worker has its fill: the parent scans the next task itself rather than wait for them
+            shared = self.ready.popleft() if self.ready or read_one() else None
+            if shared is not None:
+                results[shared[0]] = _share(self.function, self.state, shared[1])
             busy = [worker for worker in self.workers if worker.tasks]
             if not busy:
-                if due in results:
+                if due in results or shared is not None:
                     continue
                 return
             waitable = {w.conn: w for w in busy} | {w.process.sentinel: w for w in busy}
-            if not exhausted and read - due < WINDOW * self.jobs:  # read ahead while they work, not when one is done
-                handles = wait(list(waitable), timeout=0)
-                if not handles:
-                    read_one()
-                    continue
-            else:
-                handles = wait(list(waitable))
+            handles = wait(list(waitable), timeout=0 if shared is not None else None)
             for handle in handles:
                 worker = waitable[handle]
                 if handle is worker.conn or handle == worker.process.sentinel:  # not replaced meanwhile
