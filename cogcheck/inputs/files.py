@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TextIO
@@ -111,6 +110,8 @@ def write_safely(path: Path | str, content: str | Callable[[TextIO], None], inpu
         raise ReadError("is one of the scanned inputs; not overwritten")
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        import tempfile  # only to write (tempfile brings shutil, bz2, lzma, random: about 2 ms a scan need not pay)
+
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise ReadError(f"cannot write: {_reason(exc)}") from None

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -243,6 +242,8 @@ _END: Any = object()
 
 def _how_it_ended(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
+        import signal
+
         try:
             name = signal.Signals(-exitcode).name
         except ValueError:
