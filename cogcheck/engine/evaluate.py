@@ -11,7 +11,7 @@ from typing import Any
 from cogcheck.cfn.names import CLOUDFORMATION, Dialect
 from cogcheck.cfn.values import Unknown, to_text
 from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, selector
-from cogcheck.engine.fixspec import FixRequest, fill
+from cogcheck.engine.fixspec import NO_FIX, FixRequest, fill
 from cogcheck.engine.needs import check_needs
 from cogcheck.engine.paths import Match, Selection, format_property, parse_property
 from cogcheck.engine.predicates.base import PREDICATES, SUBJECT, Subject, World
@@ -32,6 +32,7 @@ class Hit:
     #: another resource the finding belongs to (``property`` is then a path under its ``Properties``), else None
     resource: str | None = None
     fix: FixRequest | None = None  # the rule's fix filled in for this finding (cogcheck.engine.fixspec)
+    fix_declined: str | None = None  # why the rule's fix has no edit for this finding (a predicate's ``no_fix``)
 
 
 def _render_value(value: Any, style: str, dialect: Dialect = CLOUDFORMATION) -> str:
@@ -213,9 +214,12 @@ def _hit(
         prop_path = parse_property(render(check.property, ctx, details, "")) if check.property else ()
     prop = format_property(prop_path)
     level = (severity or {}).get(rule.id) or check.severity or rule.severity
-    fix = None
+    fix = declined = None
     if check.fix is not None:
         item = ctx.item
         fix = fill(check.fix, details, item.value if item is not None else None, item is not None)
+        if fix is None and isinstance(details.get(NO_FIX), str):
+            declined = str(details[NO_FIX])
     message = render(check.message_for(dialect.name), ctx, details, prop, dialect)
-    return Hit(rule, level, prop_path, message, subject.resource if isinstance(subject, Subject) else None, fix)
+    return Hit(rule, level, prop_path, message, subject.resource if isinstance(subject, Subject) else None, fix,
+               declined)

@@ -13,10 +13,13 @@ fix:
 * ``remove``: the finding's property (a property, or an item of a list) is deleted; with a ``value``, the item equal
   to it is deleted from the list at ``target``;
 * ``append``: ``value`` is added at the end of the list at ``target``;
-* ``set``: the property ``target`` is written as ``value`` (added when absent).
+* ``set``: the property ``target`` is written as ``value`` (added when absent, with the mappings that enclose it).
 
-``target`` (a property path such as ``ExplicitAuthFlows``; default: the finding's property) says where ``append``
-and ``set`` edit. A value whose placeholders name a detail the predicate did not leave gives no fix: the finding
+``target`` (a property path such as ``ExplicitAuthFlows``, or ``{detail.NAME}`` naming one; default: the finding's
+property) says where ``append``, ``set`` and ``rename`` edit. ``pattern`` (a regular expression; only in a check
+with ``for_each``) makes ``replace`` rewrite the item ``@`` by substituting ``value`` for the pattern's first match
+(``pattern: '(?i)^http://'``, ``value: 'https://'``). A value whose placeholders name a detail the predicate did not
+leave gives no fix: the finding says why when the predicate left a ``no_fix`` detail (its ``fix_declined``), else it
 stays without one. The edits themselves are computed by :mod:`cogcheck.fix`.
 """
 
@@ -30,7 +33,7 @@ from cogcheck.findings import APPLICABILITIES
 
 #: what a fix may do, and whether it needs a ``value`` (None: it may have one)
 FIX_ACTIONS: dict[str, bool | None] = {"replace": True, "rename": True, "remove": None, "append": True, "set": True}
-_FIX_KEYS = {"action", "value", "target", "applicability", "description"}
+_FIX_KEYS = {"action", "value", "target", "pattern", "applicability", "description"}
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _TARGET = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$")
 
@@ -44,9 +47,11 @@ class FixSpec:
     description: str
     value: Any = None
     target: str | None = None
+    pattern: str | None = None
 
     def placeholders(self) -> list[str]:
-        texts = [self.description] + ([self.value] if isinstance(self.value, str) else [])
+        texts = [self.description] + ([self.value] if isinstance(self.value, str) else []) + (
+            [self.target] if self.target else [])
         return [name for text in texts for name in _PLACEHOLDER.findall(text)]
 
 
@@ -71,11 +76,16 @@ def parse_fix(raw: Any, where: str, details: set[str], for_each: bool, problems:
     if FIX_ACTIONS[action] is False and value is not None:
         problems.append(f"{where}.value: {action} takes no value")
     target = raw.get("target")
-    if target is not None and (not isinstance(target, str) or not _TARGET.match(target)):
+    if target is not None and (not isinstance(target, str) or not (
+            _TARGET.match(target) or _PLACEHOLDER.fullmatch(target))):
         problems.append(f"{where}.target: {target!r} is not a property path such as ExplicitAuthFlows")
     if (action in ("append", "set") or (action == "remove" and value is not None)) and target is None:
         problems.append(f"{where}.target: {action} needs the property it edits")
-    spec = FixSpec(action, str(raw.get("applicability")), str(raw.get("description", "")), value, target)
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        problems += _pattern_problems(pattern, action, for_each, where)
+    spec = FixSpec(action, str(raw.get("applicability")), str(raw.get("description", "")), value, target,
+                   pattern if isinstance(pattern, str) else None)
     for name in spec.placeholders():
         if name == "@":
             if not for_each:
@@ -83,6 +93,23 @@ def parse_fix(raw: Any, where: str, details: set[str], for_each: bool, problems:
         elif not name.startswith("detail.") or name[7:] not in details:
             problems.append(f"{where}: placeholder {{{name}}} is not a detail a predicate of the check leaves")
     return spec
+
+
+def _pattern_problems(pattern: Any, action: str, for_each: bool, where: str) -> list[str]:
+    if not isinstance(pattern, str) or not pattern:
+        return [f"{where}.pattern: a regular expression (a non-empty string)"]
+    problems = []
+    if action != "replace" or not for_each:
+        problems.append(f"{where}.pattern: rewrites the item @ of a replace (a check with for_each)")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        problems.append(f"{where}.pattern: not a regular expression: {exc}")
+    return problems
+
+
+#: the detail a predicate leaves to say why a finding has no fix when its fix's placeholders have no value
+NO_FIX = "no_fix"
 
 
 @dataclass(frozen=True)
@@ -98,8 +125,8 @@ class FixRequest:
 
 
 def fill(spec: FixSpec, details: dict[str, Any], item: Any, has_item: bool) -> FixRequest | None:
-    """``spec`` with its placeholders filled from the finding's details and ``@`` (None when one is missing: no fix
-    is evident for this finding)."""
+    """``spec`` with its placeholders filled from the finding's details and ``@`` (None when one is missing, or the
+    ``pattern`` does not match ``@``: no fix is evident for this finding)."""
     missing = False
 
     def text_of(match: re.Match[str]) -> str:
@@ -118,10 +145,15 @@ def fill(spec: FixSpec, details: dict[str, Any], item: Any, has_item: bool) -> F
             item if has_item and isinstance(item, str | int | float) else None)
         if value is None:
             missing = True
+    if spec.pattern is not None:
+        if not has_item or not isinstance(item, str) or re.search(spec.pattern, item) is None:
+            return None
+        value = re.sub(spec.pattern, str(value).replace("\\", "\\\\"), item, count=1)
     description = _PLACEHOLDER.sub(text_of, spec.description)
-    if missing:
+    target_text = _PLACEHOLDER.sub(text_of, spec.target) if spec.target else None
+    if missing or (target_text is not None and not _TARGET.match(target_text)):
         return None
-    target = tuple(spec.target.split(".")) if spec.target else None
+    target = tuple(target_text.split(".")) if target_text else None
     return FixRequest(spec.action, spec.applicability, description, value, target)
 
 
@@ -140,8 +172,10 @@ def fix_schema() -> dict[str, Any]:
                        "remove it, append an item to the list at target, set the property target"},
             "value": {"type": ["string", "number", "boolean"],
                       "description": "what to write; may hold {detail.NAME} and {@}"},
-            "target": {"type": "string", "pattern": _TARGET.pattern,
-                       "description": "the property path edited (default: the finding's)"},
+            "target": {"type": "string", "pattern": f"{_TARGET.pattern}|^\\{{detail\\.[A-Za-z_]+\\}}$",
+                       "description": "the property path edited (default: the finding's), or {detail.NAME}"},
+            "pattern": {"type": "string", "minLength": 1, "description": "with replace under for_each: the "
+                        "regular expression in @ whose first match value replaces"},
             "applicability": {"enum": list(APPLICABILITIES)},
             "description": {"type": "string", "minLength": 1, "description": "what the fix does, for the user"},
         },

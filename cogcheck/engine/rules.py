@@ -19,6 +19,8 @@ _RULE_KEYS = {"id", "name", "severity", "summary", "docs", "checks", "tags", "pr
               "when", "message", "property", "for_each", "variants", "policy", "fix"}
 _CHECK_KEYS = {"when", "message", "property", "for_each", "severity", "fix"}
 _DOC_KEYS = {"what", "why", "example", "use_instead", "references"}
+#: optional ``docs`` keys: ``fix``, why the rule's fix is safe or unsafe, or why there is none (docs/fixes.md)
+_OPTIONAL_DOC_KEYS = {"fix"}
 _ID = re.compile(r"^COG-[ES]\d{3}$")
 #: a user rule's id (rule packs): the user's own prefix, a dash, an optional letter and three digits (``ORG-001``,
 #: ``ACME-S014``). ``COG`` is cogcheck's, and a prefix that starts like a cfn-lint id (``E9``, ``W3``) is refused, so
@@ -170,10 +172,10 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str], pack: str = ""
     if severity not in SEVERITIES:
         problems.append(f"severity {severity!r} is not one of {SEVERITIES}")
     docs = data["docs"]
-    if not isinstance(docs, dict) or set(docs) != _DOC_KEYS:
-        problems.append(f"docs must have exactly {sorted(_DOC_KEYS)}")
+    if not isinstance(docs, dict) or not _DOC_KEYS <= set(docs) <= _DOC_KEYS | _OPTIONAL_DOC_KEYS:
+        problems.append(f"docs must have exactly {sorted(_DOC_KEYS)}, and may have {sorted(_OPTIONAL_DOC_KEYS)}")
     else:
-        problems += [f"docs.{key} must be a string" for key in sorted(_DOC_KEYS - {"references"})
+        problems += [f"docs.{key} must be a string" for key in sorted((set(docs) - {"references"}))
                      if not isinstance(docs[key], str)]
         if not isinstance(docs["references"], list) or not all(isinstance(r, str) for r in docs["references"]):
             problems.append("docs.references must be a list of strings")
@@ -538,6 +540,7 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     import cogcheck.engine.predicates.schema
     import cogcheck.engine.predicates.sessions
     import cogcheck.engine.predicates.template
+    import cogcheck.engine.predicates.tokens
     import cogcheck.engine.predicates.values  # noqa: F401  (registers the COG-E predicates)
     from cogcheck.engine import rulecache
     from cogcheck.engine.predicates.base import PREDICATES

@@ -156,7 +156,9 @@ def rule_schema() -> Schema:
     """The JSON Schema (draft-07) of one rule file."""
     from cogcheck.engine.expr import OPERATORS
     from cogcheck.engine.fixspec import fix_schema
-    from cogcheck.engine.rules import _CHECK_KEYS, _DOC_KEYS, _ID, _NAME, _RULE_KEYS, PRECISIONS, USER_ID
+    from cogcheck.engine.rules import (
+        _CHECK_KEYS, _DOC_KEYS, _ID, _NAME, _OPTIONAL_DOC_KEYS, _RULE_KEYS, PRECISIONS, USER_ID,
+    )
     from cogcheck.findings import SEVERITIES
     from cogcheck.inputs.dialects import DIALECTS
 
@@ -203,6 +205,8 @@ def rule_schema() -> Schema:
             "type": "object", "additionalProperties": False, "required": sorted(_DOC_KEYS),
             "properties": {
                 **{key: {"type": "string"} for key in sorted(_DOC_KEYS - {"references"})},
+                **{key: {"type": "string", "description": "why the fix is safe or unsafe, or why there is none"}
+                   for key in sorted(_OPTIONAL_DOC_KEYS)},
                 "references": {"type": "array", "items": {"type": "string"}},
             },
         },

@@ -56,12 +56,15 @@ def as_edits(file: str, text: str, splices: Iterable[Splice]) -> tuple[Edit, ...
     )
 
 
-def _ranges(lines: Lines, fix: Fix) -> list[tuple[int, int, str]]:
-    return [(lines.offset(e.start_line, e.start_column), lines.offset(e.end_line, e.end_column), e.text)
-            for e in fix.edits]
+Range = tuple[int, int, str]
 
 
-def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+def _ranges(lines: Lines, fix: Fix) -> list[Range]:
+    return sorted(((lines.offset(e.start_line, e.start_column), lines.offset(e.end_line, e.end_column), e.text)
+                   for e in fix.edits), key=lambda r: (r[0], r[1]))
+
+
+def _overlaps(a: Range, b: Range) -> bool:
     """Two edits touch: they share characters, or insert at the same place, or one inserts inside the other."""
     if a[0] == a[1] or b[0] == b[1]:
         return a[0] == b[0] or a[0] < b[0] < a[1] or b[0] < a[0] < b[1] or (a[0] == a[1] == b[1]) or (
@@ -70,24 +73,43 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
 
 
 def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix], list[Fix]]:
-    """(new text, fixes applied, fixes left because they overlap one applied). Fixes are taken in order; a fix whose
-    edits fall outside the text is left too."""
+    """(new text, fixes applied, fixes left because they overlap one applied). Fixes are taken in the order of
+    where they start (then of the given order); a fix whose edits fall outside the text, or overlap each other, is
+    left too. A fix is one span from its first edit's start to its last edit's end: one with edits in several places
+    keeps the text between them for itself in this pass.
+
+    One sort and one sweep: O(n log n) in the number of fixes. Sorted by start, a span can only touch a span taken
+    already if it touches the frontier: the taken span(s) reaching furthest (at most two: a range and an insertion
+    at its end)."""
     lines = Lines(text)
-    chosen: list[tuple[int, int, str]] = []
-    applied: list[Fix] = []
+    spans: list[tuple[int, int, int, list[Range], Fix]] = []
     left: list[Fix] = []
-    for fix in fixes:
+    for order, fix in enumerate(fixes):
         try:
             ranges = _ranges(lines, fix)
         except ValueError:
             left.append(fix)
             continue
-        if any(_overlaps(a, b) for a in ranges for b in chosen) or any(
-                _overlaps(a, b) for i, a in enumerate(ranges) for b in ranges[i + 1:]):
+        if not ranges or any(_overlaps(a, b) for a, b in zip(ranges, ranges[1:], strict=False)):
             left.append(fix)
             continue
+        spans.append((ranges[0][0], max(r[1] for r in ranges), order, ranges, fix))
+    spans.sort(key=lambda span: (span[0], span[1], span[2]))
+    chosen: list[Range] = []
+    applied: list[tuple[int, Fix]] = []
+    frontier: list[Range] = []
+    for start, end, order, ranges, fix in spans:
+        span = (start, end, "")
+        if any(_overlaps(span, taken) for taken in frontier):
+            left.append(fix)
+            continue
+        reach = frontier[0][1] if frontier else -1
+        frontier = [span] if end > reach else [*frontier, span]
         chosen.extend(ranges)
-        applied.append(fix)
-    for start, end, new in sorted(chosen, key=lambda r: (r[0], r[1]), reverse=True):
-        text = text[:start] + new + text[end:]
-    return text, applied, left
+        applied.append((order, fix))
+    pieces, at = [], 0
+    for start, end, new in sorted(chosen, key=lambda r: (r[0], r[1])):
+        pieces += [text[at:start], new]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces), [fix for _order, fix in sorted(applied, key=lambda a: a[0])], left

@@ -155,31 +155,70 @@ def _separator(text: str, spans: list[tuple[int, int]], container_start: int) ->
     return ", "
 
 
-def _insert_entry(text: str, mapping: Node, key: str, value: Any, syntax: str) -> Splice:
-    key_text = scalar_text(key, syntax)
+def _nested(keys: PathT, value: Any, syntax: str, flow: bool, indent: str, step: str, newline: str,
+            colon: str) -> str:
+    """``value`` under the mappings ``keys`` (none: the scalar itself), written as the value of an entry indented
+    ``indent``: in flow style on one line, else one key a line, each ``step`` further in."""
+    if not keys:
+        return scalar_text(value, syntax)
+    inner = _nested(keys[1:], value, syntax, flow, indent + step, step, newline, colon)
+    key = scalar_text(keys[0], syntax)
+    if flow:
+        return "{" + key + colon + inner + "}"
     if syntax == "json":
-        colon = ": "
-        if mapping.entries:
-            first_key, first_value = mapping.entries[-1]
-            colon = text[first_key.end:first_value.start]
-        entry = key_text + colon + scalar_text(value, syntax)
-    else:
-        entry = f"{key_text}: {scalar_text(value, syntax)}"
+        return "{" + newline + indent + step + key + colon + inner + newline + indent + "}"
+    return newline + indent + step + key + ":" + ("" if inner.startswith(newline) else " ") + inner
+
+
+def _step(indent: str, outer: str) -> str:
+    """One level of indentation: what ``indent`` adds to ``outer`` (two spaces when that says nothing)."""
+    return indent[len(outer):] if indent.startswith(outer) and len(indent) > len(outer) else "  "
+
+
+def _insert_entry(text: str, mapping: Node, keys: PathT, value: Any, syntax: str, outer: str = "") -> Splice:
+    """An entry ``keys[0]`` added to ``mapping``, holding ``value`` under the mappings ``keys[1:]``; ``outer``: the
+    indentation of the line that opens the mapping (the nested mappings' indentation steps from it)."""
+    key_text = scalar_text(keys[0], syntax)
+    newline = _newline(text)
+    colon = ": "
+    if syntax == "json" and mapping.entries:
+        first_key, first_value = mapping.entries[-1]
+        colon = text[first_key.end:first_value.start]
     if not mapping.entries:
         if not mapping.flow:
             raise Declined("the mapping has no entries to follow")
-        return Splice(mapping.start + 1, mapping.start + 1, entry)
+        return Splice(mapping.start + 1, mapping.start + 1,
+                      key_text + colon + _nested(keys[1:], value, syntax, True, "", "", newline, colon))
     spans = [(k.start, v.end) for k, v in mapping.entries]
     if mapping.flow:
-        return Splice(spans[-1][1], spans[-1][1], _separator(text, spans, mapping.start) + entry)
+        separator = _separator(text, spans, mapping.start)
+        indent = separator.split("\n")[-1] if "\n" in separator else ""
+        one_line = "\n" not in separator or syntax != "json"
+        nested = _nested(keys[1:], value, syntax, one_line, indent, _step(indent, outer), newline, colon)
+        return Splice(spans[-1][1], spans[-1][1], separator + key_text + colon + nested)
     first = mapping.entries[0][0].start
     indent = text[_line_start(text, first):first]
     if indent.strip():
         raise Declined("the mapping's first key shares its line with other text")
+    nested = _nested(keys[1:], value, syntax, False, indent, _step(indent, outer), newline, colon)
+    entry = key_text + ":" + ("" if nested.startswith(newline) else " ") + nested
     at = _line_end(text, spans[-1][1])
     if text[:at].endswith("\r"):
         at -= 1
-    return Splice(at, at, _newline(text) + indent + entry)
+    return Splice(at, at, newline + indent + entry)
+
+
+def _opening_indent(text: str, chain: list[Node], path: PathT) -> str:
+    """The indentation of the line where the last mapping of ``chain`` is opened: its key's line (block style) or the
+    line of its ``{``."""
+    mapping = chain[-1]
+    if len(chain) >= 2 and not mapping.flow:
+        found = chain[-2].entry(str(path[len(chain) - 2])) if chain[-2].kind == "map" else None
+        if found is not None:
+            at = found[0].start
+            return text[_line_start(text, at):at] if not text[_line_start(text, at):at].strip() else ""
+    line = _line_start(text, mapping.start)
+    return re.match(r"[ \t]*", text[line:]).group()  # type: ignore[union-attr]
 
 
 def _append_item(text: str, seq: Node, value: Any, syntax: str) -> Splice:
@@ -233,12 +272,10 @@ def splices(
             raise Declined("the value is not a list")
         return [_append_item(text, node, value, syntax)]
     if action == "set" and node is None:
-        if len(chain) != len(path):
-            raise Declined("the enclosing property is not written in this file")
-        parent = chain[-1]
-        if parent.kind != "map" or not isinstance(path[-1], str):
+        parent, missing = chain[-1], path[len(chain) - 1:]
+        if parent.kind != "map" or not all(isinstance(part, str) for part in missing):
             raise Declined("the enclosing value is not a mapping")
-        return [_insert_entry(text, parent, path[-1], value, syntax)]
+        return [_insert_entry(text, parent, missing, value, syntax, _opening_indent(text, chain, path))]
     if node is None:
         raise Declined("the value is not written in this file")
     if action in ("replace", "set"):

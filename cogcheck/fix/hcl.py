@@ -180,7 +180,9 @@ def resource_body(text: str, tf_type: str, name: str) -> Body:
     found = list(pattern.finditer(text))
     if len(found) != 1:
         raise Declined("the resource block is not written once in this file")
-    return _body(text, found[0].end() - 1)
+    body = _body(text, found[0].end() - 1)
+    body.line = found[0].start()
+    return body
 
 
 def hcl_value(value: Any) -> str:
@@ -235,6 +237,15 @@ def _find(body: Body, path: PathT) -> tuple[Body, PathT]:
     return body, path
 
 
+def _blocks(names: tuple[str, ...], value: Any, indent: str, step: str, newline: str) -> str:
+    """The argument ``names[-1] = value`` inside nested blocks ``names[:-1]`` (none: the argument alone), at
+    ``indent``, each block ``step`` further in; its lines end with ``newline``."""
+    if len(names) == 1:
+        return f"{indent}{names[0]} = {hcl_value(value)}{newline}"
+    inner = _blocks(names[1:], value, indent + step, step, newline)
+    return f"{indent}{names[0]} {{{newline}{inner}{indent}}}{newline}"
+
+
 def tf_splices(text: str, tf_type: str, name: str, path: PathT, action: str, value: Any) -> list[Splice]:
     """The splices doing ``action`` at the Terraform argument ``path`` of resource ``tf_type.name``."""
     body, rest = _find(resource_body(text, tf_type, name), path)
@@ -245,7 +256,8 @@ def tf_splices(text: str, tf_type: str, name: str, path: PathT, action: str, val
     if action == "remove" and arg is None and index is None and rest[0] in body.blocks:
         block = body.blocks[rest[0]][0]
         return [Splice(block.line, block.end, "")]
-    if action == "set" and arg is None and len(rest) == 1:
+    if action == "set" and arg is None and all(isinstance(part, str) for part in rest) and (
+            len(rest) == 1 or rest[0] not in body.blocks):
         if body.first is None:
             raise Declined("the block has no argument to follow")
         indent = text[_line_start(text, body.first):body.first]
@@ -253,9 +265,10 @@ def tf_splices(text: str, tf_type: str, name: str, path: PathT, action: str, val
             raise Declined("the block's first argument shares its line")
         last = max([a.end for a in body.args.values()] + [b.end for bs in body.blocks.values() for b in bs])
         newline = "\r\n" if "\r\n" in text else "\n"
-        at = last
+        outer = re.match(r"[ \t]*", text[body.line:]).group()  # type: ignore[union-attr]
+        step = indent[len(outer):] if indent.startswith(outer) and len(indent) > len(outer) else "  "
         prefix = "" if text[last - 1:last] == "\n" else newline
-        return [Splice(at, at, f"{prefix}{indent}{rest[0]} = {hcl_value(value)}{newline}")]
+        return [Splice(last, last, prefix + _blocks(tuple(map(str, rest)), value, indent, step, newline))]
     if arg is None:
         raise Declined("the argument is not written in this block")
     if action == "remove" and value is not None:

@@ -97,13 +97,14 @@ _READ_AS = {"@": "the item", "detail.meant": "the value meant"}
 def fix_line(rule: Rule) -> str:
     """``Fix: safe / unsafe / none``, and what each declared fix does (``cogcheck scan --fix``, docs/fixes.md)."""
     fixes = [check.fix for check in rule.checks if check.fix is not None]
+    why = " ".join(str(rule.docs.get("fix", "")).split())
     if not fixes:
-        return "Fix: none"
+        return "Fix: none" + (f" — {why}" if why else "")
     said = dict.fromkeys(
         f"{_PLACEHOLDER.sub(lambda m: _READ_AS.get(m.group(1), 'the value'), fix.description)} ({fix.applicability})"
         for fix in fixes
     )
-    return f"Fix: {rule.fix_applicability} — " + "; ".join(said)
+    return f"Fix: {rule.fix_applicability} — " + "; ".join(said) + (f". {why}" if why else "")
 
 
 def _shown(value: Any) -> str:

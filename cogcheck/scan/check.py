@@ -192,6 +192,8 @@ def _finding(
         from cogcheck.fix.offer import offer
 
         fix, declined = offer(template, logical_id, hit.property, origins, hit.fix, context is not None, item)
+    elif hit.fix_declined is not None and hit.resource is None:
+        declined = hit.fix_declined
     cdk_fix = None
     if context is not None:  # a CDK app's template: the change to make in its code
         from cogcheck.inputs.cdk.advice import cdk_change

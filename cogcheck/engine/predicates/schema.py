@@ -104,8 +104,9 @@ def _unknown_names_of(name: str, value: Any) -> list[tuple[str, str, str, str | 
 def _report(ctx: EvalContext, found: tuple[str, str, str, str | None]) -> None:
     where, key, kind, meant = found
     ctx.details["name"] = Name(where)
-    if kind == "near-miss" and meant and where == key:  # a top-level property: a fix renames it
+    if kind == "near-miss" and meant and "[" not in where:  # a property, or a key of an object: a fix renames it
         ctx.details["meant"] = meant
+        ctx.details["key"] = where
     ctx.details["date"] = schema_date()
     if kind == "near-miss":
         ctx.details["reason"] = Phrase(
@@ -136,10 +137,11 @@ def _schema_decides(world: World) -> bool:
     return world.template.dialect != TERRAFORM
 
 
-@predicate("property_unknown_wrong", details=("name", "reason", "date", "meant"))
+@predicate("property_unknown_wrong", details=("name", "reason", "date", "meant", "key"))
 def property_unknown_wrong(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
     """The property (``@``), or a key of a closed object under it, is a slip of a known name or cannot be one; or,
-    in a CloudFormation template, is not in the schema (listed by the API only, or by neither)."""
+    in a CloudFormation template, is not in the schema (listed by the API only, or by neither). For a slip, leaves
+    ``meant`` (the name meant) and ``key`` (the misspelt name's property path, for the fix's target)."""
     prop = _property(ctx)
     if prop is None:
         return False

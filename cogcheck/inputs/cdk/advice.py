@@ -19,10 +19,11 @@ CDK_ADVICE = "make the change in the CDK code"
 def cdk_change(rule_id: str, prop: str, declined: str | None) -> str:
     """The change to make in the CDK code for a finding of ``rule_id`` at property path ``prop``: the finding's own
     (``declined``, its declined fix: why the template is not edited, then the prop and the edit) when it has one, from
-    the advice on; else the prop to change and the command that shows what to use instead."""
-    if declined:
-        start = declined.find(CDK_ADVICE)  # why the generated template is not edited goes without saying
-        return declined[start:] if start > 0 else declined
+    the advice on; else the prop to change and the command that shows what to use instead (and, when the rule said
+    why it offers no fix, that reason)."""
+    start = declined.find(CDK_ADVICE) if declined else -1
+    if declined and start >= 0:  # why the generated template is not edited goes without saying
+        return declined[start:]
     top = prop.split(".")[0].split("[")[0]
     name = CDK_PROPS.get(top)
     if name:
@@ -31,4 +32,5 @@ def cdk_change(rule_id: str, prop: str, declined: str | None) -> str:
         where = f"what writes Properties.{prop} (a CfnUserPoolClient's {top}, or an override)"
     else:
         where = "the client"
-    return f"in the CDK code, change {where}; `cogcheck rule {rule_id}` shows what to use instead"
+    why = f" (no single edit: {declined})" if declined else ""  # the rule's reason for offering no fix
+    return f"in the CDK code, change {where}; `cogcheck rule {rule_id}` shows what to use instead{why}"
