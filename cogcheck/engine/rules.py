@@ -175,7 +175,7 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str], pack: str = ""
     if not isinstance(docs, dict) or not _DOC_KEYS <= set(docs) <= _DOC_KEYS | _OPTIONAL_DOC_KEYS:
         problems.append(f"docs must have exactly {sorted(_DOC_KEYS)}, and may have {sorted(_OPTIONAL_DOC_KEYS)}")
     else:
-        problems += [f"docs.{key} must be a string" for key in sorted((set(docs) - {"references"}))
+        problems += [f"docs.{key} must be a string" for key in sorted(set(docs) - {"references"})
                      if not isinstance(docs[key], str)]
         if not isinstance(docs["references"], list) or not all(isinstance(r, str) for r in docs["references"]):
             problems.append("docs.references must be a list of strings")

@@ -157,7 +157,14 @@ def rule_schema() -> Schema:
     from cogcheck.engine.expr import OPERATORS
     from cogcheck.engine.fixspec import fix_schema
     from cogcheck.engine.rules import (
-        _CHECK_KEYS, _DOC_KEYS, _ID, _NAME, _OPTIONAL_DOC_KEYS, _RULE_KEYS, PRECISIONS, USER_ID,
+        _CHECK_KEYS,
+        _DOC_KEYS,
+        _ID,
+        _NAME,
+        _OPTIONAL_DOC_KEYS,
+        _RULE_KEYS,
+        PRECISIONS,
+        USER_ID,
     )
     from cogcheck.findings import SEVERITIES
     from cogcheck.inputs.dialects import DIALECTS

@@ -4,6 +4,7 @@ next pass (the caller re-scans between passes)."""
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable, Sequence
 
 from cogcheck.findings import Edit, Fix
@@ -72,44 +73,83 @@ def _overlaps(a: Range, b: Range) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix], list[Fix]]:
-    """(new text, fixes applied, fixes left because they overlap one applied). Fixes are taken in the order of
-    where they start (then of the given order); a fix whose edits fall outside the text, or overlap each other, is
-    left too. A fix is one span from its first edit's start to its last edit's end: one with edits in several places
-    keeps the text between them for itself in this pass.
+def _cells(edit: Range) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(cells it takes, cells it must find free) on a doubled line: offset ``p`` is cell ``2p`` (the place between
+    two characters), character ``i`` is cell ``2i + 1``. A replacement takes its characters and the places between
+    them, an insertion its place; so two edits touch (:func:`_overlaps`) exactly when one's free cells meet the
+    other's taken cells."""
+    start, end = edit[0], edit[1]
+    if start == end:
+        return (2 * start, 2 * start), (2 * start - 1, 2 * start + 1)
+    return (2 * start + 1, 2 * end - 1), (2 * start, 2 * end)
 
-    One sort and one sweep: O(n log n) in the number of fixes. Sorted by start, a span can only touch a span taken
-    already if it touches the frontier: the taken span(s) reaching furthest (at most two: a range and an insertion
-    at its end)."""
+
+#: an end before every cell (the first free cell is -1: an insertion at offset 0)
+_NOTHING = -2
+
+
+class _Taken:
+    """Disjoint cell intervals taken so far (a Fenwick tree of the furthest end by start, over every start that may
+    be taken): adding one and asking whether an interval meets one are O(log n). ``steps`` counts the tree's steps."""
+
+    def __init__(self, starts: Sequence[int]) -> None:
+        self.starts = sorted(set(starts))
+        self.tree = [_NOTHING] * (len(self.starts) + 1)
+        self.steps = 0
+
+    def add(self, start: int, end: int) -> None:
+        index = bisect.bisect_left(self.starts, start) + 1
+        while index < len(self.tree):
+            self.steps += 1
+            self.tree[index] = max(self.tree[index], end)
+            index += index & -index
+
+    def meets(self, low: int, high: int) -> bool:
+        """Some taken interval meets ``[low, high]``: the furthest end among those starting at ``high`` or before
+        reaches ``low`` (the taken intervals are disjoint, so the last of them is the one to ask)."""
+        index, furthest = bisect.bisect_right(self.starts, high), _NOTHING
+        while index > 0:
+            self.steps += 1
+            furthest = max(furthest, self.tree[index])
+            index -= index & -index
+        return furthest >= low
+
+
+def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix], list[Fix]]:
+    """(new text, fixes applied, fixes left because they overlap one applied). Fixes are taken in order (the first
+    of two overlapping ones wins); a fix whose edits fall outside the text, or overlap each other, is left too.
+
+    O(n log n) in the number of edits: they are sorted once (their cells, :func:`_cells`), and each fix asks
+    :class:`_Taken` whether its edits are free instead of comparing them with every edit taken."""
     lines = Lines(text)
-    spans: list[tuple[int, int, int, list[Range], Fix]] = []
+    todo: list[tuple[Fix, list[Range]]] = []
     left: list[Fix] = []
-    for order, fix in enumerate(fixes):
+    for fix in fixes:
         try:
             ranges = _ranges(lines, fix)
         except ValueError:
             left.append(fix)
             continue
-        if not ranges or any(_overlaps(a, b) for a, b in zip(ranges, ranges[1:], strict=False)):
+        if not ranges or any(_overlaps(a, b) for a, b in itertools.pairwise(ranges)):
             left.append(fix)
             continue
-        spans.append((ranges[0][0], max(r[1] for r in ranges), order, ranges, fix))
-    spans.sort(key=lambda span: (span[0], span[1], span[2]))
+        todo.append((fix, ranges))
+    taken = _Taken([_cells(edit)[0][0] for _fix, ranges in todo for edit in ranges])
     chosen: list[Range] = []
-    applied: list[tuple[int, Fix]] = []
-    frontier: list[Range] = []
-    for start, end, order, ranges, fix in spans:
-        span = (start, end, "")
-        if any(_overlaps(span, taken) for taken in frontier):
+    applied: list[Fix] = []
+    for fix, ranges in todo:
+        cells = [_cells(edit) for edit in ranges]
+        if any(taken.meets(*free) for _taken, free in cells):
             left.append(fix)
             continue
-        reach = frontier[0][1] if frontier else -1
-        frontier = [span] if end > reach else [*frontier, span]
+        for taken_cells, _free in cells:
+            taken.add(*taken_cells)
         chosen.extend(ranges)
-        applied.append((order, fix))
+        applied.append(fix)
+    chosen.sort(key=lambda r: (r[0], r[1]))
     pieces, at = [], 0
-    for start, end, new in sorted(chosen, key=lambda r: (r[0], r[1])):
+    for start, end, new in chosen:
         pieces += [text[at:start], new]
         at = end
     pieces.append(text[at:])
-    return "".join(pieces), [fix for _order, fix in sorted(applied, key=lambda a: a[0])], left
+    return "".join(pieces), applied, left

@@ -143,15 +143,18 @@ def _fix_file(
     unsafe: bool, outcome: FixOutcome,
 ) -> FileFix:
     done = FileFix(item.file, item.path, text, text, bom, findings=findings, original=findings)
-    failed: set[tuple[str, str, str, str, str]] = set()
+    # a fix rolled back on one text is tried again once other fixes have changed the text (a fix that only failed
+    # because of another finding's wording passes then, so a second --fix has nothing left to do)
+    failed: dict[tuple[str, str, str, str, str], tuple[str, str]] = {}  # identity → (text it failed on, report)
     current = findings
     for _pass in range(MAX_PASSES):
-        todo = [f for f in current if eligible(f, unsafe) and _identity(f) not in failed]
+        todo = [f for f in current if eligible(f, unsafe) and failed.get(_identity(f), ("",))[0] != done.after]
         if not todo:
             break
-        progress = False
         candidate, applied, _left = apply_fixes(done.after, [f.fix for f in todo if f.fix is not None])
         chosen = _pick(todo, applied)
+        if not chosen:  # no edit applies to the text (cannot happen for edits made from it): nothing more to do
+            break
         scanned = _rescan(item, candidate, bom, options)
         if _verify(current, chosen, scanned, known) is None:
             done.after, current = candidate, scanned.findings
@@ -165,17 +168,15 @@ def _fix_file(
             scanned = _rescan(item, single, bom, options)
             why = _verify(current, [finding], scanned, known)
             if why is not None:
-                failed.add(_identity(finding))
-                outcome.problems.append(
+                failed[_identity(finding)] = (done.after, (
                     f"{item.file}:{finding.line}: {finding.rule_id} {finding.fix.applicability} fix "
-                    f"({finding.fix.description}) rolled back: {why}")
+                    f"({finding.fix.description}) rolled back: {why}"))
                 continue
             done.after, current = single, scanned.findings
             done.fixed.append(finding)
-            progress = True
             break  # the others' edits were computed on the text before this one: re-scan first
-        if not progress and all(_identity(f) in failed for f in chosen):
-            continue
+    remaining = {_identity(f) for f in current if eligible(f, unsafe)}
+    outcome.problems.extend(report for key, (_text, report) in failed.items() if key in remaining)
     done.findings = current
     return done
 

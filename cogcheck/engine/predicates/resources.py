@@ -16,6 +16,7 @@ from cogcheck.cfn.names import Name, Phrase
 from cogcheck.cfn.types import IDP_TYPE, POOL_TYPE, SERVER_TYPE
 from cogcheck.cfn.values import ResourceRef, Unknown, to_text
 from cogcheck.engine.expr import EvalContext, Verdict
+from cogcheck.engine.fixspec import NO_FIX
 from cogcheck.engine.predicates.base import (
     SCOPE_CHARS,
     STANDARD_ATTRIBUTES,
@@ -341,9 +342,10 @@ def required_attributes(world: World, pool: str) -> list[str] | None:
     return names
 
 
-@predicate("required_attribute_not_writable", details=("pool", "missing"))
+@predicate("required_attribute_not_writable", details=("pool", "missing", "meant", NO_FIX))
 def required_attribute_not_writable(world: World, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
-    """``WriteAttributes`` is set and leaves out an attribute the client's pool (defined here) marks ``Required``."""
+    """``WriteAttributes`` is set and leaves out an attribute the client's pool (defined here) marks ``Required``.
+    Leaves ``meant`` when one attribute is missing (the fix adds it), else ``no_fix``."""
     writable = world.view.data.get("WriteAttributes")
     if writable is None:
         return False  # absent: the client may write every standard attribute (required ones are standard)
@@ -363,4 +365,8 @@ def required_attribute_not_writable(world: World, args: Mapping[str, Any], ctx: 
         return None
     ctx.details["pool"] = pool
     ctx.details["missing"] = ", ".join(missing)
+    if len(missing) == 1:
+        ctx.details["meant"] = missing[0]
+    else:
+        ctx.details[NO_FIX] = f"{len(missing)} required attributes are missing: add each of them"
     return True

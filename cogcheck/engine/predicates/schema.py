@@ -102,7 +102,7 @@ def _unknown_names_of(name: str, value: Any) -> list[tuple[str, str, str, str | 
 
 
 def _report(ctx: EvalContext, found: tuple[str, str, str, str | None]) -> None:
-    where, key, kind, meant = found
+    where, _key, kind, meant = found
     ctx.details["name"] = Name(where)
     if kind == "near-miss" and meant and "[" not in where:  # a property, or a key of an object: a fix renames it
         ctx.details["meant"] = meant
