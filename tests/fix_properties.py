@@ -16,6 +16,7 @@ from cogcheck.scan.fixing import _identity, fix_result, write_fixes
 from cogcheck.scan.options import ScanOptions
 from cogcheck.scan.pipeline import scan
 
+TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tf.json", ".tofu.json")
 _COMMENT = re.compile(r"^[ \t]*(?:#|//).*$", re.MULTILINE)
 
 
@@ -37,7 +38,7 @@ def _comments(text: str) -> Counter[str]:
 def check_single_fixes(path: Path, findings: list[Finding]) -> None:
     """Each fix alone: outside its edits the text is unchanged, the result parses, full-line comments survive."""
     text = path.read_text(encoding="utf-8-sig")
-    terraform = path.name.endswith((".tf", ".tofu"))
+    terraform = path.name.endswith(TERRAFORM_SUFFIXES)
     for finding in findings:
         if finding.fix is None:
             continue

@@ -47,12 +47,17 @@ class Expected:
 def annotations(path: Path) -> set[Expected]:
     """``# ruleid: COG-E001`` expects that rule's finding on the next line that is not a comment (semgrep style).
 
-    ``# ok: COG-E001`` documents a case that must not fire; it adds no expectation.
+    ``# ok: COG-E001`` documents a case that must not fire; it adds no expectation. In Terraform's JSON syntax, which
+    has no comments, a ``"//": "ruleid: COG-E001"`` entry (its comment key) annotates the line after it.
     """
     expected: set[Expected] = set()
     pending: list[str] = []
+    json_comment = path.name.endswith(".json")
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         stripped = line.strip()
+        if json_comment and stripped.startswith('"//"'):
+            stripped = "#" + stripped.split(":", 1)[1].strip(' ",')
+            line = stripped
         match = _ANNOTATION.search(line)
         if match and stripped.startswith("#"):
             if match.group(1) == "ruleid":

@@ -15,6 +15,7 @@ from cogcheck.engine.rules import load_rules
 from cogcheck.scan.options import ScanOptions
 from cogcheck.scan.pipeline import scan
 from tests.fix_properties import check_fix_run
+from tests.tf_json import tf_to_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 TF_FIXTURES = Path(__file__).parent / "fixtures" / "terraform" / "rules"
@@ -40,19 +41,33 @@ def test_rules_with_a_fix_have_fixtures_it_fixes() -> None:
         assert any(f.rule_id == rule_id and f.fix is not None for f in findings), f"{rule_id}: no fixture offers a fix"
 
 
-@pytest.mark.parametrize("rule_id", FIXED_RULES)
-@pytest.mark.parametrize("dialect", ["yaml", "yaml-crlf", "json", "json-tabs", "terraform"])
-def test_fixes_keep_their_properties(rule_id: str, dialect: str, tmp_path: Path) -> None:
+def _terraform_copies(rule_id: str, dialect: str, tmp_path: Path) -> list[Path]:
+    """Each Terraform fixture of the rule in a module directory of its own (a fixture is a configuration): as
+    written, or in Terraform's JSON syntax (tests/tf_json.py; the hand-written ``fail_*.tf.json`` as they are)."""
+    fixtures = sorted((TF_FIXTURES / rule_id).glob("fail_*.tf"))
+    texts: list[tuple[str, str | None]] = [(f.name, f.read_text(encoding="utf-8")) for f in fixtures]
+    if dialect == "terraform-json":
+        texts = [(name + ".json", tf_to_json(text) if text else None) for name, text in texts]
+        written = sorted(TF_FIXTURES.glob(f"{rule_id}/fail_*.tf.json"))
+        texts += [(f.name, f.read_text(encoding="utf-8")) for f in written]
     copies = []
-    if dialect == "terraform":
-        fixtures = sorted((TF_FIXTURES / rule_id).glob("fail_*.tf"))
-        if not fixtures:
-            pytest.skip(f"{rule_id} has no Terraform fixture")
-        for number, fixture in enumerate(fixtures):  # one module directory each: a fixture is a configuration
-            (tmp_path / str(number)).mkdir()
-            shutil.copy(fixture, tmp_path / str(number) / fixture.name)
-            copies.append(tmp_path / str(number) / fixture.name)
-    for fixture in _fixtures(rule_id) if dialect != "terraform" else []:
+    for number, (name, text) in enumerate(texts):
+        if text is None:
+            continue
+        (tmp_path / str(number)).mkdir()
+        (tmp_path / str(number) / name).write_text(text, encoding="utf-8")
+        copies.append(tmp_path / str(number) / name)
+    if not copies:
+        pytest.skip(f"{rule_id} has no Terraform fixture in this syntax")
+    return copies
+
+
+@pytest.mark.parametrize("rule_id", FIXED_RULES)
+@pytest.mark.parametrize("dialect", ["yaml", "yaml-crlf", "json", "json-tabs", "terraform", "terraform-json"])
+def test_fixes_keep_their_properties(rule_id: str, dialect: str, tmp_path: Path) -> None:
+    terraform = dialect.startswith("terraform")
+    copies = _terraform_copies(rule_id, dialect, tmp_path) if terraform else []
+    for fixture in _fixtures(rule_id) if not terraform else []:
         if dialect.startswith("json"):
             target = tmp_path / (fixture.stem + ".json")
             target.write_text(_as_json(fixture, "\t" if dialect == "json-tabs" else 2), encoding="utf-8")
@@ -65,7 +80,7 @@ def test_fixes_keep_their_properties(rule_id: str, dialect: str, tmp_path: Path)
     # the rule's own fixes apply (a fix the re-scan refuses, e.g. a flow name that would mix legacy and ALLOW_*
     # names, is rolled back: the properties above hold either way)
     applied_or_refused = checked.fixed_by_rule[rule_id] + sum(f" {rule_id} " in p for p in checked.rolled_back)
-    assert applied_or_refused > 0 or dialect == "terraform", (rule_id, dialect, checked.declined)
+    assert applied_or_refused > 0 or terraform, (rule_id, dialect, checked.declined)
 
 
 def test_values_from_parameters_and_anchors_are_not_edited(tmp_path: Path) -> None:

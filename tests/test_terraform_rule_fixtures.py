@@ -17,7 +17,7 @@ from cogcheck.engine.rules import load_rules
 from tests.helpers import FIXTURES, ROOT, Expected, annotations, header_settings, scan_paths
 
 TF_FIXTURES = FIXTURES / "terraform" / "rules"
-FILES = sorted(TF_FIXTURES.glob("*/*.tf"))
+FILES = sorted([*TF_FIXTURES.glob("*/*.tf"), *TF_FIXTURES.glob("*/*.tf.json")])
 
 
 def _id(path: Path) -> str:
@@ -29,7 +29,7 @@ def test_terraform_fixture_findings_match_annotations(path: Path, tmp_path: Path
     rule_id = path.parent.name
     module = tmp_path / "module"
     module.mkdir()
-    shutil.copy(path, module / "main.tf")
+    shutil.copy(path, module / ("main.tf.json" if path.name.endswith(".json") else "main.tf"))
     expected = annotations(path)
     result = scan_paths(module, settings=header_settings(path.read_text(encoding="utf-8"), tmp_path))
     assert not result.errors, result.errors

@@ -55,7 +55,21 @@ def _intrinsic(node: Node, parameters: frozenset[str]) -> str | None:
     return f"the value is computed by {'Fn::' + name if name not in ('Ref', 'Condition') else name}"
 
 
-def _walk(root: Node, path: PathT, parameters: frozenset[str]) -> tuple[list[Node], Node | None]:
+#: an interpolation or directive of a Terraform template (``$${`` and ``%%{`` are escapes of the characters)
+_TEMPLATE = re.compile(r"(?<![$])\$\{|(?<![%])%\{")
+
+
+def _expression(node: Node) -> str | None:
+    """Why ``node``, a value of a ``.tf.json`` file, is not edited: a string with an interpolation is an expression
+    (Terraform's JSON syntax writes a reference, a variable or a function call that way)."""
+    if node.kind == "scalar" and isinstance(node.value, str) and _TEMPLATE.search(node.value):
+        return "the value is an expression (a reference, variable, local, module input or function): change it " \
+               "where it is defined"
+    return None
+
+
+def _walk(root: Node, path: PathT, parameters: frozenset[str], terraform: bool = False,
+          ) -> tuple[list[Node], Node | None]:
     """The nodes along ``path`` (the last one None when the path goes no further), declining on the way."""
     chain = [root]
     node: Node | None = root
@@ -77,6 +91,8 @@ def _walk(root: Node, path: PathT, parameters: frozenset[str]) -> tuple[list[Nod
             return chain, None
         chain.append(node)
     why = _intrinsic(node, parameters) if node is not None else None
+    if why is None and terraform and node is not None:
+        why = _expression(node)
     if why is not None:
         raise Declined(why)
     if node is not None and node.shared:
@@ -248,15 +264,23 @@ def read_nodes(text: str, syntax: str) -> Node:
         raise Declined(str(exc)) from None
 
 
+def check_written(root: Node, path: PathT, parameters: frozenset[str] = frozenset(), terraform: bool = False) -> None:
+    """:class:`Declined` when the value at ``path`` (if there is one) is not written here as a plain value."""
+    _walk(root, path, parameters, terraform)
+
+
 def splices(
     text: str, syntax: str, path: PathT, action: str, value: Any, root: Node | None = None,
-    parameters: frozenset[str] = frozenset(),
+    parameters: frozenset[str] = frozenset(), terraform: bool = False,
 ) -> list[Splice]:
     """The splices doing ``action`` at ``path`` (from the document's root) of ``text`` (``syntax`` ``yaml`` or
-    ``json``; ``root``: its nodes, when read already; ``parameters``: the template's parameter names);
-    :class:`Declined` when there is no edit to make here."""
+    ``json``; ``root``: its nodes, when read already; ``parameters``: the template's parameter names; ``terraform``:
+    the text is a ``.tf.json`` file, whose strings are templates: one with an interpolation is not edited, and a
+    value written escapes ``${`` and ``%{``); :class:`Declined` when there is no edit to make here."""
+    if terraform and isinstance(value, str):
+        value = value.replace("${", "$${").replace("%{", "%%{")
     root = root if root is not None else read_nodes(text, syntax)
-    chain, node = _walk(root, path, parameters)
+    chain, node = _walk(root, path, parameters, terraform)
     if action == "remove" and value is not None:
         if node is None or node.kind != "seq":
             raise Declined("the list is not written in this file")

@@ -246,6 +246,18 @@ def _blocks(names: tuple[str, ...], value: Any, indent: str, step: str, newline:
     return f"{indent}{names[0]} {{{newline}{inner}{indent}}}{newline}"
 
 
+def tf_check_written(text: str, tf_type: str, name: str, path: PathT) -> None:
+    """:class:`Declined` when the argument at ``path`` of resource ``tf_type.name`` (if written) is an expression."""
+    body, rest = _find(resource_body(text, tf_type, name), path)
+    arg = body.args.get(str(rest[0])) if rest else None
+    if arg is None:
+        return
+    try:
+        _literal(text, arg)
+    except Declined:
+        _list_items(text, arg)
+
+
 def tf_splices(text: str, tf_type: str, name: str, path: PathT, action: str, value: Any) -> list[Splice]:
     """The splices doing ``action`` at the Terraform argument ``path`` of resource ``tf_type.name``."""
     body, rest = _find(resource_body(text, tf_type, name), path)

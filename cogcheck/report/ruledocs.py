@@ -91,7 +91,7 @@ def render_rule(rule: Rule) -> str:
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-_READ_AS = {"@": "the item", "detail.meant": "the value meant"}
+_READ_AS = {"@": "the item", "detail.meant": "the value meant", "detail.key": "the misspelt name"}
 
 
 def fix_line(rule: Rule) -> str:
@@ -104,6 +104,9 @@ def fix_line(rule: Rule) -> str:
         f"{_PLACEHOLDER.sub(lambda m: _READ_AS.get(m.group(1), 'the value'), fix.description)} ({fix.applicability})"
         for fix in fixes
     )
+    for level in ("Safe: ", "Unsafe: "):  # docs.fix opens with the level the line has said already
+        if why.startswith(level):
+            why = why[len(level)].upper() + why[len(level) + 1:]
     return f"Fix: {rule.fix_applicability} — " + "; ".join(said) + (f". {why}" if why else "")
 
 
