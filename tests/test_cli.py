@@ -47,7 +47,8 @@ def test_text_output_and_exit_1(project: Path) -> None:
     assert "templates/bad.yaml:7:7: COG-E001 error AccessTokenValidity is 25 hours" in out
     assert "[Client]" in out
     assert "\033[" not in out  # plain when not a terminal
-    assert out.rstrip().endswith("1 finding (1 error) in 2 clients of 2 templates")
+    # 25 hours is 25 minutes meant: the one unit in range, an unsafe fix
+    assert out.rstrip().endswith("1 finding (1 error) in 2 clients of 2 templates; 1 fixable with --fix --unsafe-fixes")
 
 
 def test_json_contract(project: Path) -> None:

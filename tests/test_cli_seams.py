@@ -48,6 +48,7 @@ def bad(tmp_path: Path) -> Path:
 
 
 SUMMARY = "1 finding (1 error) in 1 client of 1 template"
+FIXABLE = "1 fixable with --fix --unsafe-fixes"  # AccessTokenValidity: 25 (hours) is 25 minutes meant
 
 
 def test_quiet_lists_only_the_findings_and_promises_nothing_else(bad: Path) -> None:
@@ -61,7 +62,7 @@ def test_quiet_lists_only_the_findings_and_promises_nothing_else(bad: Path) -> N
 def test_output_to_a_file_says_the_summary_on_stderr_unless_quiet(bad: Path) -> None:
     code, out, err = run("scan", "bad.yaml", "--select", "COG-E001", "-f", "json", "-o", "report.json", cwd=bad)
     assert code == 1 and out == ""
-    assert err.splitlines() == [f"cogcheck: wrote report.json: {SUMMARY}"]
+    assert err.splitlines() == [f"cogcheck: wrote report.json: {SUMMARY}; {FIXABLE}"]
     assert json.loads((bad / "report.json").read_text(encoding="utf-8"))["summary"]["findings"] == 1
     code, out, err = run("scan", "bad.yaml", "--select", "COG-E001", "-o", "report.txt", "-q", cwd=bad)
     assert (code, out, err) == (1, "", "")
@@ -107,7 +108,8 @@ def test_a_parameter_outside_allowed_values_is_counted_as_such_not_as_an_unreada
     code, out, err = run(*args, cwd=tmp_path)
     assert code == 2  # still a usage error
     assert "parameter Env: 'qa' is not one of its AllowedValues" in err
-    assert out.splitlines()[-1] == f"{SUMMARY}; 1 parameter value outside AllowedValues"  # the template was read
+    # the template was read
+    assert out.splitlines()[-1] == f"{SUMMARY}; 1 parameter value outside AllowedValues; {FIXABLE}"
     assert "could not be read" not in out
     (error,) = json.loads(run(*args, "-f", "json", cwd=tmp_path)[1])["errors"]
     assert error["kind"] == "parameter"

@@ -1,7 +1,7 @@
 """Hover on a token validity: its effective value ("60 → 60 hours; Cognito accepts 5 minutes to 1 day").
 
 The value is resolved as the rules see it (the client's first scenario; its unit from ``TokenValidityUnits`` or the
-default), and the accepted range is read from the shipped rules' own ``outside`` checks of the token's seconds, so
+default), and the accepted range is read from the shipped rules' own checks of the token's seconds, so
 hover and diagnostics cannot disagree.
 """
 
@@ -61,12 +61,18 @@ def _written(value: Any) -> str:
 
 
 def accepted_range(rules: Sequence[Rule], token: str) -> tuple[int, int] | None:
-    """The (lowest, highest) seconds a rule's ``outside`` check accepts for ``token``, if a rule says."""
+    """The (lowest, highest) seconds a rule accepts for ``token``, if a rule says: an ``outside`` check of the
+    token's seconds, or a call of the ``token_validity_outside`` predicate."""
     wanted = f"$.effective.{token}.seconds"
     for rule in rules:
         for check in rule.checks:
             for node in _walk(check.when):
                 bounds = node.get("outside")
+                call = node.get("predicate")
+                args = call.get("args") if isinstance(call, dict) and call.get("name") == "token_validity_outside" \
+                    else None
+                if isinstance(args, dict) and args.get("token") == token:
+                    bounds = [wanted, args.get("low"), args.get("high")]
                 if isinstance(bounds, list) and len(bounds) == 3 and bounds[0] == wanted \
                         and all(isinstance(b, int) for b in bounds[1:]):
                     return bounds[1], bounds[2]
