@@ -111,7 +111,10 @@ def test_the_cdk_change_is_the_findings_own_else_the_prop_to_change() -> None:
     assert cdk_change("COG-E001", "AccessTokenValidity", generated) == (
         "make the change in the CDK code (the UserPoolClient prop x): set it"
     )
-    assert cdk_change("COG-E001", "AccessTokenValidity", "write minutes") == "write minutes"
+    # a rule's reason for offering no fix (COG-E001: several units would fit) follows the prop to change
+    reason = cdk_change("COG-E001", "AccessTokenValidity", "10 is in range as minutes or hours")
+    assert "prop accessTokenValidity" in reason
+    assert reason.endswith("(no single edit: 10 is in range as minutes or hours)")
     known = cdk_change("COG-E001", "AccessTokenValidity", None)
     assert "UserPoolClient prop accessTokenValidity (or AccessTokenValidity of a CfnUserPoolClient)" in known
     assert f"`{docs_command('COG-E001')}` shows what to use instead" in known
