@@ -2,6 +2,8 @@
 npm, its report compared with the Python plugin's on the same app and with ``cogcheck scan cdk.out``, and the
 failure modes (cogcheck missing, too old, crashing, hanging, a configuration error, an unreadable input).
 
+The same app synthesized by the real CDK CLI (``cdk synth``, the ``aws-cdk`` devDependency), as users run it.
+
 The npm packages are installed once into cdk-plugin/node_modules (``npm ci`` from the committed lock file; ignored by
 git) and reused by later runs. Skipped, with the reason, without Node.js or when the registry cannot be reached.
 """
@@ -12,7 +14,10 @@ import filecmp
 import importlib.util
 import json
 import os
+import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -58,9 +63,8 @@ def _npm(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def package() -> Path:
     """The package's dependencies installed (once: node_modules is kept) and the test app compiled."""
-    if not (PACKAGE / "node_modules" / "aws-cdk-lib" / "package.json").is_file() or not (
-        PACKAGE / "node_modules" / "typescript" / "package.json"
-    ).is_file():
+    if not all((PACKAGE / "node_modules" / name / "package.json").is_file()
+               for name in ("aws-cdk-lib", "typescript", "aws-cdk")):
         done = _npm("ci", "--no-audit", "--no-fund")
         if done.returncode != 0:
             pytest.skip(f"npm ci failed (is the npm registry reachable?): {done.stderr.strip()[-500:]}")
@@ -346,6 +350,120 @@ def test_a_failing_plugin_fails_the_synth_with_its_message(package: Path, tmp_pa
         done.stderr
     ), done.stderr[-3000:]
     assert "pip install" in done.stderr
+
+
+# -------------------------------------------------------------------------------------------- the CDK CLI
+
+CDK = PACKAGE / "node_modules" / ".bin" / "cdk"
+#: `cdk synth` offline and quiet: no version check, no telemetry, no notices (flags below), no AWS account or region
+#: lookup beyond the environment (no credentials, no instance metadata, an empty home); a request that slips through
+#: fails at once on a closed local port instead of waiting on the network
+OFFLINE = {
+    "CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "true", "AWS_EC2_METADATA_DISABLED": "true",
+    "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+}
+QUIET = ["--no-notices", "--no-version-reporting"]
+
+
+def _cdk(args: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """The CDK CLI, in its own process group so that a timeout stops the app it runs and that app's cogcheck too."""
+    env = {
+        key: value for key, value in _environment(HOME=str(cwd / "home")).items()
+        if not key.startswith("AWS_") and key.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+    }
+    env.update(OFFLINE)
+    with subprocess.Popen([str(CDK), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            out, err = process.communicate()
+            pytest.fail(f"cdk {shlex.join(args)} did not finish within {timeout} seconds: {err[-2000:]}")
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@pytest.fixture(scope="module")
+def cli(package: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The `cdk` CLI of the package's devDependencies (aws-cdk), its version; skipped when it cannot run here."""
+    if not CDK.is_file():
+        pytest.skip("the CDK CLI (aws-cdk) is not installed in cdk-plugin/node_modules (npm ci)")
+    work = tmp_path_factory.mktemp("cdk-version")
+    done = _cdk(["--version"], work, timeout=120)
+    if done.returncode != 0:
+        pytest.skip(f"the CDK CLI does not run here: {(done.stderr or done.stdout).strip()[-500:]}")
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def cli_synths(cli: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`cdk synth -q '**'` (every stack, those of stages too, as docs/cdk.md tells) on each variant, and plain
+    `cdk synth -q` (the app's top-level stacks only) on `bad` and on `stage-only` (errors only in the stage)."""
+    work = tmp_path_factory.mktemp("cli")
+    out: dict[str, Any] = {"work": work}
+    runs = [(variant, variant, ["**"]) for variant in VARIANTS]
+    runs += [(f"plain-{variant}", variant, []) for variant in ("bad", "stage-only")]
+    for name, variant, stacks in runs:
+        app = f"node {shlex.quote(str(APP))} {variant}"
+        out[name] = _cdk(["synth", "-q", "--app", app, "--output", str(work / name), *QUIET, *stacks], work)
+    return out
+
+
+def _printed(stderr: str) -> list[str]:
+    """The violations a synth printed: each its lines (severity, rule and message; construct; fix; how to
+    acknowledge), in order."""
+    return re.findall(r"^(?:ERROR|WARNING|INFO) COG-\w+: .*(?:\n   .*)*", stderr, re.MULTILINE)
+
+
+def test_cdk_synth_fails_on_the_deploy_errors_at_their_construct_paths(cli_synths: dict[str, Any]) -> None:
+    done = cli_synths["bad"]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "Synthesis finished with errors" in done.stderr
+    for rule_id, construct in EXPECTED:
+        assert f"ERROR {rule_id}: " in done.stderr
+        assert f"   {construct} (" in done.stderr
+        assert f"Acknowledge with 'cogcheck::{rule_id}'" in done.stderr
+    assert _constructs(_report(cli_synths["work"] / "bad")) == EXPECTED
+    assert "cdk synth -q '**'" in (ROOT / "docs" / "cdk.md").read_text(encoding="utf-8")  # the command tested here
+
+
+def test_cdk_synth_passes_the_fixed_and_the_acknowledged_app(cli_synths: dict[str, Any]) -> None:
+    for variant in ("fixed", "acknowledged"):
+        done = cli_synths[variant]
+        assert done.returncode == 0, f"{variant}: {done.stderr[-3000:]}"
+        assert not [line for line in _printed(done.stderr) if line.startswith("ERROR")], variant
+    report = _report(cli_synths["work"] / "acknowledged")
+    assert report is not None and report["conclusion"] == "success" and len(report["suppressedViolations"]) == 3
+
+
+def test_cdk_synth_prints_and_writes_what_the_app_alone_does(
+    cli_synths: dict[str, Any], synths: dict[str, Any]
+) -> None:
+    """The CLI prints the report itself (it tells the app not to fail, reads validation-report.json and fails the
+    synth): the same violations, line for line, as `node app.js` prints, and the same report."""
+    for variant in VARIANTS:
+        printed = _printed(cli_synths[variant].stderr)
+        assert printed == _printed(synths[variant].stderr), variant
+        assert printed or variant == "fixed"
+        assert _comparable(_report(cli_synths["work"] / variant)) == _comparable(_report(synths["work"] / variant))
+
+
+def test_plain_cdk_synth_reports_only_the_top_level_stacks(cli_synths: dict[str, Any]) -> None:
+    """Without a stack selection `cdk synth` selects the app's top-level stacks, and the CLI prints (and fails on)
+    the violations of the selected stacks only: those of a stage's stacks pass unseen. The report file still holds
+    them, and `cogcheck scan cdk.out` after the synth fails on them (docs/cdk.md)."""
+    work = cli_synths["work"]
+    bad = cli_synths["plain-bad"]
+    assert bad.returncode == 1 and [block.split(":")[0] for block in _printed(bad.stderr)] == [
+        "ERROR COG-E001", "INFO COG-S007"
+    ], bad.stderr[-3000:]
+    stage_only = cli_synths["plain-stage-only"]
+    assert stage_only.returncode == 0 and not _printed(stage_only.stderr), stage_only.stderr[-3000:]
+    assert _constructs(_report(work / "plain-stage-only")) == {c for c in EXPECTED if c[1].startswith("Prod/")}
+    done = subprocess.run([*COMMAND, "scan", str(work / "plain-stage-only")], cwd=work, env=_environment(),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "COG-E003" in done.stdout and "COG-E023" in done.stdout
 
 
 # --------------------------------------------------------------------------------------------- failure modes

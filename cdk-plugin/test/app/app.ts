@@ -6,7 +6,8 @@
  *
  * Variants: `bad` (a deploy error in a top-level stack, in a stack of a stage and in a nested stack), `fixed` (the
  * three errors fixed), `acknowledged` (`bad` with each error acknowledged in CDK, at a construct, a nested stack and
- * a stage). COGCHECK_COMMAND (JSON array) sets the plugin's `command`.
+ * a stage), `stage-only` (`bad` with the top-level stack's error fixed: errors only in the stage's stacks).
+ * COGCHECK_COMMAND (JSON array) sets the plugin's `command`.
  */
 import { App, IPolicyValidationPlugin, NestedStack, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -33,7 +34,8 @@ class AuthStack extends Stack {
     super(scope, id);
     const pool = new cognito.UserPool(this, 'Users');
     const web = secureClient(this, 'Web', pool, {
-      accessTokenValidity: variant === 'fixed' ? 1 : 48, // 48 hours: beyond Cognito's 1 day (COG-E001)
+      // 48 hours: beyond Cognito's 1 day (COG-E001); `stage-only` keeps the errors of the stage alone
+      accessTokenValidity: variant === 'fixed' || variant === 'stage-only' ? 1 : 48,
       idTokenValidity: 1,
       tokenValidityUnits: { accessToken: 'hours', idToken: 'hours', refreshToken: 'days' },
       refreshTokenValidity: 30,
