@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cogcheck.findings import Finding, InputError, Notice, one_line
+from cogcheck.inputs.terraform.module import ParseCache
+from cogcheck.scan.memo import ClientMemo
 from cogcheck.scan.options import ScanOptions
 
 #: File names checked as CloudFormation templates, and as Terraform / OpenTofu files.
@@ -61,6 +63,7 @@ class Outcome:
     notices: list[Notice] = field(default_factory=list)
     read_only: bool = False  # generated (cdk.out): findings come from the file on disk, edits are not offered
     options: ScanOptions | None = None  # the options it was checked with (rules, severities) for hovers and fixes
+    fixes: bool = True  # the findings carry their fixes (False: made only when code actions are asked for)
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Checker:
     def __init__(self, isolated: bool = False) -> None:
         self.isolated = isolated
         self._configured: dict[str | None, _Configured] = {}
+        self._parsed = ParseCache()  # Terraform files' blocks, parsed again only when a file changes
 
     def options_for(self, path: Path) -> tuple[ScanOptions | None, str | None]:
         """The scan options for a file (from the configuration found upwards), or why there are none."""
@@ -98,6 +102,7 @@ class Checker:
             if config is not None:
                 config.shown = str(found)
             options = build_scan_options(config=config, scan_roots=[str(path)], jobs=1)
+            options.client_memo = ClientMemo()  # a client unchanged since the last check is not evaluated again
             options.enabled_rules()  # parsed once per configuration, not per keystroke
         except OptionError as exc:
             return _Configured(stamp, None, str(exc))
@@ -105,13 +110,16 @@ class Checker:
             return _Configured(stamp, None, one_line(exc))
         return _Configured(stamp, options, None)
 
-    def check(self, path: Path, text: str) -> Outcome:
-        """The findings of ``path`` whose editor text is ``text``; never raises."""
+    def check(self, path: Path, text: str, fixes: bool = True) -> Outcome:
+        """The findings of ``path`` whose editor text is ``text`` (``fixes``: with their fixes, which diagnostics do
+        not need); never raises."""
         shown = str(path)
         try:
             options, problem = self.options_for(path)
             if options is None:
                 return Outcome(errors=[InputError(shown, None, f"configuration: {problem}")])
+            if not fixes:
+                options = dataclasses.replace(options, offer_fixes=False)
             kind = kind_of(path)
             data = text.encode("utf-8")
             if kind is None:
@@ -125,7 +133,7 @@ class Checker:
                 outcome = self._assembly(path, options)
             else:
                 outcome = self._template(path, data, options)
-            outcome.options = options
+            outcome.options, outcome.fixes = options, fixes
             return outcome
         except RecursionError:
             return Outcome(errors=[InputError(shown, None, "nested too deeply to read")])
@@ -151,7 +159,8 @@ class Checker:
             project_path=project_path(directory / "main.tf", options.config_base, directory),
         )
         result = ScanResult()
-        scan_module(item, options, result, overlay={path.resolve(): data})
+        target = path.resolve()
+        scan_module(item, options, result, overlay={target: data}, parsed=self._parsed, only=target)
         findings = drop_ignored_by_path(list(dict.fromkeys(result.findings)), options)
         return _only(path, Outcome(findings, result.errors, result.notices))
 

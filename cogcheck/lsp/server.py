@@ -63,7 +63,7 @@ class CogcheckServer(LanguageServer):
             text = self.workspace.get_text_document(uri).source
             path = Path(to_fs_path(uri) or uri)
             loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(self.pool, self.checker.check, path, text)
+            outcome = await loop.run_in_executor(self.pool, self.checker.check, path, text, False)
             document = self.documents.get(uri)
             if document is None or document.version != version:
                 return  # stale: the editor has sent a newer text
@@ -87,6 +87,18 @@ class CogcheckServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )
+
+    async def with_fixes(self, uri: str, document: _Document) -> Outcome:
+        """The document's outcome with its findings' fixes (diagnostics are published without: the fixes are made
+        for a version when code actions are first asked for it)."""
+        if document.outcome.fixes:
+            return document.outcome
+        version, text = document.checked, document.text
+        path = Path(to_fs_path(uri) or uri)
+        outcome = await asyncio.get_running_loop().run_in_executor(self.pool, self.checker.check, path, text, True)
+        if document.checked == version and document.text == text:
+            document.outcome = outcome
+        return outcome
 
     def docs_for(self, outcome: Outcome) -> dict[str, str]:
         """Rule id → its documentation link: the rule reference docs/rules.md beside an installed checkout, else the
@@ -183,9 +195,9 @@ def build_server(debounce: float = DEBOUNCE, isolated: bool = False) -> Cogcheck
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL]),
     )
-    def code_action(ls: CogcheckServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_action(ls: CogcheckServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         try:
-            return _code_actions(ls, params)
+            return await _code_actions(ls, params)
         except Exception:
             log.exception("cogcheck: code actions failed")
             return []
@@ -230,23 +242,27 @@ def _hover(ls: CogcheckServer, params: types.HoverParams) -> types.Hover | None:
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)))
 
 
-def _code_actions(ls: CogcheckServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+async def _code_actions(ls: CogcheckServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
     document = _current(ls, uri)
     if document is None or document.outcome.read_only:
         return []
-    lines = convert.Lines(document.text)
+    version, text = document.checked, document.text
+    outcome = await ls.with_fixes(uri, document)
+    if _current(ls, uri) is not document or document.checked != version:
+        return []  # the editor has moved on while the fixes were made: these would edit an older text
+    lines = convert.Lines(text)
     path = Path(to_fs_path(uri) or uri)
     kind = kind_of(path) or "template"
     wanted = None if params.context.only is None else [str(getattr(k, "value", k)) for k in params.context.only]
     found: list[types.CodeAction] = []
     quick = wanted is None or any(k in ("", "quickfix") for k in wanted)
     if quick:
-        for finding in document.outcome.findings:
+        for finding in outcome.findings:
             here = lines.value_range(finding.line, finding.column)
             if not _overlaps(here, params.range):
                 continue
-            diagnostic = convert.diagnostic(finding, lines, ls.docs_for(document.outcome))
+            diagnostic = convert.diagnostic(finding, lines, ls.docs_for(outcome))
             edits = actions.fix_edits(finding, lines)
             if edits is not None and finding.fix is not None:
                 found.append(types.CodeAction(
@@ -265,7 +281,7 @@ def _code_actions(ls: CogcheckServer, params: types.CodeActionParams) -> list[ty
                     edit=types.WorkspaceEdit(changes={uri: [suppress]}),
                 ))
     if wanted is None or any(k == actions.FIX_ALL or actions.FIX_ALL.startswith(k + ".") or not k for k in wanted):
-        every = actions.fix_all_edits(document.outcome.findings, lines)
+        every = actions.fix_all_edits(outcome.findings, lines)
         if every:
             found.append(types.CodeAction(
                 title="cogcheck: apply every safe fix",

@@ -13,10 +13,13 @@ from cogcheck.cfn.types import CLIENT_TYPE
 from cogcheck.findings import Finding, Notice
 
 if TYPE_CHECKING:  # the engine is imported when a template with a client is met, not at start-up
+    from cogcheck.cfn.names import Dialect
     from cogcheck.cfn.parse import Template
+    from cogcheck.cfn.resolve import ResolveOptions
     from cogcheck.engine.evaluate import Hit
     from cogcheck.engine.rules import Rule
     from cogcheck.inputs.types import TemplateInput
+    from cogcheck.scan.memo import Evaluated
     from cogcheck.scan.options import ScanOptions
 
 #: A client gets at most this many findings of one rule; the rest are counted in one more finding of that rule.
@@ -43,12 +46,9 @@ def _ignored_by_path(finding: Finding, options: ScanOptions) -> bool:
 def check_template(
     template: Template, rules: Sequence[Rule], options: ScanOptions, item: TemplateInput | None = None
 ) -> tuple[list[Finding], list[Notice], int]:
-    """Findings for every client of one parsed template."""
-    from cogcheck.cfn.scenarios import plan_scenarios
-    from cogcheck.engine.evaluate import evaluate_rules
-    from cogcheck.engine.predicates.base import World
+    """Findings for every client of one parsed template (a client's evaluation reused from ``options.client_memo``
+    when it still holds: :mod:`cogcheck.scan.memo`)."""
     from cogcheck.inputs.dialects import DIALECTS
-    from cogcheck.model.client import build_view, role_name
 
     dialect = DIALECTS[item.dialect if item is not None else "cloudformation"]
 
@@ -60,33 +60,18 @@ def check_template(
     clients = 0
     #: findings of other resources (session configuration attachments) already reported through another client
     reported: set[tuple[Any, ...]] = set()
+    memo = options.client_memo.session(template, options, item) if options.client_memo is not None else None
     for logical_id, resource in template.resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != CLIENT_TYPE:
             continue
         clients += 1
-        plan = plan_scenarios(template, logical_id, resolve)
-        if plan.note:
-            notices.append(Notice(template.file, logical_id, plan.note))
-        hits: dict[tuple[Any, ...], list[Scenario]] = {}
-        first: dict[tuple[Any, ...], tuple[Hit, dict[Any, Any]]] = {}
-        roles: dict[tuple[Any, ...], set[str]] = {}  # the client's role in each scenario
-        evaluated: list[Scenario] = []
-        for scenario, resolver in plan.scenarios:
-            origins: dict[Any, Any] = {}
-            props = resolver.value(resource.get("Properties", {}), ("Properties",), (), origins)
-            evaluated.append(scenario)
-            if not isinstance(props, dict):
-                notices.append(Notice(template.file, logical_id, "Properties cannot be resolved; rules abstain"))
-                continue
-            view = build_view(logical_id, props, origins, options.policy)
-            world = World(
-                template, resolver, logical_id, view, options.policy, item.stack if item is not None else None
-            )
-            for hit in evaluate_rules(rules, view, world, options.severity, dialect):
-                key = (hit.rule.id, hit.severity, hit.message, hit.property, hit.resource)
-                hits.setdefault(key, []).append(scenario)
-                first.setdefault(key, (hit, origins))
-                roles.setdefault(key, set()).add(role_name(view.data["effective"]["role"]))
+        done = memo.get(logical_id) if memo is not None else None
+        if done is None:
+            done = _evaluate_client(template, logical_id, resource, rules, options, resolve, dialect, item)
+            if memo is not None:
+                memo.put(logical_id, done)
+        notices += done.notices
+        hits, first, roles, evaluated = done.hits, done.first, done.roles, done.evaluated
         per_rule: dict[str, int] = {}
         dropped: dict[str, tuple[Hit, dict[Any, Any], str]] = {}
         for key, scenarios in hits.items():
@@ -100,7 +85,9 @@ def check_template(
                     reported.add(identity)
                 per_rule[hit.rule.id] = per_rule.get(hit.rule.id, 0) + 1
                 if per_rule[hit.rule.id] <= MAX_FINDINGS_PER_RULE:
-                    findings.append(_finding(template, logical_id, hit, origins, described, item, role))
+                    findings.append(
+                        _finding(template, logical_id, hit, origins, described, item, role, options.offer_fixes)
+                    )
                 else:
                     dropped.setdefault(hit.rule.id, (hit, origins, role))
         for rule_id, (hit, origins, role) in sorted(dropped.items()):
@@ -112,8 +99,42 @@ def check_template(
                 message=f"{more} more {rule_id} finding{'s' if more != 1 else ''} on this client not listed "
                 f"(at most {MAX_FINDINGS_PER_RULE} per rule and client)",
             )
-            findings.append(_finding(template, logical_id, summary, origins, None, item, role))
+            findings.append(_finding(template, logical_id, summary, origins, None, item, role, options.offer_fixes))
+    if memo is not None:
+        memo.close()
     return findings, notices, clients
+
+
+def _evaluate_client(
+    template: Template, logical_id: str, resource: dict[str, Any], rules: Sequence[Rule], options: ScanOptions,
+    resolve: ResolveOptions, dialect: Dialect, item: TemplateInput | None,
+) -> Evaluated:
+    """What the rules find for one client under each of its scenarios (hits keyed by what makes a finding)."""
+    from cogcheck.cfn.scenarios import plan_scenarios
+    from cogcheck.engine.evaluate import evaluate_rules
+    from cogcheck.engine.predicates.base import World
+    from cogcheck.model.client import build_view, role_name
+    from cogcheck.scan.memo import Evaluated
+
+    done = Evaluated()
+    plan = plan_scenarios(template, logical_id, resolve)
+    if plan.note:
+        done.notices.append(Notice(template.file, logical_id, plan.note))
+    for scenario, resolver in plan.scenarios:
+        origins: dict[Any, Any] = {}
+        props = resolver.value(resource.get("Properties", {}), ("Properties",), (), origins)
+        done.evaluated.append(scenario)
+        if not isinstance(props, dict):
+            done.notices.append(Notice(template.file, logical_id, "Properties cannot be resolved; rules abstain"))
+            continue
+        view = build_view(logical_id, props, origins, options.policy)
+        world = World(template, resolver, logical_id, view, options.policy, item.stack if item is not None else None)
+        for hit in evaluate_rules(rules, view, world, options.severity, dialect):
+            key = (hit.rule.id, hit.severity, hit.message, hit.property, hit.resource)
+            done.hits.setdefault(key, []).append(scenario)
+            done.first.setdefault(key, (hit, origins))
+            done.roles.setdefault(key, set()).add(role_name(view.data["effective"]["role"]))
+    return done
 
 
 #: A template gets at most this many notices of keys written twice outside its clients; the rest are counted.
@@ -161,6 +182,7 @@ def _finding(
     scenario: Scenario | None,
     item: TemplateInput | None,
     role: str | None = None,
+    fixes: bool = True,
 ) -> Finding:
     from cogcheck.engine.paths import format_property
 
@@ -188,7 +210,7 @@ def _finding(
     elif role is not None:
         extra["client_role"] = role  # additive JSON key: machine | server | public | native | none | unknown
     fix = declined = None
-    if hit.fix is not None and hit.resource is None:  # fixes edit the client's own properties
+    if hit.fix is not None and hit.resource is None and fixes:  # fixes edit the client's own properties
         from cogcheck.fix.offer import offer
 
         fix, declined = offer(template, logical_id, hit.property, origins, hit.fix, context is not None, item)

@@ -14,6 +14,7 @@ from cogcheck.model.policy import Policy
 
 if TYPE_CHECKING:
     from cogcheck.engine.rules import Rule
+    from cogcheck.scan.memo import ClientMemo
 
 
 @dataclass
@@ -40,6 +41,11 @@ class ScanOptions:
     terraform_root: Path | None = None  # --tf-root: the configuration of scanned plan JSON files (their .tf lines)
     opentofu: bool = False  # --opentofu: module directories are read as OpenTofu does (.tofu hides .tf)
     config_name: str | None = None  # the configuration file these options came from, as reports name it
+    #: False: findings carry no fix nor why there is none (``cogcheck lsp`` makes them when the editor asks for code
+    #: actions, not on every change)
+    offer_fixes: bool = True
+    #: clients' results kept from the last check of each file, reused where they still hold (``cogcheck lsp``)
+    client_memo: ClientMemo | None = field(default=None, compare=False, repr=False)
 
     def enabled_rules(self) -> Sequence[Rule]:
         """The rules to run; the shipped ones are parsed on first use."""

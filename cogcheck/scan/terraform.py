@@ -21,7 +21,7 @@ from cogcheck.inputs.types import TemplateInput
 from cogcheck.scan.check import check_template
 
 if TYPE_CHECKING:
-    from cogcheck.inputs.terraform.module import Configuration
+    from cogcheck.inputs.terraform.module import Configuration, ParseCache
     from cogcheck.scan.options import ScanOptions
     from cogcheck.scan.result import ScanResult
 
@@ -53,23 +53,27 @@ def root_values(directory: Path, display: str, options: ScanOptions, result: Sca
 
 
 def scan_module(
-    item: TemplateInput, options: ScanOptions, result: ScanResult, overlay: Mapping[Path, bytes] | None = None
+    item: TemplateInput, options: ScanOptions, result: ScanResult, overlay: Mapping[Path, bytes] | None = None,
+    parsed: ParseCache | None = None, only: Path | None = None,
 ) -> None:
-    """Check a module directory; ``overlay``: files' unsaved texts by resolved path (``cogcheck lsp``)."""
+    """Check a module directory. For ``cogcheck lsp``: ``overlay``, files' unsaved texts by resolved path;
+    ``parsed``, files' blocks kept from earlier readings; ``only``, the one file (resolved) whose clients to check."""
     from cogcheck.inputs.terraform.module import load_configuration
 
     values = root_values(item.path, item.file, options, result)
     config = load_configuration(
-        item.path, item.file, item.root or item.path, values, opentofu=options.opentofu, overlay=overlay
+        item.path, item.file, item.root or item.path, values, opentofu=options.opentofu, overlay=overlay,
+        parsed=parsed,
     )
     result.declared_variables |= config.variables
-    check_configuration(config, item, options, result)
+    check_configuration(config, item, options, result, only)
 
 
 def check_configuration(
-    config: Configuration, item: TemplateInput, options: ScanOptions, result: ScanResult
+    config: Configuration, item: TemplateInput, options: ScanOptions, result: ScanResult, only: Path | None = None
 ) -> None:
-    """Findings for every client of a configuration, one template per file that declares clients."""
+    """Findings for every client of a configuration, one template per file that declares clients (``only``: of
+    that file alone; its findings are the same, as each file's clients are checked in a template of their own)."""
     from cogcheck.inputs.terraform.template import templates_of
     from cogcheck.scan.suppress import TERRAFORM, apply_suppressions
 
@@ -80,6 +84,8 @@ def check_configuration(
         return
     rules = options.enabled_rules()
     for built in templates:
+        if only is not None and _resolved(built.path) != only:
+            continue
         result.templates += 1
         identity = project_path(built.path, options.config_base, item.root or item.path.parent) \
             if built.path != item.path else item.project_path
@@ -96,6 +102,13 @@ def check_configuration(
         result.suppressed += suppressed
         result.notices += notices + suppress_notices
         result.clients += clients
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
 
 
 def speak_terraform(finding: Finding, config: Configuration) -> Finding:

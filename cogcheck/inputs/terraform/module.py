@@ -9,9 +9,11 @@ only inside the scanned tree.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +66,8 @@ class Configuration:
     #: file (resolved path) → its text as an editor holds it, read instead of the disk (``cogcheck lsp``'s unsaved
     #: buffers); a file named here that is not on disk yet is read too
     overlay: Mapping[Path, bytes] = field(default_factory=dict)
+    #: files' parsed blocks kept from earlier readings (``cogcheck lsp``), or None to parse every file
+    parsed: ParseCache | None = None
     _bases: dict[str, list[str]] = field(default_factory=dict)  # address without its instance key → addresses
     _indexed: int = 0
 
@@ -97,6 +101,51 @@ class _Module:
     locals: dict[str, Attribute] = field(default_factory=dict)
     resources: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
+
+
+class ParseCache:
+    """Files' parsed blocks kept from one reading of a configuration to the next (``cogcheck lsp`` reads a module
+    again on every change of one buffer): a file on disk is parsed again when its size, modification time, inode or
+    mode changes, an editor's text when the text changes. Blocks are never changed once parsed (an override file's
+    merge makes a copy). At most :attr:`limit` files are kept, the least recently read forgotten first."""
+
+    limit = 1_000
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[str, Path], tuple[Any, list[Block] | TemplateError]] = OrderedDict()
+        self.parsed = 0  # files parsed (not reused): for tests and the benchmark
+
+    def blocks(self, shown: str, path: Path, data: bytes | None) -> list[Block]:
+        """The blocks of ``path`` (``data``: an editor's text of it, else the file is read); raises as
+        :func:`~cogcheck.inputs.terraform.hcl.parse_file` and :func:`~cogcheck.inputs.files.read_limited` do."""
+        if data is None:
+            try:
+                stat = os.lstat(path)
+                stamp: Any = ("disk", stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_mode)
+            except OSError:
+                stamp = None  # read_limited says why it cannot be read
+        else:
+            stamp = ("buffer", data)
+        key = (shown, path)
+        kept = self._kept.get(key)
+        if stamp is not None and kept is not None and kept[0] == stamp:
+            found = kept[1]
+            self._kept.move_to_end(key)
+        else:
+            if data is None:
+                data = read_limited(path, MAX_FILE_BYTES)
+            try:
+                found = parse_file(shown, data)
+            except TemplateError as exc:
+                found = exc
+            self.parsed += 1
+            if stamp is not None:
+                self._kept[key] = (stamp, found)
+                if len(self._kept) > self.limit:
+                    self._kept.popitem(last=False)
+        if isinstance(found, TemplateError):
+            raise TemplateError(found.file, found.message, found.line)
+        return found
 
 
 def module_files(directory: Path) -> list[str]:
@@ -161,9 +210,10 @@ def read_module(directory: Path, display: str, config: Configuration) -> _Module
         config.paths[shown] = path
         try:
             data = _overlaid(config, key / name)
-            if data is None:
-                data = read_limited(path, MAX_FILE_BYTES)
-            blocks = parse_file(shown, data)
+            if config.parsed is not None:
+                blocks = config.parsed.blocks(shown, path, data)
+            else:
+                blocks = parse_file(shown, data if data is not None else read_limited(path, MAX_FILE_BYTES))
         except ReadError as exc:
             config.errors.append((shown, None, exc.message))
             continue
@@ -200,23 +250,31 @@ def _declare(module: _Module, block: Block) -> None:
 
 
 def _override(module: _Module, block: Block) -> None:
-    """Terraform's override files: arguments replace arguments, nested blocks replace all blocks of their type."""
-    target: Block | None = None
+    """Terraform's override files: arguments replace arguments, nested blocks replace all blocks of their type. The
+    block overridden is replaced by a merged copy (a file's parsed blocks may be kept for the next reading)."""
+    table: dict[Any, Block]
+    key: Any
     if block.kind == "resource" and len(block.labels) == 2:
-        target = module.resources.get((block.labels[0], block.labels[1]))
+        table, key = module.resources, (block.labels[0], block.labels[1])
     elif block.kind == "module" and block.labels:
-        target = module.modules.get(block.labels[0])
+        table, key = module.modules, block.labels[0]
     elif block.kind == "variable" and block.labels:
-        target = module.variables.get(block.labels[0])
+        table, key = module.variables, block.labels[0]
     elif block.kind == "locals":
         module.locals.update(block.attributes)
         return
+    else:
+        return
+    target = table.get(key)
     if target is None:
         return
-    target.attributes.update(block.attributes)
     kinds = {b.kind if b.kind != "dynamic" else f"dynamic:{b.labels[:1]}" for b in block.blocks}
-    target.blocks = [b for b in target.blocks if (b.kind if b.kind != "dynamic" else f"dynamic:{b.labels[:1]}")
-                     not in kinds] + block.blocks
+    table[key] = dataclasses.replace(
+        target,
+        attributes={**target.attributes, **block.attributes},
+        blocks=[b for b in target.blocks if (b.kind if b.kind != "dynamic" else f"dynamic:{b.labels[:1]}")
+                not in kinds] + block.blocks,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ instantiation
@@ -235,13 +293,14 @@ class _Instance:
 
 def load_configuration(
     directory: Path, display: str, root: Path, values: dict[str, Any] | None = None, opentofu: bool = False,
-    modules_required: bool = True, overlay: Mapping[Path, bytes] | None = None,
+    modules_required: bool = True, overlay: Mapping[Path, bytes] | None = None, parsed: ParseCache | None = None,
 ) -> Configuration:
     """Every Cognito resource of the root module in ``directory`` and of the local modules it calls
     (``opentofu``: read the files as OpenTofu does, a ``.tofu`` file hiding the ``.tf`` file of the same name;
     ``modules_required``: a local module call that cannot be followed is an error, else a notice; ``overlay``: files'
-    unsaved texts, by resolved path, read instead of the disk)."""
-    config = Configuration(opentofu=opentofu, modules_required=modules_required, overlay=dict(overlay or {}))
+    unsaved texts, by resolved path, read instead of the disk; ``parsed``: files' blocks kept from earlier readings)."""
+    config = Configuration(opentofu=opentofu, modules_required=modules_required, overlay=dict(overlay or {}),
+                           parsed=parsed)
     module = read_module(directory, display, config)
     scope = Scope(_variable_values(module, values or {}, root_module=True),
                   {name: attr.expr for name, attr in module.locals.items()}, work=config.work, where="the root module")
