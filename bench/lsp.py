@@ -4,13 +4,16 @@ Run from a checkout with the lsp and test extras: ``python bench/lsp.py`` (``--c
 20). A real client (pygls's, over stdio, :mod:`tests.lsp_session`) opens the document, then sends changes one at a
 time, each waiting for its diagnostics: the latency is from the change sent to its diagnostics received, less the
 server's debounce (the time it waits for the next keystroke), so it is the time the check itself costs the user
-once typing pauses. The 95th percentile and the median are printed, with the debounce. Nothing here is a test.
+once typing pauses. The 95th percentile and the median are printed, with the debounce, the server's CPU time per
+change (from /proc: what the latency would come to on an idle core) and the load average (the machine may be
+shared). Nothing here is a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -63,23 +66,40 @@ def module(directory: Path, files: int) -> Path:
     return directory / "client1.tf"
 
 
-async def measure(path: Path, texts: list[str], cwd: Path) -> list[float]:
+def _cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a process has used so far, from /proc (None where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(path: Path, texts: list[str], cwd: Path) -> tuple[list[float], float | None]:
+    """Latency of each change (wall, less the debounce), and the server's CPU seconds per change."""
     async with session(cwd=cwd) as s:
         await s.open(path, texts[0])
         uri = path.resolve().as_uri()
+        server = getattr(s.client, "_server", None)
+        pid = getattr(server, "pid", None)
         times = []
+        cpu = _cpu(pid)
         for text in texts[1:]:
             started = time.perf_counter()
             await s.diagnostics(uri, s.change(path, text))
             times.append(time.perf_counter() - started - DEBOUNCE)
-        return times
+        after = _cpu(pid)
+        return times, (after - cpu) / len(times) if cpu is not None and after is not None else None
 
 
-def report(name: str, times: list[float]) -> None:
+def report(name: str, measured: tuple[list[float], float | None]) -> None:
+    times, cpu = measured
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    print(f"{name}: {len(times)} changes; after the {DEBOUNCE * 1000:.0f} ms debounce: median "
-          f"{statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
+    server = f"; server CPU {cpu * 1000:.1f} ms per change" if cpu is not None else ""
+    print(f"{name}: {len(times)} changes; wall after the {DEBOUNCE * 1000:.0f} ms debounce: median "
+          f"{statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {max(times) * 1000:.1f} ms"
+          f"{server}")
 
 
 def main() -> None:
@@ -88,6 +108,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 changes")
     args = parser.parse_args()
     changes = 20 if args.quick else args.changes
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         texts = [template(1000, 1 + n % 30) for n in range(changes + 1)]
@@ -98,6 +119,7 @@ def main() -> None:
         path = module(tf, 50)
         texts = [CLIENT_TF.format(n=1, hours=1 + n % 30) for n in range(changes + 1)]
         report("50-file Terraform module", asyncio.run(measure(path, texts, base)))
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

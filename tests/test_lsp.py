@@ -282,8 +282,8 @@ def test_code_actions_equal_scan_fix_edits(tmp_path: Path) -> None:
                 text = path.read_text(encoding="utf-8")
                 diagnostics = await s.open(path)
                 for f in wanted:
-                    at = next(d.range for d in diagnostics if d.code == f["rule_id"]
-                              and d.range.start.line == f["line"] - 1)
+                    at = next(d.range for d in diagnostics if d.code == f["rule_id"]  # the fixtures are ASCII
+                              and (d.range.start.line, d.range.start.character) == (f["line"] - 1, f["column"] - 1))
                     found = await s.code_actions(path, at, ["quickfix"])
                     title = f"{f['rule_id']}: {f['fix']['description']} ({f['resource']})"
                     expected = _apply_json_edits(text, f["fix"]["edits"])
@@ -342,3 +342,70 @@ def test_the_editor_setups_start_cogcheck_lsp() -> None:
     assert all("cogcheck" in language["language-servers"] for language in helix["language"])
     (lua,) = [body for kind, body in blocks if kind == "lua"]
     assert 'cmd = { "cogcheck", "lsp" }' in lua
+
+
+SPAN_YAML = """Resources:
+  C:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: x
+      AccessTokenValidity: 60   # a comment is not the value
+      AllowedOAuthFlowsUserPoolClient: true
+      AllowedOAuthFlows:
+        - implicit
+        - code
+      AllowedOAuthScopes: [openid]
+      CallbackURLs:
+        - http://example.com/cb
+"""
+SPAN_FLOW = ("Resources: {C: {Type: AWS::Cognito::UserPoolClient, Properties: {UserPoolId: x, "
+             "AccessTokenValidity: 60, AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: [implicit, code], "
+             "AllowedOAuthScopes: [openid], CallbackURLs: ['http://example.com/cb']}}}\n")
+SPAN_TF = """resource "aws_cognito_user_pool_client" "c" {
+  name                                 = "c"
+  user_pool_id                         = "x"
+  access_token_validity                = 60 # a comment is not the value
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows = [
+    "implicit", "code",
+  ]
+  allowed_oauth_scopes = ["openid"]
+  callback_urls        = ["http://example.com/cb"]
+}
+"""
+
+
+@pytest.mark.parametrize("name", ["block.yaml", "flow.yaml", "t.json", "main.tf"])
+def test_a_diagnostic_spans_the_whole_value_as_the_parser_reads_it(name: str, tmp_path: Path) -> None:
+    from cogcheck.lsp import convert
+    from cogcheck.lsp.check import Checker
+    from cogcheck.lsp.server import _ends
+
+    text = {"block.yaml": SPAN_YAML, "flow.yaml": SPAN_FLOW, "main.tf": SPAN_TF,
+            "t.json": json.dumps(parse_template("t.yaml", SPAN_YAML.encode()).doc, indent=2)}[name]  # type: ignore[union-attr]
+    path = tmp_path / name
+    outcome = Checker(isolated=True).check(path, text)
+    lines, ends = convert.Lines(text), _ends(path, text)
+
+    def offset(at: types.Position) -> int:
+        return len(apply(text, [types.TextEdit(range=types.Range(start=at, end=at), new_text="\0")]).split("\0")[0])
+
+    def spanned(rule: str) -> str:
+        finding = next(f for f in outcome.findings if f.rule_id == rule)
+        at = convert.finding_range(finding, lines, ends)
+        return text[offset(at.start):offset(at.end)]
+
+    quote = '"' if name == "t.json" else ""
+    flows = {"block.yaml": "AllowedOAuthFlows:\n        - implicit\n        - code",
+             "flow.yaml": "AllowedOAuthFlows: [implicit, code]",
+             "t.json": '"AllowedOAuthFlows": [\n          "implicit",\n          "code"\n        ]',
+             "main.tf": 'allowed_oauth_flows = [\n    "implicit", "code",\n  ]'}[name]
+    assert spanned("COG-S001") == flows  # a list over several lines, or in flow style, to its end
+    if name == "main.tf":
+        assert spanned("COG-E001") == "access_token_validity                = 60"
+        assert spanned("COG-S004") == 'resource "aws_cognito_user_pool_client" "c"'  # absent: the resource
+    else:
+        assert spanned("COG-E001") == f"{quote}AccessTokenValidity{quote}: 60"  # the comment left out
+        assert spanned("COG-E015") == {"flow.yaml": "'http://example.com/cb'", "t.json": '"http://example.com/cb"'}.get(
+            name, "http://example.com/cb")  # a list item
+        assert spanned("COG-S004") == f"{quote}C{quote}"  # an absent property: its resource's key alone

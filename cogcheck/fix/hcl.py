@@ -316,3 +316,29 @@ def tf_splices(text: str, tf_type: str, name: str, path: PathT, action: str, val
     if action == "remove":
         return [Splice(arg.line, arg.end, "")]
     raise Declined(f"{action} is not supported in Terraform")
+
+
+def expression_end(text: str, pos: int) -> int:
+    """Where what is written at ``pos`` ends (for an editor's range): an argument ``name = expression`` where its
+    expression ends, a nested block ``name {`` at its closing brace, a list item at its end; :class:`Declined`
+    where the scanner cannot tell (a heredoc, an unclosed bracket)."""
+    match = _IDENT.match(text, pos)
+    if match is not None:
+        after = match.end()
+        while after < len(text) and text[after] in " \t":
+            after += 1
+        if text.startswith("=", after) and not text.startswith("==", after):
+            after += 1
+            while after < len(text) and text[after] in " \t":
+                after += 1
+            return _value_end(text, after)
+        if text.startswith("{", after):
+            return _bracket_end(text, after, "}")
+    if text.startswith('"', pos):
+        return _string_end(text, pos)
+    if text[pos:pos + 1] in ("[", "{", "("):
+        return _bracket_end(text, pos, {"(": ")", "[": "]", "{": "}"}[text[pos]])
+    item = re.match(r"[^\s,\]\)}#]+", text[pos:])
+    if item is None:
+        raise Declined("nothing is written here")
+    return pos + item.end()

@@ -14,6 +14,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from cogcheck.findings import Edit, Finding, InputError, Notice
+from cogcheck.lsp.spans import Ends
 
 #: SARIF levels (= cogcheck severities) → LSP severities, as editors show SARIF results.
 SEVERITY = {
@@ -100,13 +101,42 @@ def message(finding: Finding) -> str:
     return text
 
 
+def finding_range(finding: Finding, lines: Lines, ends: Ends | None = None) -> types.Range:
+    """Where a finding is written: its property's key (or list item) and the whole value, where the property is
+    written (``ends``: the buffer's value ends); else (an absent property, located at its resource or an enclosing
+    key) that key and what follows it on its line."""
+    start = lines.position(finding.line, finding.column)
+    if ends is not None and _written_here(finding, lines.line(finding.line)[max(0, finding.column - 1):]):
+        end = ends.end(finding.line, finding.column)
+        if end is not None:
+            return types.Range(start=start, end=lines.position(*end))
+    elif ends is not None and ends.syntax != "terraform":
+        key = _KEY.match(lines.line(finding.line), max(0, finding.column - 1))
+        if key is not None:  # the resource (or an enclosing key) the absent property belongs to: its key alone
+            return types.Range(start=start, end=lines.position(finding.line, key.end(1) + 1))
+    return lines.value_range(finding.line, finding.column)
+
+
+#: A YAML or JSON mapping key (plain, or quoted without escapes) and its colon.
+_KEY = re.compile(r"""("[^"\\\n]*"|'[^'\n]*'|[^\s"'{}\[\],:#][^{}\[\],:\n]*?)[ \t]*:(?:\s|$)""")
+
+
+def _written_here(finding: Finding, text: str) -> bool:
+    """The finding's own property (or list item) starts ``text``, not an enclosing key it was located at."""
+    if finding.property.endswith("]"):
+        return True
+    name = finding.property.rsplit(".", 1)[-1]
+    return bool(name) and text.lstrip("\"'").startswith(name)
+
+
 def diagnostic(
-    finding: Finding, lines: Lines, docs: Mapping[str, str], related: Sequence[types.DiagnosticRelatedInformation] = ()
+    finding: Finding, lines: Lines, docs: Mapping[str, str], related: Sequence[types.DiagnosticRelatedInformation] = (),
+    ends: Ends | None = None,
 ) -> types.Diagnostic:
     """One finding as a diagnostic: the rule id as code, its docs link, the severity as SARIF levels map."""
     href = docs.get(finding.rule_id)
     return types.Diagnostic(
-        range=lines.value_range(finding.line, finding.column),
+        range=finding_range(finding, lines, ends),
         message=message(finding),
         severity=SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
         code=finding.rule_id,

@@ -24,6 +24,7 @@ from cogcheck import __version__
 from cogcheck.findings import Finding
 from cogcheck.lsp import actions, convert
 from cogcheck.lsp.check import Checker, Outcome, kind_of
+from cogcheck.lsp.spans import Ends
 
 #: Seconds a change waits for the next one before the buffer is checked.
 DEBOUNCE = 0.15
@@ -79,8 +80,9 @@ class CogcheckServer(LanguageServer):
     def publish(self, uri: str, version: int | None, path: Path, outcome: Outcome, text: str) -> None:
         lines = convert.Lines(text)
         docs = self.docs_for(outcome)
+        ends = _ends(path, text)
         diagnostics = [
-            convert.diagnostic(f, lines, docs, self.related(f, uri, lines)) for f in outcome.findings
+            convert.diagnostic(f, lines, docs, self.related(f, uri, lines), ends) for f in outcome.findings
         ]
         diagnostics += [convert.error_diagnostic(e, lines) for e in outcome.errors]
         diagnostics += [convert.notice_diagnostic(n) for n in outcome.notices]
@@ -144,6 +146,15 @@ def _resource_line(name: str, lines: convert.Lines) -> int | None:
         if pattern.match(lines.line(number)):
             return number
     return None
+
+
+def _ends(path: Path, text: str) -> Ends:
+    """Where values end in this buffer, read as its syntax."""
+    name = path.name.lower()
+    if name.endswith(("tf", "tofu")):
+        return Ends(text, "terraform")
+    json_like = name.endswith(".json") or text.lstrip().startswith("{")
+    return Ends(text, "json" if json_like else "yaml")
 
 
 def _rules_reference() -> Path | None:
@@ -258,11 +269,12 @@ async def _code_actions(ls: CogcheckServer, params: types.CodeActionParams) -> l
     found: list[types.CodeAction] = []
     quick = wanted is None or any(k in ("", "quickfix") for k in wanted)
     if quick:
+        ends = _ends(path, text)
         for finding in outcome.findings:
-            here = lines.value_range(finding.line, finding.column)
+            here = convert.finding_range(finding, lines, ends)
             if not _overlaps(here, params.range):
                 continue
-            diagnostic = convert.diagnostic(finding, lines, ls.docs_for(outcome))
+            diagnostic = convert.diagnostic(finding, lines, ls.docs_for(outcome), (), ends)
             edits = actions.fix_edits(finding, lines)
             if edits is not None and finding.fix is not None:
                 found.append(types.CodeAction(
