@@ -409,3 +409,30 @@ def test_a_diagnostic_spans_the_whole_value_as_the_parser_reads_it(name: str, tm
         assert spanned("COG-E015") == {"flow.yaml": "'http://example.com/cb'", "t.json": '"http://example.com/cb"'}.get(
             name, "http://example.com/cb")  # a list item
         assert spanned("COG-S004") == f"{quote}C{quote}"  # an absent property: its resource's key alone
+
+
+@pytest.mark.parametrize("source", [
+    FIXTURES / "rules" / "COG-E027" / "fail_no_dependency.yaml",
+    FIXTURES / "terraform" / "rules" / "COG-E027" / "fail_no_dependency.tf",
+    FIXTURES / "rules" / "COG-E028" / "fail_custom.yaml",
+], ids=["provider-yaml", "provider-terraform", "pool-yaml"])
+def test_a_cross_resource_finding_relates_the_resource_it_names(source: Path, tmp_path: Path) -> None:
+    path = _copy(source, tmp_path, "main.tf" if source.suffix == ".tf" else None)
+    text = path.read_text(encoding="utf-8")
+    rule = source.parent.name
+
+    async def run() -> list[types.Diagnostic]:
+        async with session(cwd=tmp_path) as s:
+            return [d for d in await s.open(path) if d.code == rule]
+
+    found = asyncio.run(run())
+    assert found
+    for diagnostic in found:
+        assert diagnostic.related_information, diagnostic
+        for related in diagnostic.related_information:
+            assert related.location.uri == path.resolve().as_uri()
+            kind, name = related.message.rsplit(" ", 1)
+            assert kind in ("the identity provider", "the user pool") and name in diagnostic.message
+            defined = text.split("\n")[related.location.range.start.line]
+            assert defined.strip().startswith((f"{name}:", 'resource "aws_cognito_identity_provider" "'
+                                               f'{name.split(".")[-1]}"')), defined

@@ -24,6 +24,7 @@ from cogcheck import __version__
 from cogcheck.findings import Finding
 from cogcheck.lsp import actions, convert
 from cogcheck.lsp.check import Checker, Outcome, kind_of
+from cogcheck.lsp.related import ResourceIndex, describe
 from cogcheck.lsp.spans import Ends
 
 #: Seconds a change waits for the next one before the buffer is checked.
@@ -81,8 +82,10 @@ class CogcheckServer(LanguageServer):
         lines = convert.Lines(text)
         docs = self.docs_for(outcome)
         ends = _ends(path, text)
+        index = ResourceIndex(ends) if outcome.findings else None
         diagnostics = [
-            convert.diagnostic(f, lines, docs, self.related(f, uri, lines), ends) for f in outcome.findings
+            convert.diagnostic(f, lines, docs, self.related(f, uri, lines, index) if index else (), ends)
+            for f in outcome.findings
         ]
         diagnostics += [convert.error_diagnostic(e, lines) for e in outcome.errors]
         diagnostics += [convert.notice_diagnostic(n) for n in outcome.notices]
@@ -118,34 +121,20 @@ class CogcheckServer(LanguageServer):
                     self.docs_links[rule.id] = reference_url(rule)
         return self.docs_links
 
-    def related(self, finding: Finding, uri: str, lines: convert.Lines) -> list[types.DiagnosticRelatedInformation]:
-        """For a finding on another resource than the client (a session configuration attachment, found through a
-        client's check): where that client is written."""
-        client = finding.extra.get("client")
-        if not isinstance(client, str):
-            return []
-        line = _resource_line(client, lines)
-        if line is None:
-            return []
-        start = lines.position(line, 1)
-        return [types.DiagnosticRelatedInformation(
-            location=types.Location(uri=uri, range=types.Range(start=start, end=start)),
-            message=f"the user pool client {client}, whose check found this",
-        )]
-
-
-def _resource_line(name: str, lines: convert.Lines) -> int | None:
-    import re
-
-    if "." in name:  # a Terraform address
-        parts = re.sub(r"\[[^\]]*\]$", "", name).split(".")
-        pattern = re.compile(rf'^\s*resource\s+"{re.escape(parts[-2])}"\s+"{re.escape(parts[-1])}"')
-    else:
-        pattern = re.compile(rf"""^\s*["']?{re.escape(name)}["']?\s*:""")
-    for number in range(1, len(lines.lines) + 1):
-        if pattern.match(lines.line(number)):
-            return number
-    return None
+    @staticmethod
+    def related(
+        finding: Finding, uri: str, lines: convert.Lines, index: ResourceIndex
+    ) -> list[types.DiagnosticRelatedInformation]:
+        """Where the other resources a finding names are written: the user pool, the identity provider, an
+        attachment, or the client whose check found an attachment's finding (:mod:`cogcheck.lsp.related`)."""
+        found = []
+        for name, place in index.named(finding):
+            start = lines.position(place.line, place.column)
+            found.append(types.DiagnosticRelatedInformation(
+                location=types.Location(uri=uri, range=types.Range(start=start, end=start)),
+                message=describe(name, place, finding),
+            ))
+        return found
 
 
 def _ends(path: Path, text: str) -> Ends:

@@ -72,7 +72,7 @@ class Ends:
         return self.position(end)
 
     def _yaml_end(self, target: int) -> int | None:
-        root = self._compose()
+        root = self.composed()
         if root is None:
             return None
         import yaml
@@ -102,7 +102,8 @@ class Ends:
                 return None
         return None
 
-    def _compose(self) -> Any:
+    def composed(self) -> Any:
+        """The buffer's YAML node graph (libyaml; JSON is read as YAML), or None when it cannot be composed."""
         if not self._composed:
             self._composed = True
             if len(self.text) <= MAX_COMPOSED and not self.text.startswith("\ufeff"):
