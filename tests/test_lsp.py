@@ -436,3 +436,55 @@ def test_a_cross_resource_finding_relates_the_resource_it_names(source: Path, tm
             defined = text.split("\n")[related.location.range.start.line]
             assert defined.strip().startswith((f"{name}:", 'resource "aws_cognito_identity_provider" "'
                                                f'{name.split(".")[-1]}"')), defined
+
+
+_PROPS = {"UserPoolId": "x", "AccessTokenValidity": 60}
+_KEPT = {"id": "COG-S004", "reason": "kept"}
+SUPPRESSIBLE = {
+    "flow": "Resources: {C: {Type: AWS::Cognito::UserPoolClient,\n"
+            "  Properties: {UserPoolId: x, AccessTokenValidity: 60}}}\n",
+    "flow-metadata": "Resources: {C: {Type: AWS::Cognito::UserPoolClient, Metadata: {Owner: me},\n"
+                     "  Properties: {UserPoolId: x, AccessTokenValidity: 60}}}\n",
+    "flow-ignore": "Resources: {C: {Type: AWS::Cognito::UserPoolClient, Properties: {UserPoolId: x, "
+                   "AccessTokenValidity: 60},\n  Metadata: {cogcheck: {ignore: [{id: COG-S004, reason: kept}]}}}}\n",
+    "block-ignore": "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Metadata:\n      cogcheck:\n"
+                    "        ignore:\n          - {id: COG-S004, reason: kept}\n    Properties:\n      UserPoolId: x\n"
+                    "      AccessTokenValidity: 60\n",
+    "block-empty-metadata": "Resources:\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Metadata: {}\n"
+                            "    Properties:\n      UserPoolId: x\n      AccessTokenValidity: 60\n",
+    "json-metadata": json.dumps({"Resources": {"C": {"Type": "AWS::Cognito::UserPoolClient",
+                                                     "Metadata": {"Owner": "me"}, "Properties": _PROPS}}}, indent=2),
+    "json-ignore": json.dumps({"Resources": {"C": {"Type": "AWS::Cognito::UserPoolClient", "Properties": _PROPS,
+                                                   "Metadata": {"cogcheck": {"ignore": [_KEPT]}}}}}, indent=2),
+    "json-cogcheck": json.dumps({"Resources": {"C": {"Type": "AWS::Cognito::UserPoolClient", "Properties": _PROPS,
+                                                     "Metadata": {"cogcheck": {}}}}}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUPPRESSIBLE))
+def test_suppress_merges_into_the_metadata_the_resource_has_in_its_style(name: str, tmp_path: Path) -> None:
+    from cogcheck.lsp import actions, convert
+    from cogcheck.lsp.check import Checker
+
+    text = SUPPRESSIBLE[name]
+    path = tmp_path / ("t.json" if name.startswith("json") else "t.yaml")
+    checker = Checker(isolated=True)
+    before = checker.check(path, text)
+    assert not before.errors
+    finding = next(f for f in before.findings if f.rule_id == "COG-E001")
+    edit = actions.suppression_edit(finding, convert.Lines(text), "template")
+    assert edit is not None
+    after_text = apply(text, [edit])
+    doc = parse_template(str(path), after_text.encode())
+    assert doc is not None
+    metadata = doc.resources["C"]["Metadata"]
+    assert metadata["cogcheck"]["ignore"][-1] == {"id": "COG-E001", "reason": actions.REASON}
+    assert len([k for k in doc.resources["C"] if k == "Metadata"]) == 1
+    if "metadata" in name:
+        assert metadata["Owner" if name != "block-empty-metadata" else "cogcheck"]  # merged, not replaced
+    if "ignore" in name:
+        assert metadata["cogcheck"]["ignore"][0] == _KEPT
+    after = checker.check(path, after_text)
+    assert not after.errors and not [f for f in after.findings if f.rule_id == "COG-E001"]
+    added = after_text.count("\n") - text.count("\n")
+    assert added == {"block-ignore": 1, "json-metadata": 1, "json-ignore": 1}.get(name, 0)  # each in its own style

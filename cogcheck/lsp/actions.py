@@ -1,11 +1,13 @@
 """Code actions: a finding's fix (exactly the edits ``scan --fix`` makes), "suppress with reason", fix all.
 
 A suppression is written where cogcheck reads it (:mod:`cogcheck.scan.suppress`): an entry
-``{id: RULE, reason: "…"}`` under the resource's ``Metadata: {cogcheck: {ignore: [...]}}`` in a YAML template (a
-``Metadata`` block added when the resource has none), ``"Metadata": {"cogcheck": {"ignore": [...]}}`` in a JSON
-template whose resource has no ``Metadata`` yet, and a ``# cogcheck:ignore RULE reason: …`` comment line above the
-resource block in Terraform. The reason is a placeholder for the user to write: an entry without one suppresses
-nothing. Where the text is laid out otherwise (flow style, an existing JSON ``Metadata``), no action is offered.
+``{id: RULE, reason: "…"}`` in the resource's ``Metadata: {cogcheck: {ignore: [...]}}`` of a YAML or JSON template,
+placed by the parser's positions (:mod:`cogcheck.fix.nodes`) where that path stops being written: a new ``Metadata``
+(a nested block in a block-style resource, a flow mapping in a flow one, an object in JSON), or merged into the
+``Metadata`` or ``cogcheck`` mapping, or the ``ignore`` list, the resource already has, in the style it is written
+in; and a ``# cogcheck:ignore RULE reason: …`` comment line above the resource block in Terraform. The reason is a
+placeholder for the user to write: an entry without one suppresses nothing. Where ``Metadata`` is not a mapping
+(an intrinsic function, an alias), no action is offered.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from lsprotocol import types
 
 from cogcheck.findings import Finding
+from cogcheck.fix.nodes import Node
 from cogcheck.lsp.convert import Lines, text_edit
 
 #: The code action kind of "apply every safe fix of this file".
@@ -55,9 +59,7 @@ def suppression_edit(finding: Finding, lines: Lines, kind: str) -> types.TextEdi
     """The edit that suppresses ``finding`` on its resource, with a reason to write, or None."""
     if kind == "terraform":
         return _terraform(finding, lines)
-    if finding.file.lower().endswith(".json"):
-        return _json(finding, lines)
-    return _yaml(finding, lines)
+    return _template_suppression(finding, "\n".join(lines.lines), lines)
 
 
 def _indent(text: str) -> int:
@@ -80,69 +82,139 @@ def _terraform(finding: Finding, lines: Lines) -> types.TextEdit | None:
     return None
 
 
-def _resource_line(finding: Finding, lines: Lines, json_key: bool) -> int | None:
-    key = json.dumps(finding.resource) if json_key else rf"(?:{re.escape(finding.resource)}|" \
-        rf"\"{re.escape(finding.resource)}\"|'{re.escape(finding.resource)}')"
-    pattern = re.compile(rf"^\s*{re.escape(key) if json_key else key}\s*:")
-    best: tuple[int, int] | None = None  # the least indented match: a resource, not a property of the same name
-    for number in range(1, len(lines.lines) + 1):
-        text = lines.line(number)
-        if pattern.match(text) and (best is None or _indent(text) < best[1]):
-            best = (number, _indent(text))
-    return best[0] if best is not None else None
+def _syntax(finding: Finding, text: str) -> str:
+    return "json" if finding.file.lower().endswith(".json") or text.lstrip().startswith("{") else "yaml"
 
 
-def _yaml(finding: Finding, lines: Lines) -> types.TextEdit | None:
-    start = _resource_line(finding, lines, json_key=False)
-    if start is None or not lines.line(start).rstrip().endswith(":"):
-        return None  # flow style, or not found
-    base = _indent(lines.line(start))
-    body: list[tuple[int, str]] = []
-    number = start + 1
-    while number <= len(lines.lines):
-        text = lines.line(number)
-        if text.strip() and not text.lstrip().startswith("#"):
-            if _indent(text) <= base:
-                break
-            body.append((number, text))
-        number += 1
-    if not body:
+def _written(node: Node | None, key: str) -> Node | None:
+    """The value of ``key`` in a mapping node (None when the node is not a mapping or has no such key)."""
+    if node is None or node.kind != "map":
         return None
-    child = _indent(body[0][1])
-    step = child - base
-    entry = f'{{id: {finding.rule_id}, reason: "{REASON}"}}'
-    metadata = [(n, t) for n, t in body if _indent(t) == child and re.match(r"\s*Metadata\s*:", t)]
-    if not metadata:
-        pad = " " * child
-        block = f"{pad}Metadata:\n{pad}{' ' * step}cogcheck:\n{pad}{' ' * 2 * step}ignore:\n" \
-                f"{pad}{' ' * 3 * step}- {entry}\n"
-        where = lines.position(start + 1, 1)
-        return types.TextEdit(range=types.Range(start=where, end=where), new_text=block)
-    meta_line, meta_text = metadata[0]
-    if not meta_text.rstrip().endswith(":"):
+    found = node.entry(key)
+    return found[1] if found is not None else None
+
+
+def _template_suppression(finding: Finding, text: str, lines: Lines) -> types.TextEdit | None:
+    """The suppression entry added where the resource's ``Metadata.cogcheck.ignore`` stops being written: a new
+    ``Metadata`` (a YAML block resource gets it as a block), or merged into the ``Metadata`` / ``cogcheck`` mapping
+    or the ``ignore`` list it has, in the style (block, flow, JSON) it is written in."""
+    from cogcheck.fix.edits import Declined, read_nodes
+
+    syntax = _syntax(finding, text)
+    try:
+        root = read_nodes(text, syntax)
+    except Declined:
         return None
-    inner = [(n, t) for n, t in body if n > meta_line]
-    inner_block: list[tuple[int, str]] = []
-    for n, t in inner:
-        if _indent(t) <= child:
+    resources = _written(root, "Resources")
+    if resources is None:
+        resources = _written(_written(root, "resources"), "Resources")  # Serverless Framework
+    entry = resources.entry(finding.resource) if resources is not None and resources.kind == "map" else None
+    resource = entry[1] if entry is not None else None
+    if entry is None or resource is None or resource.kind != "map" or resource.shared:
+        return None
+    step = 2
+    if resource.entries and not resource.flow:  # the file's indentation step: resource key → its first key
+        step = len(_line_indent(text, resource.entries[0][0].start)) - len(_line_indent(text, entry[0].start))
+    item = {"id": finding.rule_id, "reason": REASON}
+    wanted: list[tuple[str, Any]] = [("Metadata", {"cogcheck": {"ignore": [item]}}), ("cogcheck", {"ignore": [item]}),
+                                     ("ignore", [item])]
+    container = resource
+    splice = None
+    for key, value in wanted:
+        inner = _written(container, key)
+        if inner is None:
+            splice = _add_entry(text, container, key, value, syntax, " " * max(1, step))
             break
-        inner_block.append((n, t))
-    if any(re.match(r"\s*cogcheck\s*:", t) for _, t in inner_block):
-        return None  # an existing cogcheck entry: its layout varies; the user adds to it
-    pad = " " * (child + step)
-    block = f"{pad}cogcheck:\n{pad}{' ' * step}ignore:\n{pad}{' ' * 2 * step}- {entry}\n"
-    where = lines.position(meta_line + 1, 1)
-    return types.TextEdit(range=types.Range(start=where, end=where), new_text=block)
+        if inner.shared or inner.tag is not None:
+            return None  # an alias or an intrinsic function: not edited
+        if key == "ignore":
+            if inner.kind != "seq":
+                return None
+            splice = _add_item(text, inner, item, syntax)
+            break
+        if inner.kind != "map":
+            return None
+        container = inner
+    if splice is None:
+        return None
+    start, end, new_text = splice
+    at = types.Range(start=lines.position(*_position(text, start)), end=lines.position(*_position(text, end)))
+    return types.TextEdit(range=at, new_text=new_text)
 
 
-def _json(finding: Finding, lines: Lines) -> types.TextEdit | None:
-    start = _resource_line(finding, lines, json_key=True)
-    if start is None or not lines.line(start).rstrip().endswith("{"):
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _flow(value: Any, syntax: str) -> str:
+    """``value`` in flow style: JSON, or YAML's own flow style (plain words, a quoted reason)."""
+    if syntax == "json":
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v, syntax)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v, syntax) for v in value) + "]"
+    text = str(value)
+    return text if re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", text) else json.dumps(text, ensure_ascii=False)
+
+
+def _line_indent(text: str, offset: int) -> str:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text[line_start:offset]
+
+
+def _after_line(text: str, offset: int) -> int:
+    """The offset where the line after ``offset``'s starts (the text's end when it is the last)."""
+    end = text.find("\n", offset)
+    return len(text) if end < 0 else end + 1
+
+
+def _block(key: str, value: Any, indent: str, step: str) -> str:
+    """``key: value`` as YAML block lines (mappings nested, a list of flow items)."""
+    if isinstance(value, dict):
+        inner = "".join(_block(k, v, indent + step, step) for k, v in value.items())
+        return f"{indent}{key}:\n{inner}"
+    if isinstance(value, list):
+        return f"{indent}{key}:\n" + "".join(f"{indent}{step}- {_flow(v, 'yaml')}\n" for v in value)
+    return f"{indent}{key}: {_flow(value, 'yaml')}\n"
+
+
+def _add_entry(
+    text: str, mapping: Node, key: str, value: Any, syntax: str, step: str
+) -> tuple[int, int, str] | None:
+    """Add ``key: value`` to a mapping, after its last entry (``step``: the indentation of a nested block)."""
+    quoted = json.dumps(key) if syntax == "json" else key
+    if not mapping.entries:
+        if not mapping.flow:
+            return None
+        return mapping.start + 1, mapping.start + 1, f"{quoted}: {_flow(value, syntax)}"
+    last_key, last_value = mapping.entries[-1]
+    first_key = mapping.entries[0][0]
+    if mapping.flow:
+        multiline = "\n" in text[mapping.start:first_key.start]
+        separator = ",\n" + _line_indent(text, last_key.start) if multiline else ", "
+        return last_value.end, last_value.end, f"{separator}{quoted}: {_flow(value, syntax)}"
+    indent = _line_indent(text, first_key.start)
+    if indent.strip():
+        return None  # the mapping's first key shares its line with other text (a block mapping in a list item)
+    at = _after_line(text, last_value.end)
+    lead = "" if text[:at].endswith("\n") else "\n"
+    return at, at, lead + _block(key, value, indent, step)
+
+
+def _add_item(text: str, seq: Node, item: Any, syntax: str) -> tuple[int, int, str] | None:
+    """Add ``item`` at the end of a list."""
+    if not seq.items:
+        return (seq.start + 1, seq.start + 1, _flow(item, syntax)) if seq.flow else None
+    last = seq.items[-1]
+    if seq.flow:
+        multiline = "\n" in text[seq.start:seq.items[0].start]
+        separator = ",\n" + _line_indent(text, last.start) if multiline else ", "
+        return last.end, last.end, separator + _flow(item, syntax)
+    prefix = _line_indent(text, last.start)
+    if not re.fullmatch(r"[ \t]*-[ \t]+", prefix):
         return None
-    following = lines.line(start + 1)
-    if not following.strip() or '"Metadata"' in "".join(lines.lines[start - 1:start + 40]):
-        return None
-    pad = " " * _indent(following)
-    entry = json.dumps({"cogcheck": {"ignore": [{"id": finding.rule_id, "reason": REASON}]}})
-    where = lines.position(start + 1, 1)
-    return types.TextEdit(range=types.Range(start=where, end=where), new_text=f'{pad}"Metadata": {entry},\n')
+    at = _after_line(text, last.end)
+    lead = "" if text[:at].endswith("\n") else "\n"
+    return at, at, lead + prefix + _flow(item, "yaml") + "\n"
