@@ -60,7 +60,7 @@ def check_template(
     clients = 0
     #: findings of other resources (session configuration attachments) already reported through another client
     reported: set[tuple[Any, ...]] = set()
-    memo = options.client_memo.session(template, options, item) if options.client_memo is not None else None
+    memo = options.client_memo.session(template, item, options.policy.previous) if options.client_memo else None
     for logical_id, resource in template.resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != CLIENT_TYPE:
             continue

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from cogcheck.cfn.scenarios import Scenario
     from cogcheck.engine.evaluate import Hit
     from cogcheck.inputs.types import TemplateInput
-    from cogcheck.scan.options import ScanOptions
 
 #: Files whose clients' results are kept (the least recently checked is forgotten first).
 MAX_FILES = 64
@@ -76,9 +75,10 @@ class ClientMemo:
         self.reused = 0  # clients whose result was reused, and evaluated: for tests and the benchmark
         self.evaluated = 0
 
-    def session(self, template: Template, options: ScanOptions, item: TemplateInput | None) -> Session | None:
-        """The look-ups of one check of ``template``, or None when its clients' results are not kept."""
-        if options.policy.previous or template.duplicates:
+    def session(self, template: Template, item: TemplateInput | None, on_disk: str | None) -> Session | None:
+        """The look-ups of one check of ``template``, or None when its clients' results are not kept (``on_disk``:
+        the policy's previous template, which COG-S020 reads from disk)."""
+        if on_disk or template.duplicates:
             return None
         resources = template.resources
         try:
