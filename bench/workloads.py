@@ -2,6 +2,7 @@
 
 * :func:`many_templates` — templates full of clients (each a pool and N clients, YAML with short-form tags);
 * :func:`one_template` — one template with thousands of clients, YAML or JSON;
+* :func:`terraform_module` — one ``.tf`` file with thousands of clients (the same settings in Terraform's words);
 * :func:`assembly` — a CDK cloud assembly (``cdk.out``) of many stacks, most of them large and without clients.
 
 The clients vary with their number so that most rules are exercised and about six findings come out per client.
@@ -91,6 +92,38 @@ def one_template(path: Path, clients: int) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json_template(clients) if path.suffix == ".json" else yaml_template(clients)
     path.write_text(text, encoding="utf-8")
+    return clients
+
+
+_TF_NAMES = {
+    "AccessTokenValidity": "access_token_validity",
+    "AllowedOAuthFlowsUserPoolClient": "allowed_oauth_flows_user_pool_client",
+    "AllowedOAuthFlows": "allowed_oauth_flows", "AllowedOAuthScopes": "allowed_oauth_scopes",
+    "CallbackURLs": "callback_urls", "ExplicitAuthFlows": "explicit_auth_flows", "GenerateSecret": "generate_secret",
+    "RefreshTokenValidity": "refresh_token_validity", "PreventUserExistenceErrors": "prevent_user_existence_errors",
+    "LogoutURLs": "logout_urls",
+}
+
+
+def _tf_client(n: int) -> str:
+    lines = [f'resource "aws_cognito_user_pool_client" "client{n}" {{', f'  name         = "client{n}"',
+             "  user_pool_id = aws_cognito_user_pool.pool.id"]
+    for key, value in client_properties(n).items():
+        if key == "UserPoolId":
+            continue
+        if key == "TokenValidityUnits":
+            lines += ["  token_validity_units {", f'    access_token = "{value["AccessToken"]}"', "  }"]
+        else:
+            lines.append(f"  {_TF_NAMES[key]} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n}\n\n"
+
+
+def terraform_module(directory: Path, clients: int) -> int:
+    """A module directory whose ``main.tf`` holds a pool and ``clients`` clients; returns the number of clients."""
+    directory.mkdir(parents=True, exist_ok=True)
+    pool = 'resource "aws_cognito_user_pool" "pool" {\n  name = "pool"\n}\n\n'
+    text = pool + "".join(_tf_client(i) for i in range(clients))
+    (directory / "main.tf").write_text(text, encoding="utf-8")
     return clients
 
 

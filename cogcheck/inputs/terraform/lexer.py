@@ -12,6 +12,9 @@ The pass knows comments (``#``, ``//``, ``/* */``), quoted templates with their 
   text names no ``aws_cognito_`` type and holds no ``\\u`` escape is left out: were the pass ever to disagree with
   the parser about where a block ends, what it leaves out cannot be a Cognito resource.
 
+It also says where each top-level block it keeps ends (:attr:`Lexed.ends`), so that a large file can be parsed a
+piece at a time (:mod:`cogcheck.inputs.terraform.hcl`).
+
 When the pass meets something it cannot follow (an unterminated string, comment or heredoc, an unbalanced brace),
 it changes nothing: the parser then reads the original text and reports what is wrong with it.
 """
@@ -51,6 +54,7 @@ class Lexed:
     text: str  # the rewritten text (the original when nothing needed rewriting or the pass was unsure)
     joined: int = 0  # newlines moved out of interpolations
     skipped: list[Skipped] = field(default_factory=list)  # blocks replaced by their newlines
+    ends: list[int] = field(default_factory=list)  # offset in ``text`` of the "}" of each top-level block kept
 
 
 def prepare(text: str, mapped_types: Collection[str]) -> Lexed:
@@ -65,25 +69,30 @@ def prepare(text: str, mapped_types: Collection[str]) -> Lexed:
     last = 0  # end of the text already in pieces
     previous_end = 0  # end of the previous top-level block
     line, counted = 1, 0  # the line at offset ``counted``
+    ends: list[int] = []
+    removed = 0  # characters left out before the current block
     for open_at, close_at in blocks:
         header = _HEADER.search(rewritten, previous_end, open_at)
         previous_end = close_at + 1
         if header is None:
+            ends.append(close_at - removed)
             continue
         labels = tuple(_LABEL.findall(header.group(2)))
         start = header.start(1)
         if not _skipped(header.group(1), labels, mapped_types) or "aws_cognito_" in rewritten[start:close_at] \
                 or "\\u" in rewritten[open_at:close_at] or "\\U" in rewritten[open_at:close_at]:
+            ends.append(close_at - removed)
             continue
         line += rewritten.count("\n", counted, start)
         newlines = rewritten.count("\n", start, close_at)
         skipped.append(Skipped(header.group(1), labels, line, line + newlines))
         pieces += [rewritten[last:start], "\n" * newlines]
         line, counted, last = line + newlines, close_at, close_at + 1
+        removed += close_at + 1 - start - newlines
     if skipped:
         pieces.append(rewritten[last:])
         rewritten = "".join(pieces)
-    return Lexed(rewritten, joined, skipped)
+    return Lexed(rewritten, joined, skipped, ends)
 
 
 def _skipped(keyword: str, labels: tuple[str, ...], mapped_types: Collection[str]) -> bool:
