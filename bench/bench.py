@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller workloads and 3 rounds")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per command (default 5, quick 3)")
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
-    parser.add_argument("--only", default="", help="comma-separated workloads: startup,many,one,assembly,corpus,sarif")
+    parser.add_argument("--only", default="", help="comma-separated workloads: startup,many,one,terraform,assembly,corpus,sarif")
     parser.add_argument("--output", type=Path, help="also write the Markdown tables to this file")
     parser.add_argument("--keep", type=Path, help="generate the workloads here and keep them")
     parser.add_argument("--no-peers", action="store_true", help="skip cfn-lint and checkov (one round each)")
@@ -300,6 +300,17 @@ def main() -> None:
                 text = ", ".join(f"{n}: {us:.0f} µs" for n, us in points)
                 progress(f"per client {suffix}: {text}")
                 target(f"time per client {high} / {low} clients ({suffix[1:].upper()}: {text})", last / first, 1.15)
+
+        if wanted("terraform"):
+            module = work / "tf-2000"
+            if not module.is_dir():
+                workloads.terraform_module(module, 2000)
+            name = f"one .tf file, 2000 clients ({workloads.size_mib(module):.1f} MiB)"
+            progress(name)
+            lark = Series("floor: lark parse of the .tf file", floor("--terraform", str(module)))
+            tf = Series("cogcheck --jobs 1", cogcheck(str(module), "--format", "json", "--jobs", "1"))
+            run_all([lark, tf], 2, env)
+            rows += [Row(name, lark), Row(name, tf, lark)]
 
         if wanted("assembly"):
             cdk = work / "cdk.out"

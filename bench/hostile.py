@@ -250,6 +250,36 @@ def tf_ignore_spaces(n: int) -> Callable[[Path], list[str]]:
     return build
 
 
+def tf_clients(n: int) -> Callable[[Path], list[str]]:
+    """One ``.tf`` file of ``n`` sound clients and the hidden one last (2,000: past the old 1 MB cap of a file)."""
+    def build(d: Path) -> list[str]:
+        sound = "".join(TF_CLIENT.replace('"hidden"', f'"c{i}"').replace("= 25", "= 1") + "# " + "x" * 400 + "\n"
+                        for i in range(n))
+        (d / "main.tf").write_text(TF_POOL + sound + TF_CLIENT, encoding="utf-8")
+        return [str(d)]
+    return build
+
+
+def tf_locals(n: int) -> Callable[[Path], list[str]]:
+    """One ``locals`` block of ``n`` values: a single piece for the parser (at most 1,000,000 characters)."""
+    def build(d: Path) -> list[str]:
+        values = "".join(f'  v{i} = "value {i}"\n' for i in range(n))
+        (d / "main.tf").write_text(TF_POOL + "locals {\n" + values + "}\n" + TF_CLIENT, encoding="utf-8")
+        return [str(d)]
+    return build
+
+
+def tf_deep(kind: str) -> Callable[[Path], list[str]]:
+    """Blocks or lists nested 5,000 deep (an error at block 101; an unknown value past 64 levels)."""
+    def build(d: Path) -> list[str]:
+        text = "a {\n" * 5000 + "}\n" * 5000 if kind == "blocks" else \
+            "locals {\n  x = " + "[" * 5000 + "1" + "]" * 5000 + "\n}\n"
+        (d / "deep.tf").write_text(text, encoding="utf-8")
+        (d / "main.tf").write_text(TF_POOL + TF_CLIENT, encoding="utf-8")
+        return [str(d)]
+    return build
+
+
 def tf_module_calls(n: int) -> Callable[[Path], list[str]]:
     def build(d: Path) -> list[str]:
         calls = "".join(f'module "m{i}" {{\n  source = "./mod"\n  pool = aws_cognito_user_pool.pool.id\n}}\n'
@@ -412,6 +442,9 @@ TRIGGERS: dict[str, Callable[[Path], list[str]]] = {
     "TF: one local module called 6 times": tf_module_calls(6),
     "TF: one local module called 60 times": tf_module_calls(60),
     "TF: 1 file of 200 KB": tf_large_files(1),
+    **{f"TF: one .tf of {n} clients": tf_clients(n) for n in (200, 2000)},
+    **{f"TF: one locals block of {n} values": tf_locals(n) for n in (4000, 40_000)},
+    **{f"TF: {kind} nested 5,000 deep": tf_deep(kind) for kind in ("blocks", "lists")},
     "TF: 10 files of 200 KB": tf_large_files(10),
     "client naming 2,500 identity providers": identity_providers(2_500),
     "client naming 25,000 identity providers": identity_providers(25_000),

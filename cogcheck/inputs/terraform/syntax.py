@@ -265,7 +265,7 @@ def _object_key(node: Node, depth: int) -> Expr:
     if key.data == "expr_term":
         inner = next(child for child in key.children if isinstance(child, Tree) and not _is_newline(child))
         if inner.data in ("identifier", "literal_value"):
-            return Lit(str(inner.children[0]))  # a bare key is a name, not a reference (also in parentheses)
+            return Lit(str(inner.children[0]))  # a bare key is a name, not a reference (``(k)`` is one)
         if inner.data in _KEY_LITERALS:
             return expression(inner, depth)
     return expression(key, depth)
