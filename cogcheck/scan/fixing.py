@@ -4,9 +4,9 @@ Per file, in passes (at most :data:`MAX_PASSES`): the eligible fixes whose edits
 once, the text is scanned again, and the pass is kept only if the file still parses (no new error), every fixed
 finding is gone and no new finding is as severe as the least severe finding fixed (fixing a deploy error may bring a
 note the template could not reach before, e.g. COG-S019 once ALLOW_REFRESH_TOKEN_AUTH is listed). When a pass fails,
-its fixes are tried one at a time and a fix that fails alone is rolled back and reported. Fixes an applied one
-overlapped wait for the next pass (after the re-scan their edits are computed afresh). Nothing is written until a
-file's passes are over; writes are atomic and never through a symbolic link
+its fixes are tried one at a time, each on the text with those kept before it, and a fix that fails is rolled back
+and reported. Fixes an applied one overlapped wait for the next pass (after the re-scan their edits are computed
+afresh). Nothing is written until a file's passes are over; writes are atomic and never through a symbolic link
 (:func:`cogcheck.inputs.files.write_safely`).
 """
 
@@ -160,10 +160,16 @@ def _fix_file(
             done.after, current = candidate, scanned.findings
             done.fixed.extend(chosen)
             continue
-        for finding in chosen:  # one at a time: keep those that pass alone
+        # one at a time, each checked against the text with the ones kept before it: the chosen fixes do not
+        # overlap, so their edits (made on the pass's text) still apply together, and a refused fix no longer costs
+        # the rest of the pass (which left fixes for a second --fix once the passes ran out)
+        start, kept, present = done.after, list[Finding](), {_identity(f) for f in current}
+        for finding in chosen:
             assert finding.fix is not None
-            single, ok, _ = apply_fixes(done.after, [finding.fix])
-            if not ok:
+            if _identity(finding) not in present:
+                continue  # a fix kept before this one removed its finding too
+            single, ok, _ = apply_fixes(start, [f.fix for f in kept if f.fix is not None] + [finding.fix])
+            if len(ok) != len(kept) + 1:
                 continue
             scanned = _rescan(item, single, bom, options)
             why = _verify(current, [finding], scanned, known)
@@ -174,7 +180,8 @@ def _fix_file(
                 continue
             done.after, current = single, scanned.findings
             done.fixed.append(finding)
-            break  # the others' edits were computed on the text before this one: re-scan first
+            kept.append(finding)
+            present = {_identity(f) for f in current}
     remaining = {_identity(f) for f in current if eligible(f, unsafe)}
     outcome.problems.extend(report for key, (_text, report) in failed.items() if key in remaining)
     done.findings = current
