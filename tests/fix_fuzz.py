@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from typer.testing import CliRunner
 
 from cogcheck.findings import SEVERITY_RANK, Edit
 
@@ -251,16 +250,32 @@ def _identity(finding: dict[str, Any]) -> tuple[str, str, str, str, str]:
             json.dumps(finding["scenario"], sort_keys=True), index.sub("[]", finding["message"]))
 
 
-def _invoke(args: list[str]) -> tuple[int, dict[str, Any] | None, str]:
-    from cogcheck.cli import app
+def invoke_cli(args: list[str]) -> tuple[int, dict[str, Any] | None, str]:
+    """``cogcheck scan --isolated ARGS`` through the console script's entry (:func:`cogcheck.cli.main`), in this
+    process: (exit code, the JSON report when asked for, stderr). The entry turns an unforeseen exception into
+    ``cogcheck: error: internal error: TYPE...`` and exit 2 (an input's errors too: ``FILE: internal error...``), so
+    ``internal error`` is refused here as a traceback is."""
+    import io
+    import sys
+    from contextlib import redirect_stderr, redirect_stdout
 
-    outcome = CliRunner().invoke(app, ["scan", "--isolated", *args])
-    output = outcome.stdout + outcome.stderr
-    assert outcome.exception is None or isinstance(outcome.exception, SystemExit), (args, outcome.exception, output)
-    assert "Traceback" not in output and "internal error" not in output, (args, output)
-    assert outcome.exit_code in (0, 1, 2), (args, outcome.exit_code, output)
-    document = json.loads(outcome.stdout) if "--format" in args and outcome.stdout.strip() else None
-    return outcome.exit_code, document, outcome.stderr
+    from cogcheck.cli import main
+
+    stdout, stderr, argv = io.StringIO(), io.StringIO(), sys.argv
+    sys.argv = ["cogcheck", "scan", "--isolated", *args]
+    try:
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    finally:
+        sys.argv = argv
+    out, err = stdout.getvalue(), stderr.getvalue()
+    assert "Traceback" not in out + err and "internal error" not in out + err, (args, err)
+    assert code in (0, 1, 2), (args, code, err)
+    document = json.loads(out) if "--format" in args and out.strip() else None
+    return code, document, err
 
 
 def _offset(text: str, starts: list[int], line: int, column: int) -> int:
@@ -349,12 +364,12 @@ def check_cli_fix(files: list[Path], targets: list[Path], unsafe: bool = True) -
     run = Run()
     named = [str(t) for t in targets]
     flags = ["--fix", "--unsafe-fixes"] if unsafe else ["--fix"]
-    code, before, _ = _invoke([*named, "--format", "json"])
+    code, before, _ = invoke_cli([*named, "--format", "json"])
     assert before is not None
     run.exit_codes.append(code)
     originals = {path: path.read_bytes() for path in files}
     with recorded_passes() as calls:
-        code, _, stderr = _invoke([*named, *flags, "--format", "json"])
+        code, _, stderr = invoke_cli([*named, *flags, "--format", "json"])
     run.exit_codes.append(code)
     run.rolled_back = stderr.count("rolled back")
     for path in files:
@@ -374,7 +389,7 @@ def check_cli_fix(files: list[Path], targets: list[Path], unsafe: bool = True) -
         lost = [mark for mark in re.findall(MARK + r"[\d-]+", old) if mark not in new
                 and not any(mark in text for text in removed)]
         assert not lost, f"{path.name}: comments lost: {lost}"
-    code, after, _ = _invoke([*named, "--format", "json"])
+    code, after, _ = invoke_cli([*named, "--format", "json"])
     assert after is not None
     run.exit_codes.append(code)
     old_errors = Counter(e["message"] for e in before["errors"])
@@ -399,7 +414,7 @@ def check_cli_fix(files: list[Path], targets: list[Path], unsafe: bool = True) -
                 f.get("fix") and (unsafe or f["fix"]["applicability"] == "safe") for f in still), \
                 f"{key} was neither fixed nor rolled back: {stderr}"
     fixed_files = {p: p.read_bytes() for p in files}
-    code, _, _ = _invoke([*named, *flags])
+    code, _, _ = invoke_cli([*named, *flags])
     run.exit_codes.append(code)
     again = [p.name for p in files if p.read_bytes() != fixed_files[p]]
     assert not again, f"a second --fix changed {again}"

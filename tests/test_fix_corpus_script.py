@@ -31,7 +31,8 @@ def test_the_table_counts_fixes_and_every_check_passes(tmp_path: Path, capsys: p
     shutil.copy(RULE_FIXTURES.parent / "terraform" / "rules" / "COG-E005" / "fail_units.tf", module / "main.tf")
     assert _script().main(["--corpus", str(corpus), "--no-multitool"]) == 0
     out = capsys.readouterr().out
-    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in out.splitlines() if line.startswith("| COG-")}
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ")
+            for line in out.splitlines() if line.startswith("| COG-")}
     assert rows["COG-E036"][1] == "safe" and int(rows["COG-E036"][4]) > 0  # fixed by --fix
     assert int(rows["COG-E005"][4]) > 0 and rows["COG-S004"][1] == "unsafe" and int(rows["COG-S004"][5]) > 0
     assert "FAIL" not in out and out.count("every check passed") == 2
