@@ -250,6 +250,7 @@ def decline_reason(text: str) -> str:
     text = re.sub(r"parameter [\w:]+", "parameter …", text)
     text = re.sub(r"comes from [\w:.]+ \(a Ref\)", "comes from … (a Ref)", text)
     text = re.sub(r"^\S+ is not written once", "the item is not written once", text)
+    text = re.sub(r"^[\d.]+ is in range", "the number is in range", text)
     text = re.sub(r"(may come from inputs|the CDK and is not edited|is not edited: in the configuration).*",
                   r"\1: change it where they are set", text)
     return text
