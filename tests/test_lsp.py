@@ -488,3 +488,21 @@ def test_suppress_merges_into_the_metadata_the_resource_has_in_its_style(name: s
     assert not after.errors and not [f for f in after.findings if f.rule_id == "COG-E001"]
     added = after_text.count("\n") - text.count("\n")
     assert added == {"block-ignore": 1, "json-metadata": 1, "json-ignore": 1}.get(name, 0)  # each in its own style
+
+
+def test_a_terraform_buffers_fixes_edit_the_buffer_not_the_file_on_disk(tmp_path: Path) -> None:
+    from cogcheck.lsp.check import Checker
+
+    def edits(path: Path, buffer: str, moved: int) -> list[tuple[Any, ...]]:
+        found = Checker(isolated=True).check(path, buffer, True).findings
+        return [tuple((e.start_line - moved, e.start_column, e.end_line - moved, e.end_column, e.text)
+                      for e in f.fix.edits) for f in found if f.fix is not None]
+
+    compared = 0
+    for source in sorted((FIXTURES / "terraform" / "rules").glob("*/fail_*.tf"))[::3]:
+        path = _copy(source, tmp_path / source.parent.name / source.stem, "main.tf")
+        text = path.read_text(encoding="utf-8")
+        on_disk = edits(path, text, 0)
+        compared += len(on_disk)
+        assert edits(path, "# unsaved\n# lines\n" + text, 2) == on_disk, source  # lines the disk does not have
+    assert compared > 10

@@ -7,6 +7,7 @@ Terraform: ``resource`` is the address, ``property`` the argument path, and the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Mapping
@@ -93,6 +94,10 @@ def check_configuration(
             item, file=built.template.file, path=built.path, context=built.context, project_path=identity,
             parameters={}, dialect="terraform",
         )
+        unsaved = config.overlay.get(_resolved(built.path)) if config.overlay else None
+        if unsaved is not None:  # fixes edit the editor's text of the file, not the file on disk (cogcheck lsp)
+            with contextlib.suppress(UnicodeDecodeError):
+                built.template.cache[("fix-text", str(built.path))] = unsaved.decode("utf-8")
         findings, notices, clients = check_template(built.template, rules, options, each)
         findings = [speak_terraform(f, config) for f in findings]
         findings, suppressed, suppress_notices = apply_suppressions(
