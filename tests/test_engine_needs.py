@@ -75,7 +75,8 @@ def test_an_expression_needing_an_absent_property_is_false(expr: dict[str, Any])
 
 
 @pytest.mark.parametrize("value", [
-    ["ALLOW_USER_SRP_AUTH", 1, True, None, 1.5], {"B": [{"C": "x"}], "D": False}, "x" * 300, 7, True,
+    ["ALLOW_USER_SRP_AUTH", 1, True, None, 1.5], ["ALLOW_USER_SRP_AUTH", "NOPE"], [], {"B": [{"C": "x"}], "D": False},
+    "x" * 300, 7, True,
 ])
 def test_memoised_schema_answers_are_the_schema_s(value: Any) -> None:
     for name in ("ExplicitAuthFlows", "AnalyticsConfiguration", "ClientName", "AccessTokenValidity", "Nope"):
@@ -83,3 +84,4 @@ def test_memoised_schema_answers_are_the_schema_s(value: Any) -> None:
         assert schema._unknown_names(name, value) == computed
         assert schema._unknown_names(name, value) == computed  # from the memo
     assert schema._frozen(1) != schema._frozen(True) and schema._frozen([1]) != schema._frozen([1.0])
+    assert schema._frozen(["a"]) == schema._frozen(["a"]) != schema._frozen([["a"]])

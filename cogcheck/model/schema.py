@@ -67,10 +67,12 @@ def schema_date() -> str:
     return str(client_schema().get("x-schema-date", "unknown"))
 
 
+@cache
 def read_only() -> frozenset[str]:
     return frozenset(p.rsplit("/", 1)[-1] for p in client_schema().get("readOnlyProperties", []))
 
 
+@cache
 def known_properties() -> tuple[str, ...]:
     return (*client_schema()["properties"], *API_ONLY_PROPERTIES)
 

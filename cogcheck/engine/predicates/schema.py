@@ -52,6 +52,8 @@ def _frozen(value: Any) -> Hashable:
     if kind is str or kind is int or kind is bool or kind is float or value is None:
         return kind, value
     if kind is list:
+        if set(map(type, value)) == {str}:  # the common list of names or URLs, keyed without a call per item
+            return list, str, tuple(value)
         return list, tuple(_frozen(item) for item in value)
     if kind is dict:
         return dict, tuple((_frozen(key), _frozen(item)) for key, item in value.items())
