@@ -83,5 +83,15 @@ def test_memoised_schema_answers_are_the_schema_s(value: Any) -> None:
         computed = schema._unknown_names_of(name, value)
         assert schema._unknown_names(name, value) == computed
         assert schema._unknown_names(name, value) == computed  # from the memo
-    assert schema._frozen(1) != schema._frozen(True) and schema._frozen([1]) != schema._frozen([1.0])
-    assert schema._frozen(["a"]) == schema._frozen(["a"]) != schema._frozen([["a"]])
+    def frozen(value: Any) -> Any:
+        return schema._frozen(value, [schema._KEY_BUDGET])
+
+    assert frozen(1) != frozen(True) and frozen([1]) != frozen([1.0])
+    assert frozen(["a"]) == frozen(["a"]) != frozen([["a"]])
+
+
+@pytest.mark.parametrize("value", ["x" * 5000, ["x" * 100] * 50, [{"A": "x" * 1000}] * 3])
+def test_big_values_are_judged_but_not_remembered(value: Any) -> None:
+    schema._MEMO.clear()
+    assert schema._unknown_names("ClientName", value) == schema._unknown_names_of("ClientName", value)
+    assert not schema._MEMO

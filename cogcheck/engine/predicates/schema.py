@@ -45,32 +45,41 @@ class _Unfrozen(Exception):
     """A value :func:`_frozen` leaves alone (an unknown value, a name, anything but plain JSON data)."""
 
 
-def _frozen(value: Any) -> Hashable:
+def _frozen(value: Any, budget: list[int]) -> Hashable:
     """A key equal for values the schema judges alike: plain values of the same types and shape (mapping keys in
-    order, as written), unknown values of the same :class:`~cogcheck.cfn.values.Shape`."""
+    order, as written), unknown values of the same :class:`~cogcheck.cfn.values.Shape`. ``budget``: the characters
+    and items a key may hold (a bigger value is not memoised, so the memo stays small whatever the inputs)."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or kind is float or value is None:
+        budget[0] -= 1 + len(value) if kind is str else 1
+        if budget[0] < 0:
+            raise _Unfrozen
         return kind, value
     if kind is list:
         if set(map(type, value)) == {str}:  # the common list of names or URLs, keyed without a call per item
+            budget[0] -= len(value) + sum(map(len, value))
+            if budget[0] < 0:
+                raise _Unfrozen
             return list, str, tuple(value)
-        return list, tuple(_frozen(item) for item in value)
+        return list, tuple(_frozen(item, budget) for item in value)
     if kind is dict:
-        return dict, tuple((_frozen(key), _frozen(item)) for key, item in value.items())
+        return dict, tuple((_frozen(key, budget), _frozen(item, budget)) for key, item in value.items())
     if isinstance(value, Unknown):  # the schema judges an unknown value by its shape alone (origin included)
         return Unknown, value.shape
     raise _Unfrozen
 
 
 #: (what, property, frozen value) → the answer: the schema's answers are functions of the name and the value alone,
-#: and the clients of a scan repeat their values, so each distinct property value is judged once (bounded)
+#: and the clients of a scan repeat their values, so each distinct property value is judged once. Bounded: at most
+#: this many answers, each for a value of at most ``_KEY_BUDGET`` characters and items
 _MEMO: dict[Hashable, Any] = {}
-_MEMO_SIZE = 8192
+_MEMO_SIZE = 4096
+_KEY_BUDGET = 2048
 
 
 def _memoised(what: str, name: str, value: Any, compute: Callable[[], _T]) -> _T:
     try:
-        key = (what, name, _frozen(value))
+        key = (what, name, _frozen(value, [_KEY_BUDGET]))
     except (_Unfrozen, RecursionError):
         return compute()
     if key in _MEMO:
