@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from cogcheck.fix.edits import Declined, Splice
@@ -175,9 +176,21 @@ def _body(text: str, open_brace: int) -> Body:
     raise Declined("a block is not closed")
 
 
+_RESOURCE = re.compile(r'^[ \t]*resource[ \t]+"([^"\n]*)"[ \t]+"([^"\n]*)"[ \t]*\{', re.M)
+
+
+@lru_cache(maxsize=4)
+def _resource_headers(text: str) -> dict[tuple[str, str], list[re.Match[str]]]:
+    """Every ``resource "TYPE" "NAME" {`` header of ``text``, found in one pass (fixes to one file ask for many
+    resources: one search of the whole file per fix was quadratic in its clients)."""
+    headers: dict[tuple[str, str], list[re.Match[str]]] = {}
+    for match in _RESOURCE.finditer(text):
+        headers.setdefault((match.group(1), match.group(2)), []).append(match)
+    return headers
+
+
 def resource_body(text: str, tf_type: str, name: str) -> Body:
-    pattern = re.compile(rf'^[ \t]*resource[ \t]+"{re.escape(tf_type)}"[ \t]+"{re.escape(name)}"[ \t]*\{{', re.M)
-    found = list(pattern.finditer(text))
+    found = _resource_headers(text).get((tf_type, name), [])
     if len(found) != 1:
         raise Declined("the resource block is not written once in this file")
     body = _body(text, found[0].end() - 1)
