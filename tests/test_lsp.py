@@ -506,3 +506,45 @@ def test_a_terraform_buffers_fixes_edit_the_buffer_not_the_file_on_disk(tmp_path
         compared += len(on_disk)
         assert edits(path, "# unsaved\n# lines\n" + text, 2) == on_disk, source  # lines the disk does not have
     assert compared > 10
+
+
+def _cfn_lsp_extra() -> str | None:
+    return os.environ.get("COGCHECK_CFN_LSP_EXTRA") or shutil.which("cfn-lsp-extra")
+
+
+@pytest.mark.skipif(_cfn_lsp_extra() is None, reason="cfn-lsp-extra is not installed: it needs aws-sam-translator and "
+                    "an older attrs than the project's environment, so it lives in an environment of its own; set "
+                    "COGCHECK_CFN_LSP_EXTRA to its executable (that environment needs cogcheck's dependencies)")
+def test_cfn_lsp_extra_shows_the_cfn_lint_plugins_findings_with_append_rules(tmp_path: Path) -> None:
+    from pygls.lsp.client import LanguageClient
+
+    path = _copy(E001, tmp_path, "template.yaml")
+    (tmp_path / ".cfnlintrc.yaml").write_text("append_rules:\n  - cogcheck.cfnlint_rules\n", encoding="utf-8")
+    expected = {f["line"] for f in _scan_json(path, cwd=tmp_path)["findings"]}
+
+    async def run() -> list[types.Diagnostic]:
+        client = LanguageClient("cogcheck-tests", "1")
+        published: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
+
+        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def _published(params: types.PublishDiagnosticsParams) -> None:
+            published.put_nowait(params)
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        await client.start_io(str(_cfn_lsp_extra()), cwd=str(tmp_path), env=env)
+        try:
+            await client.initialize_async(types.InitializeParams(
+                capabilities=types.ClientCapabilities(), root_uri=tmp_path.as_uri(), process_id=os.getpid()))
+            client.initialized(types.InitializedParams())
+            client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+                uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text(encoding="utf-8"))))
+            diagnostics = list((await asyncio.wait_for(published.get(), 120)).diagnostics)
+            await asyncio.wait_for(client.shutdown_async(None), 30)
+            client.exit(None)
+            return diagnostics
+        finally:
+            await asyncio.wait_for(client.stop(), 30)
+
+    diagnostics = asyncio.run(run())
+    assert {d.range.start.line + 1 for d in diagnostics} == expected  # cogcheck's findings, through cfn-lint
+    assert any("Cognito accepts 5 minutes to 1 day" in d.message for d in diagnostics)
