@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from cogcheck.findings import Edit, Finding
+from cogcheck.fix.apply import lines_of
 from cogcheck.report import markdown, neutralise
 from cogcheck.report.sarif import Locator, describe, uses_source
 from cogcheck.scan.result import ScanResult
@@ -47,11 +48,7 @@ class Text:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        position = text.find("\n")
-        while position >= 0:
-            self.starts.append(position + 1)
-            position = text.find("\n", position + 1)
+        self.starts = lines_of(text).starts  # the fixes' line index (shared: the same text was indexed to fix it)
 
     def line_end(self, line: int) -> int:
         """The offset of the ``\\n`` ending ``line`` (1-based), or the end of the text."""
