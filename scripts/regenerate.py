@@ -5,7 +5,8 @@
 * ``cogcheck/data/rule.schema.json`` and ``docs/rule-schema.md``: the JSON Schema of a rule file and its reference,
   from the tables the engine checks rules with (``cogcheck.engine.ruleschema``);
 * ``rules/rules.compiled``: the rule files' data as JSON with their content hash, which start-up reads instead of the
-  YAML (``cogcheck.engine.rulecache``);
+  YAML and builds without checking each rule again (``cogcheck.engine.rulecache``): it is written, and ``--check``
+  passes, only when every rule passes the checks of ``cogcheck.engine.rules.parse_rule``;
 * ``docs/options.md``, every command-line option, from the CLI's own parameters (``cogcheck.cli``: what ``--help``
   prints);
 * ``cogcheck/data/shape-relations.json``: every shape compared with every pattern of the resource schema and the
@@ -44,9 +45,11 @@ def _rules_reference() -> str:
 
 
 def _rules_json() -> str:
+    """The shipped rules' data, written only once every rule is checked: start-up builds them without checking."""
     from cogcheck.engine import rulecache
-    from cogcheck.engine.rules import rule_documents
+    from cogcheck.engine.rules import check_rules, rule_documents
 
+    check_rules(ROOT / "rules")  # a RuleError stops regenerate.py (and fails --check)
     files = sorted((ROOT / "rules").glob("*.yaml"))
     return rulecache.render(files, rule_documents(files))
 

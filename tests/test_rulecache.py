@@ -75,3 +75,31 @@ def test_render_refuses_values_json_cannot_carry(tmp_path: Path) -> None:
     path.write_text("x", encoding="utf-8")
     with pytest.raises((ValueError, TypeError)):
         rulecache.render([path], [{"date": datetime.date(2024, 1, 1)}])
+
+
+def test_the_compiled_catalogue_is_built_without_checking_each_rule_again(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up builds the shipped rules from rules.compiled as they are (regenerate.py checked them): no rule is
+    checked again, and the rules are the ones the checked YAML gives."""
+    parsed = _parsed(copy, monkeypatch)
+    monkeypatch.setattr(rules_module, "parse_rule", lambda *_a, **_k: pytest.fail("a shipped rule was checked again"))
+    assert load_rules(copy) == parsed
+
+
+def test_rules_compiled_is_written_only_from_rules_that_pass_the_checks(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """regenerate.py (and its --check) checks every rule before it writes rules.compiled: a rule the engine refuses
+    (here a predicate nobody registered) stops it, so the file start-up trusts never holds one."""
+    from tests.test_generated import _regenerate
+
+    path = copy / "COG-E001.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("name: token_validity_outside", "name: no_such_predicate", 1), encoding="utf-8")
+    regenerate = _regenerate()
+    monkeypatch.setattr(regenerate, "ROOT", copy.parent)
+    with pytest.raises(rules_module.RuleError, match="no_such_predicate"):
+        regenerate._rules_json()
+    with pytest.raises(rules_module.RuleError, match="no_such_predicate"):
+        load_rules(copy)  # the file no longer matches rules.compiled: the YAML is parsed and checked

@@ -84,8 +84,7 @@ def parse_fix(raw: Any, where: str, details: set[str], for_each: bool, problems:
     pattern = raw.get("pattern")
     if pattern is not None:
         problems += _pattern_problems(pattern, action, for_each, where)
-    spec = FixSpec(action, str(raw.get("applicability")), str(raw.get("description", "")), value, target,
-                   pattern if isinstance(pattern, str) else None)
+    spec = fix_spec(raw)
     for name in spec.placeholders():
         if name == "@":
             if not for_each:
@@ -93,6 +92,13 @@ def parse_fix(raw: Any, where: str, details: set[str], for_each: bool, problems:
         elif not name.startswith("detail.") or name[7:] not in details:
             problems.append(f"{where}: placeholder {{{name}}} is not a detail a predicate of the check leaves")
     return spec
+
+
+def fix_spec(raw: dict[str, Any]) -> FixSpec:
+    """The fix ``raw`` declares, checked by :func:`parse_fix` (or when the shipped catalogue was generated)."""
+    pattern = raw.get("pattern")
+    return FixSpec(raw["action"], str(raw.get("applicability")), str(raw.get("description", "")), raw.get("value"),
+                   raw.get("target"), pattern if isinstance(pattern, str) else None)
 
 
 def _pattern_problems(pattern: Any, action: str, for_each: bool, where: str) -> list[str]:

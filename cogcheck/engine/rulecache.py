@@ -1,8 +1,10 @@
 """The shipped rules' source data as JSON, generated beside them: start-up does not parse 50-odd YAML files.
 
 ``rules/rules.compiled`` is written by ``python scripts/regenerate.py`` (and shipped in the wheel with the rules). It is
-data only: the mapping each ``rules/*.yaml`` file holds, which :func:`cogcheck.engine.rules.load_rules` checks and
-builds exactly as if it had parsed the YAML. Nothing is unpickled, and nothing is read from or written to a per-user
+data only: the mapping each ``rules/*.yaml`` file holds, which :func:`cogcheck.engine.rules.load_rules` builds into
+the same rules as the YAML gives. ``regenerate.py`` writes it only once every rule passes the checks of
+:func:`cogcheck.engine.rules.parse_rule` (and ``--check`` checks them again), so start-up does not check each rule
+again: a user's rule pack is always read from its YAML and checked. Nothing is unpickled, and nothing is read from or written to a per-user
 cache directory: an earlier cogcheck kept a pickle there, which any writer of that directory (a build step of a
 pull request on a persistent runner, a relative ``COGCHECK_CACHE_DIR`` inside the workspace) could turn into code
 run by later scans, or into rules that check nothing. ``COGCHECK_CACHE_DIR`` is no longer read.

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cogcheck.engine.fixspec import FixSpec, parse_fix
+from cogcheck.engine.fixspec import FixSpec, fix_spec, parse_fix
 from cogcheck.findings import SEVERITIES
 
 CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's error, warning, informational
@@ -192,7 +192,6 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str], pack: str = ""
     declared = _declarations(data.get("policy", {}), problems)
     variants = _variants(data.get("variants", {}), problems)
     used: set[str] = set()
-    checks = []
     for index, raw in enumerate(raw_checks):
         where = f"checks[{index}]"
         if not isinstance(raw, dict) or "when" not in raw or "message" not in raw:
@@ -211,26 +210,48 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str], pack: str = ""
         texts = _dialect_texts(raw["message"], variants, used, where, problems)
         for _dialect, text in texts or (("", raw["message"]),):
             problems += _check_references({**raw, "message": text}, for_each, where, dict(declared))
-        fix = None
         if "fix" in raw:
             from cogcheck.engine.expr import predicates_in
             from cogcheck.engine.predicates.base import PREDICATE_DETAILS
 
             details = set().union(*(PREDICATE_DETAILS.get(n, frozenset()) for n in predicates_in(raw["when"])))
-            fix = parse_fix(raw["fix"], f"{where}.fix", details, bool(for_each), problems)
-        checks.append(
-            Check(raw["when"], raw["message"], raw.get("property"), for_each, raw.get("severity"), texts, fix)
-        )
+            parse_fix(raw["fix"], f"{where}.fix", details, bool(for_each), problems)
     problems += [f"variants.{name}: no message uses it" for name in sorted(set(variants) - used)]
     if problems:
         raise RuleError(f"{source} ({rule_id}): " + "; ".join(problems), problems)
+    return build_rule(data, source, pack, declared)
+
+
+def build_rule(
+    data: dict[str, Any], source: str, pack: str = "",
+    declared: tuple[tuple[str, PolicyDeclaration], ...] | None = None,
+) -> Rule:
+    """The rule ``data`` describes, which :func:`parse_rule` has checked (or ``scripts/regenerate.py`` did, for the
+    shipped catalogue ``load_rules`` reads from ``rules.compiled``): nothing is checked here. ``declared``: its
+    ``policy:`` declarations when already made."""
+    raw_checks = data.get("checks")
+    if raw_checks is None:
+        raw_checks = [{k: data[k] for k in _CHECK_KEYS if k in data}]
+    variants = {str(name): texts for name, texts in data.get("variants", {}).items()}
+    checks = []
+    for raw in raw_checks:
+        for_each = raw.get("for_each", ())
+        fix = raw.get("fix")
+        checks.append(Check(
+            raw["when"], raw["message"], raw.get("property"),
+            (for_each,) if isinstance(for_each, str) else tuple(for_each), raw.get("severity"),
+            _variant_texts(raw["message"], variants) if "{variant:" in raw["message"] else (),
+            None if fix is None else fix_spec(fix),
+        ))
+    if declared is None:
+        declared = _declarations(data.get("policy", {}), []) if "policy" in data else ()
     security = data.get("security_severity")
     return Rule(
-        id=rule_id,
-        name=name,
-        severity=severity,
+        id=data["id"],
+        name=data["name"],
+        severity=data["severity"],
         summary=str(data["summary"]).strip(),
-        docs=docs,
+        docs=data["docs"],
         checks=tuple(checks),
         tags=tuple(data.get("tags", ())),
         precision=str(data.get("precision", "high")),
@@ -441,8 +462,6 @@ def _dialect_texts(
     message: Any, variants: dict[str, dict[str, str]], used: set[str], where: str, problems: list[str]
 ) -> tuple[tuple[str, str], ...]:
     """(dialect, message) for each dialect when ``message`` has ``{variant:NAME}`` placeholders, else ()."""
-    from cogcheck.inputs.dialects import DIALECTS
-
     if not isinstance(message, str) or "{variant:" not in message:
         return ()
     names = _VARIANT.findall(message)
@@ -451,11 +470,16 @@ def _dialect_texts(
         problems.append(f"{where}.message: no variants named {', '.join(missing)}")
         return ()
     used.update(names)
-    texts = []
-    for dialect in DIALECTS:
-        pieces = _VARIANT.split(message)  # text, name, text, name, ..., text
-        texts.append((dialect, "".join(variants[p][dialect] if i % 2 else p for i, p in enumerate(pieces))))
-    return tuple(texts)
+    return _variant_texts(message, variants)
+
+
+def _variant_texts(message: str, variants: dict[str, dict[str, str]]) -> tuple[tuple[str, str], ...]:
+    """(dialect, ``message`` with its ``{variant:NAME}`` placeholders filled in) for each dialect."""
+    from cogcheck.inputs.dialects import DIALECTS
+
+    pieces = _VARIANT.split(message)  # text, name, text, name, ..., text
+    return tuple((dialect, "".join(variants[p][dialect] if i % 2 else p for i, p in enumerate(pieces)))
+                 for dialect in DIALECTS)
 
 
 def parse_name(kind: str, spec: str) -> Any:
@@ -535,6 +559,29 @@ def id_matches(rule_id: str, pattern: str) -> bool:
 
 def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     """Every rule of ``directory`` (the shipped rules by default), sorted by id."""
+    from cogcheck.engine import rulecache
+
+    directory = directory or rules_dir()
+    if directory in _CACHE:
+        return _CACHE[directory]
+    files = sorted(directory.glob("*.yaml"))
+    # the YAML's data as JSON, generated beside the shipped rules and checked against them by hash; its rules were
+    # checked by scripts/regenerate.py when it was written (and its --check checks them again), so they are built
+    # as they are, without checking each rule again at every start
+    documents = rulecache.load(directory, files)
+    result = _rules(directory, files, documents, checked=False) if documents is not None else check_rules(directory)
+    _CACHE[directory] = result
+    return result
+
+
+def check_rules(directory: Path) -> tuple[Rule, ...]:
+    """Every rule of ``directory`` parsed from its YAML and checked (what ``scripts/regenerate.py`` does before it
+    writes ``rules.compiled``), sorted by id."""
+    files = sorted(directory.glob("*.yaml"))
+    return _rules(directory, files, rule_documents(files), checked=True)
+
+
+def _rules(directory: Path, files: Sequence[Path], documents: Sequence[Any], checked: bool) -> tuple[Rule, ...]:
     import cogcheck.engine.predicates.policy
     import cogcheck.engine.predicates.resources
     import cogcheck.engine.predicates.schema
@@ -542,29 +589,18 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     import cogcheck.engine.predicates.template
     import cogcheck.engine.predicates.tokens
     import cogcheck.engine.predicates.values  # noqa: F401  (registers the COG-E predicates)
-    from cogcheck.engine import rulecache
     from cogcheck.engine.predicates.base import PREDICATES
 
-    directory = directory or rules_dir()
-    if directory in _CACHE:
-        return _CACHE[directory]
-    files = sorted(directory.glob("*.yaml"))
-    # the YAML's data as JSON, generated beside the shipped rules and checked against them by hash
-    documents = rulecache.load(directory, files)
-    if documents is None:
-        documents = rule_documents(files)
     rules = []
     for path, data in zip(files, documents, strict=True):
-        rule = parse_rule(data, path.name, PREDICATES)
+        rule = parse_rule(data, path.name, PREDICATES) if checked else build_rule(data, path.name)
         if path.stem != rule.id:
             raise RuleError(f"{path.name}: file name must be the rule id {rule.id}")
         rules.append(rule)
     ids = [rule.id for rule in rules]
     if len(set(ids)) != len(ids):
         raise RuleError(f"duplicate rule ids in {directory}")
-    result = tuple(sorted(rules, key=lambda r: r.id))
-    _CACHE[directory] = result
-    return result
+    return tuple(sorted(rules, key=lambda r: r.id))
 
 
 def rule_documents(files: Sequence[Path]) -> list[Any]:
