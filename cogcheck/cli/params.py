@@ -11,9 +11,11 @@ the arguments as it always has. Nothing here imports typer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Final
+
+from cogcheck.engine.record import Record
 
 MAX_FILE_SIZE_MB = 32  # cogcheck.inputs.files.MAX_FILE_SIZE, in MiB (not imported: start-up stays light)
 
@@ -51,18 +53,21 @@ class Scenarios(StrEnum):
 Kind = type[bool] | type[int] | type[str] | type[Path] | type[StrEnum]
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(Record):
     """One parameter of ``cogcheck scan``: the keyword the command receives it as, its spellings (none for the
     positional paths), its type, whether it is repeatable (a list), its default, metavar and help."""
 
-    name: str
-    flags: tuple[str, ...]
-    kind: Kind
-    help: str
-    default: object = None
-    many: bool = False
-    metavar: str | None = None
+    __slots__ = ("default", "flags", "help", "kind", "many", "metavar", "name")
+
+    def __init__(self, name: str, flags: tuple[str, ...], kind: Kind, help: str, default: object = None,
+                 many: bool = False, metavar: str | None = None) -> None:
+        self.name: Final = name
+        self.flags: Final = flags
+        self.kind: Final = kind
+        self.help: Final = help
+        self.default: Final = default
+        self.many: Final = many
+        self.metavar: Final = metavar
 
 
 def _opt(name: str, *flags: str, kind: Kind = str, help: str, default: object = None,

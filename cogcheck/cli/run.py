@@ -17,6 +17,7 @@ from cogcheck.cli.params import Color, FailOn, Format, Scenarios
 
 if TYPE_CHECKING:
     from cogcheck.report.formats import Report
+    from cogcheck.scan.baseline import Baseline
     from cogcheck.scan.options import ScanOptions
     from cogcheck.scan.result import ScanResult
 
@@ -86,7 +87,6 @@ def scan(
     from cogcheck.config.files import config_for
     from cogcheck.config.options import OptionError, build_scan_options
     from cogcheck.report.formats import ReportSettings, github_link_base, render, text_minimum, use_colour
-    from cogcheck.scan.baseline import BaselineError, apply_baseline, from_findings, load_baseline, write_baseline_file
     from cogcheck.scan.pipeline import scan as run_scan
 
     named = list(paths or ["."])
@@ -103,9 +103,9 @@ def scan(
             scenarios=scenarios.value if scenarios else None,
             rule_dirs=rules or [],
         )
-        accepted = load_baseline(baseline) if baseline is not None else None
-    except (OptionError, BaselineError) as exc:
+    except OptionError as exc:
         usage_error(str(exc))
+    accepted = _load_baseline(baseline) if baseline is not None else None
     options.trust_cdk_acknowledgements = trust_cdk_acknowledgements
     result = run_scan(named, options)
     for error in result.errors:
@@ -114,6 +114,8 @@ def scan(
         fail_level = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
         result = _apply_fixes(result, options, unsafe_fixes, diff, quiet, fail_level)
     if write_baseline is not None:
+        from cogcheck.scan.baseline import BaselineError, from_findings, write_baseline_file
+
         try:
             write_baseline_file(write_baseline, result.findings, result.inputs)
         except BaselineError as exc:
@@ -122,6 +124,8 @@ def scan(
             stderr_line(f"cogcheck: wrote {write_baseline} ({len(result.findings)} findings)")
         accepted = from_findings(result.findings)
     if accepted is not None:
+        from cogcheck.scan.baseline import apply_baseline
+
         result = apply_baseline(result, accepted, str(baseline) if baseline is not None else None)
     threshold = fail_on.value if fail_on else (config.get("fail-on", "error") if config else "error")
     settings = ReportSettings(
@@ -137,6 +141,16 @@ def scan(
 
         stderr_line(f"cogcheck: wrote {output}: {summary_line(result)}")
     sys.exit(exit_code(result, threshold))
+
+
+def _load_baseline(path: Path) -> Baseline:
+    """``--baseline FILE`` (the baseline module is imported only by the scans that use one)."""
+    from cogcheck.scan.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(path)
+    except BaselineError as exc:
+        usage_error(str(exc))
 
 
 def _apply_fixes(

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +44,19 @@ _KEYS = _LIST_KEYS | {"severity", "fail-on", "per-path-ignores", "known-values",
     | set(POLICY_KEYS)
 
 
-@dataclass
 class Config:
-    path: Path | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    shown: str | None = None  # the file as reports name it (set by config_for)
+    """A configuration file's values (checked); ``shown``: the file as reports name it (set by :func:`config_for`)."""
+
+    __slots__ = ("path", "shown", "values")
+
+    def __init__(self, path: Path | None = None, values: dict[str, Any] | None = None, shown: str | None = None
+                 ) -> None:
+        self.path = path
+        self.values: dict[str, Any] = {} if values is None else values
+        self.shown = shown
+
+    def __repr__(self) -> str:
+        return f"Config(path={self.path!r}, values={self.values!r}, shown={self.shown!r})"
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)

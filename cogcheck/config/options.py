@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.cfn.resolve import SCENARIO_MODES, ResolveOptions
+from cogcheck.engine.record import Record
 from cogcheck.engine.rules import Rule, id_matches, rule_ids
 from cogcheck.findings import SEVERITIES
 from cogcheck.inputs.files import MAX_FILE_SIZE
@@ -21,13 +21,15 @@ class OptionError(Exception):
     """A usage error: exit 2 with this message."""
 
 
-@dataclass(frozen=True)
-class PolicyKey:
+class PolicyKey(Record):
     """A configuration key that sets a :class:`~cogcheck.model.policy.Policy` field (value × ``unit``)."""
 
-    field: str
-    unit: int = 1  # e.g. days in the file, seconds in the policy
-    minimum: int | None = None  # for whole numbers
+    __slots__ = ("field", "minimum", "unit")
+
+    def __init__(self, field: str, unit: int = 1, minimum: int | None = None) -> None:
+        self.field: Final = field
+        self.unit: Final = unit  # e.g. days in the file, seconds in the policy
+        self.minimum: Final = minimum  # for whole numbers
 
 
 #: configuration key → the policy field it sets. The field's type says how the value is checked.

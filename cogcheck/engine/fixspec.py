@@ -26,9 +26,9 @@ stays without one. The edits themselves are computed by :mod:`cogcheck.fix`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from cogcheck.engine.record import Record
 from cogcheck.findings import APPLICABILITIES
 
 #: what a fix may do, and whether it needs a ``value`` (None: it may have one)
@@ -38,16 +38,19 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _TARGET = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$")
 
 
-@dataclass(frozen=True)
-class FixSpec:
+class FixSpec(Record):
     """A declared fix (see the module's documentation)."""
 
-    action: str
-    applicability: str
-    description: str
-    value: Any = None
-    target: str | None = None
-    pattern: str | None = None
+    __slots__ = ("action", "applicability", "description", "pattern", "target", "value")
+
+    def __init__(self, action: str, applicability: str, description: str, value: Any = None,
+                 target: str | None = None, pattern: str | None = None) -> None:
+        self.action: Final = action
+        self.applicability: Final = applicability
+        self.description: Final = description
+        self.value: Final = value
+        self.target: Final = target
+        self.pattern: Final = pattern
 
     def placeholders(self) -> list[str]:
         texts = [self.description] + ([self.value] if isinstance(self.value, str) else []) + (
@@ -118,16 +121,19 @@ def _pattern_problems(pattern: Any, action: str, for_each: bool, where: str) -> 
 NO_FIX = "no_fix"
 
 
-@dataclass(frozen=True)
-class FixRequest:
+class FixRequest(Record):
     """A declared fix filled in for one finding: what to edit, where (a property path; None: the finding's own) and
     to what. :mod:`cogcheck.fix` turns it into edits of the file, or says why it cannot."""
 
-    action: str
-    applicability: str
-    description: str
-    value: Any = None
-    target: tuple[str | int, ...] | None = None
+    __slots__ = ("action", "applicability", "description", "target", "value")
+
+    def __init__(self, action: str, applicability: str, description: str, value: Any = None,
+                 target: tuple[str | int, ...] | None = None) -> None:
+        self.action: Final = action
+        self.applicability: Final = applicability
+        self.description: Final = description
+        self.value: Final = value
+        self.target: Final = target
 
 
 def fill(spec: FixSpec, details: dict[str, Any], item: Any, has_item: bool) -> FixRequest | None:

@@ -4,10 +4,11 @@
 data only: the mapping each ``rules/*.yaml`` file holds, which :func:`cogcheck.engine.rules.load_rules` builds into
 the same rules as the YAML gives. ``regenerate.py`` writes it only once every rule passes the checks of
 :func:`cogcheck.engine.rules.parse_rule` (and ``--check`` checks them again), so start-up does not check each rule
-again: a user's rule pack is always read from its YAML and checked. Nothing is unpickled, and nothing is read from or written to a per-user
-cache directory: an earlier cogcheck kept a pickle there, which any writer of that directory (a build step of a
-pull request on a persistent runner, a relative ``COGCHECK_CACHE_DIR`` inside the workspace) could turn into code
-run by later scans, or into rules that check nothing. ``COGCHECK_CACHE_DIR`` is no longer read.
+again; a user's rule pack is always read from its YAML and checked. Nothing is unpickled, and nothing is read from
+or written to a per-user cache directory: an earlier cogcheck kept a pickle there, which any writer of that
+directory (a build step of a pull request on a persistent runner, a relative ``COGCHECK_CACHE_DIR`` inside the
+workspace) could turn into code run by later scans, or into rules that check nothing. ``COGCHECK_CACHE_DIR`` is no
+longer read.
 
 The file is used only when it is what its header says: the header line holds the content hash (BLAKE2b) of the
 rule files it was made from and of the JSON after it; both are checked before use. A rule file edited since (a

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.engine.fixspec import FixSpec, fix_spec, parse_fix
+from cogcheck.engine.record import Record
 from cogcheck.findings import SEVERITIES
 
 CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's error, warning, informational
@@ -50,17 +50,22 @@ class RuleError(Exception):
         self.problems = tuple(problems)
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Record):
     """One way a rule fires: a condition, where it points and what it says."""
 
-    when: dict[str, Any]
-    message: str
-    property: str | None = None
-    for_each: tuple[str, ...] = ()
-    severity: str | None = None
-    texts: tuple[tuple[str, str], ...] = ()  # (dialect, message) when the message uses {variant:NAME}
-    fix: FixSpec | None = None  # how to fix what the check finds (cogcheck.engine.fixspec)
+    __slots__ = ("fix", "for_each", "message", "property", "severity", "texts", "when")
+
+    def __init__(
+        self, when: dict[str, Any], message: str, property: str | None = None, for_each: tuple[str, ...] = (),
+        severity: str | None = None, texts: tuple[tuple[str, str], ...] = (), fix: FixSpec | None = None,
+    ) -> None:
+        self.when: Final = when
+        self.message: Final = message
+        self.property: Final = property
+        self.for_each: Final = for_each
+        self.severity: Final = severity
+        self.texts: Final = texts  # (dialect, message) when the message uses {variant:NAME}
+        self.fix: Final = fix  # how to fix what the check finds (cogcheck.engine.fixspec)
 
     def message_for(self, dialect: str) -> str:
         """The message as written for ``dialect`` (its ``{variant:NAME}`` placeholders filled in)."""
@@ -70,23 +75,46 @@ class Check:
         return self.message
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    name: str
-    severity: str
-    summary: str
-    docs: dict[str, Any]
-    checks: tuple[Check, ...]
-    tags: tuple[str, ...] = ()
-    precision: str = "high"
-    security_severity: float | None = None
-    source: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    #: the rule pack (its directory as the user named it) a user rule came from; "" for a shipped rule
-    pack: str = ""
-    #: the ``$.policy`` settings the rule declares (``policy:`` in its file): key → declaration
-    policy: tuple[tuple[str, PolicyDeclaration], ...] = ()
+class Rule(Record):
+    """A rule: what it is called and says, and its checks. ``pack``: the rule pack (its directory as the user named
+    it) a user rule came from, "" for a shipped rule; ``policy``: the ``$.policy`` settings the rule declares
+    (``policy:`` in its file), key → declaration."""
+
+    __slots__ = (
+        "checks",
+        "docs",
+        "extra",
+        "id",
+        "name",
+        "pack",
+        "policy",
+        "precision",
+        "security_severity",
+        "severity",
+        "source",
+        "summary",
+        "tags",
+    )
+
+    def __init__(
+        self, id: str, name: str, severity: str, summary: str, docs: dict[str, Any], checks: tuple[Check, ...],
+        tags: tuple[str, ...] = (), precision: str = "high", security_severity: float | None = None,
+        source: str = "", extra: dict[str, Any] | None = None, pack: str = "",
+        policy: tuple[tuple[str, PolicyDeclaration], ...] = (),
+    ) -> None:
+        self.id: Final = id
+        self.name: Final = name
+        self.severity: Final = severity
+        self.summary: Final = summary
+        self.docs: Final = docs
+        self.checks: Final = checks
+        self.tags: Final = tags
+        self.precision: Final = precision
+        self.security_severity: Final = security_severity
+        self.source: Final = source
+        self.extra: Final[dict[str, Any]] = {} if extra is None else extra
+        self.pack: Final = pack
+        self.policy: Final = policy
 
     @property
     def fix_applicability(self) -> str:
@@ -127,14 +155,16 @@ class Rule:
         return "deploy-error" if self.id[4] == "E" else "security"
 
 
-@dataclass(frozen=True)
-class PolicyDeclaration:
+class PolicyDeclaration(Record):
     """A ``$.policy`` key a rule declares: its type (:data:`cogcheck.model.policy.RULE_SETTING_TYPES`), its
     default (None: the configuration must set it) and what it means."""
 
-    type: str
-    default: Any = None
-    doc: str = ""
+    __slots__ = ("default", "doc", "type")
+
+    def __init__(self, type: str, default: Any = None, doc: str = "") -> None:
+        self.type: Final = type
+        self.default: Final = default
+        self.doc: Final = doc
 
 
 def rules_dir() -> Path:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.engine.paths import compile_path
+from cogcheck.engine.record import Record
 
 Schema = dict[str, Any]
 
@@ -44,21 +44,28 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One shape an argument may have."""
+class Kind(Record):
+    """One shape an argument may have: ``name``, its entry under ``definitions`` in the JSON Schema; ``text``, how a
+    message names it ("a JSONPath"); ``schema``; ``check``, why a value is not of this kind (None when it is; a
+    nested expression or predicate call is checked by :func:`cogcheck.engine.expr.validate` itself);
+    ``reads_paths``: the kind may be given as a JSONPath (its paths are checked against the client view's keys);
+    ``setting_types``: the types (:data:`cogcheck.model.policy.RULE_SETTING_TYPES`) a ``$.policy`` setting read here
+    may have, None: any. ``{gt: [$.X, $.policy.allowed_scopes]}`` with a list of strings is a load error, not a rule
+    never firing. Two kinds are equal when their name, text, ``reads_paths`` and ``setting_types`` are."""
 
-    name: str  #: its entry under ``definitions`` in the JSON Schema
-    text: str  #: how a message names it: "a JSONPath"
-    schema: Schema = field(hash=False, compare=False)
-    #: why a value is not of this kind (None when it is); a nested expression or predicate call is checked by
-    #: :func:`cogcheck.engine.expr.validate` itself
-    check: Callable[[Any], str | None] | None = field(default=None, hash=False, compare=False)
-    #: the kind may be given as a JSONPath (its paths are checked against the client view's keys)
-    reads_paths: bool = False
-    #: the types (:data:`cogcheck.model.policy.RULE_SETTING_TYPES`) a ``$.policy`` setting read here may have; None:
-    #: any. ``{gt: [$.X, $.policy.allowed_scopes]}`` with a list of strings is a load error, not a rule never firing.
-    setting_types: tuple[str, ...] | None = None
+    __slots__ = ("check", "name", "reads_paths", "schema", "setting_types", "text")
+
+    def __init__(self, name: str, text: str, schema: Schema, check: Callable[[Any], str | None] | None = None,
+                 reads_paths: bool = False, setting_types: tuple[str, ...] | None = None) -> None:
+        self.name: Final = name
+        self.text: Final = text
+        self.schema: Final = schema
+        self.check: Final = check
+        self.reads_paths: Final = reads_paths
+        self.setting_types: Final = setting_types
+
+    def _fields(self) -> tuple[Any, ...]:
+        return self.name, self.text, self.reads_paths, self.setting_types
 
     def problem(self, value: Any) -> str | None:
         if self.check is None:
@@ -211,13 +218,15 @@ def one_of(name: str, what: str, values: tuple[str, ...]) -> Kind:
     return Kind(name, what, {"enum": list(values), "description": what}, check)
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(Record):
     """An operator's arguments: a list of exactly ``len(args)`` values (``listed``), or the single value itself."""
 
-    args: tuple[Kind, ...]
-    listed: bool
-    doc: str = ""
+    __slots__ = ("args", "doc", "listed")
+
+    def __init__(self, args: tuple[Kind, ...], listed: bool, doc: str = "") -> None:
+        self.args: Final = args
+        self.listed: Final = listed
+        self.doc: Final = doc
 
     @property
     def text(self) -> str:
@@ -235,20 +244,26 @@ def single(kind: Kind, doc: str = "") -> Signature:
     return Signature((kind,), False, doc)
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(Record):
     """One argument a predicate takes under ``args``."""
 
-    kind: Kind
-    required: bool = False
-    doc: str = ""
+    __slots__ = ("doc", "kind", "required")
+
+    def __init__(self, kind: Kind, required: bool = False, doc: str = "") -> None:
+        self.kind: Final = kind
+        self.required: Final = required
+        self.doc: Final = doc
 
 
-@dataclass(frozen=True)
-class PredicateSignature:
-    params: Mapping[str, Param]
-    details: frozenset[str]
-    doc: str = ""
+class PredicateSignature(Record):
+    """A predicate's declared arguments, the details it may leave and its description."""
+
+    __slots__ = ("details", "doc", "params")
+
+    def __init__(self, params: Mapping[str, Param], details: frozenset[str], doc: str = "") -> None:
+        self.params: Final = params
+        self.details: Final = details
+        self.doc: Final = doc
 
 
 #: predicate name → its declared arguments, the details it may leave and its description (filled by
