@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from cogcheck.engine.record import Record
+from cogcheck.record import Record
 
 MAX_FILE_SIZE_MB = 32  # cogcheck.inputs.files.MAX_FILE_SIZE, in MiB (not imported: start-up stays light)
 

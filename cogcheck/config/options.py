@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from cogcheck.cfn.resolve import SCENARIO_MODES, ResolveOptions
-from cogcheck.engine.record import Record
 from cogcheck.engine.rules import Rule, id_matches, rule_ids
 from cogcheck.findings import SEVERITIES
 from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.model.policy import Policy, coerce, field_types
+from cogcheck.record import Record
 from cogcheck.scan.options import ScanOptions
 
 MIB = 1024 * 1024
@@ -335,20 +335,23 @@ def build_policy(
 
 def rule_packs(config: Any, rule_dirs: Sequence[Path | str] = ()) -> list[Any]:
     """The rule packs to load: the configuration's ``rules`` (relative to its file), then ``rule_dirs`` (as given)."""
+    names = config.get("rules", []) if config else []
+    if not names and not rule_dirs:
+        return []  # the usual case: the packs module is not even imported
     from cogcheck.engine.packs import pack
 
-    packs = [pack(Path(name), config.base) for name in (config.get("rules", []) if config else [])]
+    packs = [pack(Path(name), config.base) for name in names]
     return packs + [pack(Path(name)) for name in rule_dirs]
 
 
 def load_user_rules(config: Any, rule_dirs: Sequence[Path | str] = ()) -> tuple[Rule, ...]:
     """The rules of the configuration's packs and of ``rule_dirs``; a broken pack is an :class:`OptionError` that
     names the file and line of each problem."""
-    from cogcheck.engine.packs import PackError, load_packs
-
     packs = rule_packs(config, rule_dirs)
     if not packs:
         return ()
+    from cogcheck.engine.packs import PackError, load_packs
+
     try:
         return load_packs(packs)
     except PackError as exc:
@@ -359,10 +362,12 @@ def rule_settings(config: Any, rules: Sequence[Rule], where: str | None = None) 
     """``$.policy`` values for the keys rule packs declare: the configuration's ``policy`` table, checked against
     each declaration, else the declared default. A key the configuration sets that no rule declares, a value of the
     wrong type, and a key without default that the configuration does not set are :class:`OptionError`."""
+    given = dict(config.get("policy", {})) if config else {}
+    if not rules and not given:
+        return {}  # no rule pack, no policy table: nothing to check (nor to import)
     from cogcheck.engine.packs import declarations
     from cogcheck.model.policy import check_rule_setting
 
-    given = dict(config.get("policy", {})) if config else {}
     where = where or (str(config.path) if config is not None and config.path is not None else "configuration")
     declared = declarations(rules)
     values: dict[str, Any] = {}

@@ -28,8 +28,8 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from cogcheck.engine.record import Record
 from cogcheck.findings import APPLICABILITIES
+from cogcheck.record import Record
 
 #: what a fix may do, and whether it needs a ``value`` (None: it may have one)
 FIX_ACTIONS: dict[str, bool | None] = {"replace": True, "rename": True, "remove": None, "append": True, "set": True}

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from cogcheck.engine.fixspec import FixSpec, fix_spec, parse_fix
-from cogcheck.engine.record import Record
 from cogcheck.findings import SEVERITIES
+from cogcheck.record import Record
 
 CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's error, warning, informational
 _CFN_LINT_ID = re.compile(r"^([EWI])9([12])(\d{2})$")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any, Final
 
 from cogcheck.engine.paths import compile_path
-from cogcheck.engine.record import Record
+from cogcheck.record import Record
 
 Schema = dict[str, Any]
 

@@ -36,13 +36,12 @@ newest model or schema lists a value this module would call an error.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from cogcheck.cfn.names import Name, Phrase
+from cogcheck.record import Record
 
 #: What AWS does with an enumeration's values (see the module docstring).
 Vocabulary = Literal["open", "closed"]
@@ -54,20 +53,31 @@ KNOWN_VALUES_DATE = "2026-12-01"
 _SEPARATORS = re.compile(r"[\s_\-.]+")
 
 
-@dataclass(frozen=True)
-class Enumeration:
-    """One enumerated property: its known values, the shape every value has, and hints for near misses."""
+class Enumeration(Record):
+    """One enumerated property: its known values, the shape every value has, and hints for near misses. ``name``:
+    the configuration key under ``known-values``; ``label``: what the value is called in messages (a Phrase when it
+    names a property); ``vocabulary``: open (AWS adds values) or closed (it does not), ``why``: the evidence for it;
+    ``prefixes``/``suffixes``: a known value with one of these dropped, added or doubled (at its start/end) is a
+    near miss; ``aliases``: common wrong names → the known value meant."""
 
-    name: str  # the configuration key under ``known-values``
-    label: str  # what the value is called in messages (a Phrase when it names a property)
-    values: tuple[str, ...]
-    shape: re.Pattern[str]
-    shape_text: str
-    vocabulary: Vocabulary  # open: AWS adds values; closed: it does not
-    why: str  # the evidence for ``vocabulary``
-    prefixes: tuple[str, ...] = ()  # a known value with one of these dropped, added or doubled is a near miss
-    suffixes: tuple[str, ...] = ()  # likewise at the end
-    aliases: Mapping[str, str] = field(default_factory=dict)  # common wrong names → the known value meant
+    __slots__ = ("aliases", "label", "name", "prefixes", "shape", "shape_text", "suffixes", "values", "vocabulary",
+                 "why")
+
+    def __init__(
+        self, name: str, label: str, values: tuple[str, ...], shape: re.Pattern[str], shape_text: str,
+        vocabulary: Vocabulary, why: str, prefixes: tuple[str, ...] = (), suffixes: tuple[str, ...] = (),
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name: Final = name
+        self.label: Final = label
+        self.values: Final = values
+        self.shape: Final = shape
+        self.shape_text: Final = shape_text
+        self.vocabulary: Final = vocabulary
+        self.why: Final = why
+        self.prefixes: Final = prefixes
+        self.suffixes: Final = suffixes
+        self.aliases: Final[Mapping[str, str]] = {} if aliases is None else aliases
 
     def all_values(self, extra: Iterable[str] = ()) -> tuple[str, ...]:
         return self.values + tuple(value for value in extra if value not in self.values)
@@ -135,13 +145,16 @@ ENUMERATIONS: dict[str, Enumeration] = {
 }
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """How a value relates to an enumeration (see the module docstring)."""
+class Verdict(Record):
+    """How a value relates to an enumeration (see the module docstring): ``kind`` is known, malformed, near-miss,
+    outside or unrecognised."""
 
-    kind: str  # known | malformed | near-miss | outside | unrecognised
-    reason: str = ""
-    suggestion: str | None = None
+    __slots__ = ("kind", "reason", "suggestion")
+
+    def __init__(self, kind: str, reason: str = "", suggestion: str | None = None) -> None:
+        self.kind: Final = kind
+        self.reason: Final = reason
+        self.suggestion: Final = suggestion
 
 
 def _normal(text: str) -> str:
@@ -206,6 +219,8 @@ def near_miss_name(name: str, known: tuple[str, ...]) -> str | None:
 
 def closest(value: str, known: tuple[str, ...]) -> str | None:
     """The known value most like ``value`` (a hint in a warning, never a verdict)."""
+    import difflib  # only for a value that is not known (most templates have none)
+
     matches = difflib.get_close_matches(_normal(value), [_normal(k) for k in known], n=1, cutoff=0.75)
     if not matches:
         return None

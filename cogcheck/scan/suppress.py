@@ -30,18 +30,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.cfn.parse import Template
 from cogcheck.engine.rules import Rule, id_matches
 from cogcheck.findings import Finding, Notice
 from cogcheck.inputs.types import ResourceContext
+from cogcheck.record import Record
 
 #: What an ``id`` may look like: a cogcheck rule id or prefix, a rule pack's id or prefix with its dash (``ORG-``,
-#: ``ORG-001``), or a cfn-lint id or prefix of the plugin's ranges (``W9``, ``E9101``, ``W9ORG-001``).
-_ID_SHAPE = re.compile(
-    r"^(COG(-([ES](\d{1,3})?)?)?|[EWI](9(\d{1,3})?)?|([EWI]9)?[A-Z][A-Z0-9]{1,11}-([A-Z]?\d{0,3})?)$", re.IGNORECASE
-)
+#: ``ORG-001``), or a cfn-lint id or prefix of the plugin's ranges (``W9``, ``E9101``, ``W9ORG-001``). Compiled when
+#: first used (by :mod:`re`'s cache): most templates suppress nothing, and compiling it takes longer than a scan of
+#: a small template's suppressions.
+_ID_SHAPE = r"(?i)^(COG(-([ES](\d{1,3})?)?)?|[EWI](9(\d{1,3})?)?|([EWI]9)?[A-Z][A-Z0-9]{1,11}-([A-Z]?\d{0,3})?)$"
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,15 @@ class Suppression:
         return {"source": self.source, "scope": self.scope, "id": self.id, "reason": self.justification}
 
 
-@dataclass(frozen=True)
-class Spelling:
-    """How an input writes cogcheck's suppressions, for the notices that say how to fix one."""
+class Spelling(Record):
+    """How an input writes cogcheck's suppressions, for the notices that say how to fix one: ``where``, what holds
+    them; ``entry``, one suppression, ``{id}`` standing for the rule id."""
 
-    where: str  # what holds them
-    entry: str  # one suppression, ``{id}`` standing for the rule id
+    __slots__ = ("entry", "where")
+
+    def __init__(self, where: str, entry: str) -> None:
+        self.where: Final = where
+        self.entry: Final = entry
 
 
 #: ``Metadata: {cogcheck: {ignore: [...]}}`` in a CloudFormation template (and in a CDK stack's).
@@ -101,7 +105,7 @@ def read_suppressions(
         for entry in entries:
             rule_id = entry.get("id") if isinstance(entry, Mapping) else entry
             reason = entry.get("reason") if isinstance(entry, Mapping) else None
-            if not isinstance(rule_id, str) or not _ID_SHAPE.match(rule_id.strip()):
+            if not isinstance(rule_id, str) or not re.match(_ID_SHAPE, rule_id.strip()):
                 problems.append(f"{spelling.where} entry {_show(entry)} has no cogcheck rule id; it is ignored")
                 continue
             rule_id = rule_id.strip()
