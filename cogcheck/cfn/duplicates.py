@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
+
+from cogcheck.record import Record
 
 PathT = tuple[str | int, ...]
 
@@ -21,26 +22,30 @@ PathT = tuple[str | int, ...]
 MAX_RECORDED = 1000
 
 
-@dataclass(frozen=True)
-class DuplicateKey:
+class DuplicateKey(Record):
     """A key written again in a mapping: ``path`` is the mapping's path and the key; ``line`` (1-based) is where
     the repeated key is written; ``column`` too."""
 
-    path: PathT
-    line: int
-    column: int
+    __slots__ = ("column", "line", "path")
+
+    def __init__(self, path: PathT, line: int, column: int) -> None:
+        self.path: Final = path
+        self.line: Final = line
+        self.column: Final = column
 
     @property
     def key(self) -> str:
         return str(self.path[-1])
 
 
-@dataclass(frozen=True)
-class Duplicates:
+class Duplicates(Record):
     """The repeated keys of one template (the first :data:`MAX_RECORDED`) and how many there are in all."""
 
-    found: tuple[DuplicateKey, ...] = ()
-    total: int = 0
+    __slots__ = ("found", "total")
+
+    def __init__(self, found: tuple[DuplicateKey, ...] = (), total: int = 0) -> None:
+        self.found: Final = found
+        self.total: Final = total
 
     def __bool__(self) -> bool:
         return self.total > 0

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.fix.nodes import Node, NodeError, json_nodes, yaml_nodes
+from cogcheck.record import Record
 
 PathT = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Splice:
+class Splice(Record):
     """Replace ``text[start:end]`` with ``text``."""
 
-    start: int
-    end: int
-    text: str
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start: Final = start
+        self.end: Final = end
+        self.text: Final = text
 
 
 class Declined(Exception):

@@ -8,31 +8,43 @@ import contextlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(eq=False)
 class Node:
     """One value as written. ``end`` of a block collection is where its last value's text ends (not where the next
-    token starts); ``shared``: the same YAML node is reached more than once (an anchor and its aliases)."""
+    token starts); ``shared``: the same YAML node is reached more than once (an anchor and its aliases). ``kind``:
+    "map", "seq" or "scalar"; ``tag``: a YAML tag such as "!Ref" (an intrinsic function); ``style``: a scalar's
+    quoting, None (plain), "'", '"', "|", ">" (JSON strings: '"'); ``value``: a scalar's text (YAML) or value (JSON).
+    A plain class with slots, not a dataclass: nothing to compile when the module is imported."""
 
-    kind: str  # "map" | "seq" | "scalar"
-    start: int
-    end: int
-    flow: bool = True
-    tag: str | None = None  # a YAML tag such as "!Ref" (an intrinsic function)
-    style: str | None = None  # a scalar's quoting: None (plain), "'", '"', "|", ">"; JSON strings: '"'
-    value: Any = None  # a scalar's text (YAML) or value (JSON)
-    shared: bool = False
-    #: (key, value) of a mapping and items of a list, as written (:attr:`entries`, :attr:`items`)
-    _entries: list[tuple[Node, Node]] = field(default_factory=list, repr=False)
-    _items: list[Node] = field(default_factory=list, repr=False)
-    #: makes the children when first asked for (a YAML document is converted only where fixes look)
-    _pending: Callable[[Node], None] | None = field(default=None, repr=False)
-    #: key text → its last (key, value), built on the first look-up and for as many entries as it covers (a big
-    #: mapping such as ``Resources`` is looked up once per fix offered: a scan of it each time was quadratic)
-    _index: tuple[int, dict[str, tuple[Node, Node]]] | None = field(default=None, repr=False)
+    __slots__ = ("_entries", "_index", "_items", "_pending", "end", "flow", "kind", "shared", "start", "style",
+                 "tag", "value")
+
+    def __init__(
+        self, kind: str, start: int, end: int, flow: bool = True, tag: str | None = None, style: str | None = None,
+        value: Any = None, shared: bool = False, _pending: Callable[[Node], None] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.flow = flow
+        self.tag = tag
+        self.style = style
+        self.value = value
+        self.shared = shared
+        #: (key, value) of a mapping and items of a list, as written (:attr:`entries`, :attr:`items`)
+        self._entries: list[tuple[Node, Node]] = []
+        self._items: list[Node] = []
+        #: makes the children when first asked for (a YAML document is converted only where fixes look)
+        self._pending = _pending
+        #: key text → its last (key, value), built on the first look-up and for as many entries as it covers (a big
+        #: mapping such as ``Resources`` is looked up once per fix offered: a scan of it each time was quadratic)
+        self._index: tuple[int, dict[str, tuple[Node, Node]]] | None = None
+
+    def __repr__(self) -> str:
+        return (f"Node(kind={self.kind!r}, start={self.start!r}, end={self.end!r}, flow={self.flow!r}, "
+                f"tag={self.tag!r}, style={self.style!r}, value={self.value!r}, shared={self.shared!r})")
 
     @property
     def entries(self) -> list[tuple[Node, Node]]:

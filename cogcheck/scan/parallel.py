@@ -28,7 +28,6 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -98,24 +97,27 @@ def _share(function: Callable[[Any, T], R], state: Any, task: T) -> R:
     return function(state, task)
 
 
-@dataclass
 class _Worker(Generic[T]):
-    process: Any  # multiprocessing.Process
-    conn: Any  # the parent's end of its pipe
-    tasks: deque[tuple[int, T]] = field(default_factory=deque)  # sent, in order; the first is being scanned
+    """A worker process (``multiprocessing.Process``), the parent's end of its pipe, and the tasks sent to it, in
+    order (the first is being scanned). Plain classes here, not dataclasses: every scan imports this module."""
+
+    def __init__(self, process: Any, conn: Any) -> None:
+        self.process = process
+        self.conn = conn
+        self.tasks: deque[tuple[int, T]] = deque()
 
 
-@dataclass
 class _Workers(Generic[T, R]):
     """``jobs`` worker processes, each fed over its own pipe, at most :data:`PER_WORKER` tasks at a time; a dead one
     is replaced."""
 
-    function: Callable[[Any, T], R]
-    state: Any
-    jobs: int
-    workers: list[_Worker[T]] = field(default_factory=list)
-    ready: deque[tuple[int, T]] = field(default_factory=deque)  # read, not yet sent to a worker
-    _idle_deaths: int = 0
+    def __init__(self, function: Callable[[Any, T], R], state: Any, jobs: int) -> None:
+        self.function = function
+        self.state = state
+        self.jobs = jobs
+        self.workers: list[_Worker[T]] = []
+        self.ready: deque[tuple[int, T]] = deque()  # read, not yet sent to a worker
+        self._idle_deaths = 0
 
     def __enter__(self) -> _Workers[T, R]:
         import multiprocessing
