@@ -13,7 +13,9 @@ from cogcheck.findings import SEVERITIES
 from cogcheck.record import Record
 
 CFN_LINT_LETTERS = {"error": "E", "warning": "W", "note": "I"}  # cfn-lint's error, warning, informational
-_CFN_LINT_ID = re.compile(r"^([EWI])9([12])(\d{2})$")
+# The patterns only the checks of a rule file (and of a cfn-lint id) use are kept as text and compiled on first use
+# by re's own cache: a scan builds the shipped rules without checking them, and compiles none of them.
+_CFN_LINT_ID = r"^([EWI])9([12])(\d{2})$"
 
 _RULE_KEYS = {"id", "name", "severity", "summary", "docs", "checks", "tags", "precision", "security_severity",
               "when", "message", "property", "for_each", "variants", "policy", "fix"}
@@ -26,12 +28,12 @@ _ID = re.compile(r"^COG-[ES]\d{3}$")
 #: ``ACME-S014``). ``COG`` is cogcheck's, and a prefix that starts like a cfn-lint id (``E9``, ``W3``) is refused, so
 #: a user id, its cfn-lint ids and every pattern that selects them never select a shipped rule or a cfn-lint rule.
 USER_ID = re.compile(r"^(?!COG-)(?![EWI]\d)[A-Z][A-Z0-9]{1,11}-[A-Z]?\d{3}$")
-_USER_CFN_LINT_ID = re.compile(r"^([EWI])9([A-Z][A-Z0-9]{1,11}-[A-Z]?\d{3})$")
-_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-_VIEW_KEYS = re.compile(r"^\$\.(effective|policy)(?:\.([A-Za-z_][\w-]*))?(?:\.([A-Za-z_][\w-]*))?")
-_DETAIL = re.compile(r"^detail\.([A-Za-z_]\w*)$")
-_VARIANT = re.compile(r"\{variant:([^{}|]*)\}")
+_USER_CFN_LINT_ID = r"^([EWI])9([A-Z][A-Z0-9]{1,11}-[A-Z]?\d{3})$"
+_NAME = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_PLACEHOLDER = r"\{([^{}]+)\}"
+_VIEW_KEYS = r"^\$\.(effective|policy)(?:\.([A-Za-z_][\w-]*))?(?:\.([A-Za-z_][\w-]*))?"
+_DETAIL = r"^detail\.([A-Za-z_]\w*)$"
+_VARIANT = r"\{variant:([^{}|]*)\}"
 _NAME_KINDS = ("prop", "type", "cdk")
 #: how sure a rule's findings are (SARIF's ``precision`` property, which GitHub code scanning reads)
 PRECISIONS = ("very-high", "high", "medium", "low")
@@ -197,7 +199,7 @@ def parse_rule(data: Any, source: str, predicates: Iterable[str], pack: str = ""
         problems.append(f"id {rule_id!r} is not PREFIX-### or PREFIX-X### (e.g. ORG-001){reserved}")
     elif not pack and (not isinstance(rule_id, str) or not _ID.match(rule_id)):
         problems.append(f"id {rule_id!r} is not COG-E### or COG-S###")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not re.match(_NAME, name):
         problems.append(f"name {name!r} is not kebab-case")
     if severity not in SEVERITIES:
         problems.append(f"severity {severity!r} is not one of {SEVERITIES}")
@@ -315,7 +317,7 @@ def view_key_problem(path: str, declared: Mapping[str, PolicyDeclaration] | None
     from cogcheck.model.client import EFFECTIVE_KEYS
     from cogcheck.model.policy import Policy
 
-    match = _VIEW_KEYS.match(path)
+    match = re.match(_VIEW_KEYS, path)
     if match is None or match.group(2) is None:
         return None
     section, key, sub = match.groups()
@@ -357,12 +359,12 @@ def _check_references(
         if not isinstance(text, str):
             problems.append(f"{where}.{field_name}: is not a string")
             continue
-        for placeholder in _PLACEHOLDER.findall(text):
+        for placeholder in re.findall(_PLACEHOLDER, text):
             spec, _, style = (part.strip() for part in placeholder.partition("|"))
             here = f"{where}.{field_name}: placeholder {{{placeholder}}}"
             if style and style not in PLACEHOLDER_STYLES and not spec.startswith("prop:"):
                 problems.append(f"{here}: unknown style {style!r} (known: {', '.join(PLACEHOLDER_STYLES)})")
-            detail = _DETAIL.match(spec)
+            detail = re.match(_DETAIL, spec)
             if spec == "property" and field_name == "message":
                 continue
             kind, colon, name = spec.partition(":")
@@ -410,7 +412,7 @@ def _setting_use_problem(
     it can, or when the path reads no setting)."""
     from cogcheck.model.policy import field_types
 
-    match = _VIEW_KEYS.match(path)
+    match = re.match(_VIEW_KEYS, path)
     if wanted is None or match is None or match.group(1) != "policy" or match.group(2) is None:
         return None
     key = match.group(2)
@@ -427,7 +429,7 @@ def _setting_use_problem(
     return f"{path} is a setting of type {kind}, used where {' or '.join(wanted)} is needed"
 
 
-_POLICY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_POLICY_KEY = r"^[a-z][a-z0-9_]{0,63}$"
 _DECLARATION_KEYS = {"type", "default", "doc"}
 
 
@@ -442,7 +444,7 @@ def _declarations(raw: Any, problems: list[str]) -> tuple[tuple[str, PolicyDecla
     found = []
     for key, spec in raw.items():
         here = f"policy.{key}"
-        if not isinstance(key, str) or not _POLICY_KEY.match(key):
+        if not isinstance(key, str) or not re.match(_POLICY_KEY, key):
             problems.append(f"{here}: a key is snake_case: lower-case letters, digits and _ (at most 64)")
             continue
         if key in Policy.rule_keys():
@@ -494,7 +496,7 @@ def _dialect_texts(
     """(dialect, message) for each dialect when ``message`` has ``{variant:NAME}`` placeholders, else ()."""
     if not isinstance(message, str) or "{variant:" not in message:
         return ()
-    names = _VARIANT.findall(message)
+    names = re.findall(_VARIANT, message)
     missing = sorted(set(names) - set(variants))
     if missing:
         problems.append(f"{where}.message: no variants named {', '.join(missing)}")
@@ -507,7 +509,7 @@ def _variant_texts(message: str, variants: dict[str, dict[str, str]]) -> tuple[t
     """(dialect, ``message`` with its ``{variant:NAME}`` placeholders filled in) for each dialect."""
     from cogcheck.inputs.dialects import DIALECTS
 
-    pieces = _VARIANT.split(message)  # text, name, text, name, ..., text
+    pieces = re.split(_VARIANT, message)  # text, name, text, name, ..., text
     return tuple((dialect, "".join(variants[p][dialect] if i % 2 else p for i, p in enumerate(pieces)))
                  for dialect in DIALECTS)
 
@@ -570,10 +572,10 @@ def rule_id_of(cfn_lint_id: str) -> str | None:
     """``W9113`` → ``COG-E013``, ``W9ORG-001`` → ``ORG-001``; None when ``cfn_lint_id`` is not one of cogcheck's
     cfn-lint ids."""
     wanted = cfn_lint_id.strip().upper()
-    user = _USER_CFN_LINT_ID.match(wanted)
+    user = re.match(_USER_CFN_LINT_ID, wanted)
     if user is not None:
         return user.group(2) if USER_ID.match(user.group(2)) else None
-    match = _CFN_LINT_ID.match(wanted)
+    match = re.match(_CFN_LINT_ID, wanted)
     if match is None:
         return None
     return f"COG-{'E' if match.group(2) == '1' else 'S'}0{match.group(3)}"

@@ -147,7 +147,7 @@ def _declarations() -> Schema:
         "description": "the $.policy settings this rule reads beyond the built-in ones: KEY: {type, default, doc}; "
                        "a key without a default must be set in the configuration's policy table",
         "type": "object",
-        "propertyNames": {"pattern": _POLICY_KEY.pattern, "not": {"enum": list(Policy.rule_keys())}},
+        "propertyNames": {"pattern": _POLICY_KEY, "not": {"enum": list(Policy.rule_keys())}},
         "additionalProperties": declaration,
     }
 
@@ -205,7 +205,7 @@ def rule_schema() -> Schema:
         "id": {"type": "string", "description": "the rule id; the file name is the id",
                "anyOf": [{"pattern": _ID.pattern, "description": "a shipped rule: COG-E### or COG-S###"},
                          {"pattern": USER_ID.pattern, "description": "a rule pack's rule: PREFIX-### (ORG-001)"}]},
-        "name": {"type": "string", "pattern": _NAME.pattern, "description": "kebab-case"},
+        "name": {"type": "string", "pattern": _NAME, "description": "kebab-case"},
         "severity": {**severity, "description": "the rule's severity"},
         "summary": {"type": "string", "description": "one line"},
         "docs": {
