@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -90,6 +91,13 @@ class Template:
 
     def locate_in_resources(self, path: PathT) -> Position:
         return self._locate(self.resources_key + path)
+
+    @property
+    def nodes(self) -> Any:
+        """The YAML node graph the document was constructed from (what :meth:`locate` walks; merge keys flattened
+        into their mappings), or None (JSON, a document cogcheck built)."""
+        locate = self._locate
+        return locate.args[0] if isinstance(locate, functools.partial) and locate.func is _locate_yaml else None
 
 
 # ---------------------------------------------------------------------------------------------------------- YAML
@@ -294,7 +302,7 @@ def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position],
     finally:
         loader.dispose()
     index: dict[int, dict[str, tuple[Any, Any]]] = {}
-    return doc, lambda path: _locate_yaml(root, path, index), duplicates
+    return doc, functools.partial(_locate_yaml, root, index=index), duplicates
 
 
 # ---------------------------------------------------------------------------------------------------------- JSON

@@ -20,11 +20,15 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cogcheck.findings import Finding, InputError, Notice, one_line
 from cogcheck.inputs.terraform.module import ParseCache
 from cogcheck.scan.memo import ClientMemo
 from cogcheck.scan.options import ScanOptions
+
+if TYPE_CHECKING:
+    from cogcheck.cfn.parse import Template
 
 #: File names checked as CloudFormation templates, and as Terraform / OpenTofu files.
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -64,6 +68,9 @@ class Outcome:
     read_only: bool = False  # generated (cdk.out): findings come from the file on disk, edits are not offered
     options: ScanOptions | None = None  # the options it was checked with (rules, severities) for hovers and fixes
     fixes: bool = True  # the findings carry their fixes (False: made only when code actions are asked for)
+    #: the template parsed from the buffer's text (a CloudFormation buffer), for where its values and resources are
+    #: written; the server drops it once the diagnostics are made
+    template: Template | None = None
 
 
 @dataclass
@@ -80,6 +87,7 @@ class Checker:
         self.isolated = isolated
         self._configured: dict[str | None, _Configured] = {}
         self._parsed = ParseCache()  # Terraform files' blocks, parsed again only when a file changes
+        self.loads = 0  # configurations read so far (the server settles its memory after each new one)
 
     def options_for(self, path: Path) -> tuple[ScanOptions | None, str | None]:
         """The scan options for a file (from the configuration found upwards), or why there are none."""
@@ -95,6 +103,8 @@ class Checker:
 
     def _configure(self, found: Path | None, stamp: tuple[str, int, int] | None, path: Path) -> _Configured:
         from cogcheck.config.files import load_config
+
+        self.loads += 1
         from cogcheck.config.options import OptionError, build_scan_options
 
         try:
@@ -132,7 +142,7 @@ class Checker:
             elif kind == "cdk":
                 outcome = self._assembly(path, options)
             else:
-                outcome = self._template(path, data, options)
+                outcome = self._template(path, text, data, options)
             outcome.options, outcome.fixes = options, fixes
             return outcome
         except RecursionError:
@@ -140,11 +150,19 @@ class Checker:
         except Exception as exc:  # a bug met on one buffer: said on the buffer, the server stays up
             return Outcome(errors=[InputError(shown, None, one_line(exc))])
 
-    def _template(self, path: Path, data: bytes, options: ScanOptions) -> Outcome:
+    def _template(self, path: Path, text: str, data: bytes, options: ScanOptions) -> Outcome:
         from cogcheck.scan.pipeline import scan
 
+        memo = options.client_memo
+        if memo is not None:
+            memo.template = None
         result = scan(["-"], dataclasses.replace(options, stdin=(str(path), data)))
-        return Outcome(result.findings, result.errors, result.notices)
+        template = memo.template if memo is not None else None
+        if template is not None and (template.file != str(path) or template.source != text):
+            template = None  # not this buffer's (it was not parsed), or read from other text (a byte-order mark)
+        if memo is not None:
+            memo.template = None
+        return Outcome(result.findings, result.errors, result.notices, template=template)
 
     def _terraform(self, path: Path, data: bytes, options: ScanOptions) -> Outcome:
         from cogcheck.inputs.project import project_path

@@ -39,6 +39,8 @@ class Lines:
         """The LSP position of 1-based (line, code-point column), clamped to the buffer."""
         line = max(1, min(line, len(self.lines)))
         text = self.line(line)
+        if text.isascii():  # most lines: one code unit per code point
+            return types.Position(line=line - 1, character=min(max(0, column - 1), len(text)))
         before = text[: max(0, column - 1)]
         return types.Position(line=line - 1, character=utf16_length(before))
 

@@ -5,17 +5,21 @@ A finding's message names the other resources it is about by their logical ids (
 ``{detail.pool}``, ``{detail.provider}``, ``{detail.attachment}`` write them; each name the buffer defines as a
 resource (other than the finding's own) becomes a related location, at the resource's key (Terraform: its
 ``resource`` line). The buffer's resources are indexed once per publish: from the YAML node graph the diagnostics'
-ranges already composed, or the Terraform ``resource`` lines.
+ranges already composed (or the template the check parsed), or the Terraform ``resource`` lines.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cogcheck.findings import Finding
 from cogcheck.lsp.spans import Ends
+
+if TYPE_CHECKING:
+    from cogcheck.cfn.parse import Template
 
 #: How a related location names a resource type (CloudFormation and the Terraform provider's names).
 KINDS = {
@@ -45,14 +49,23 @@ class Place:
 class ResourceIndex:
     """Where each resource of one buffer is defined."""
 
-    def __init__(self, ends: Ends) -> None:
+    def __init__(self, ends: Ends, template: Template | None = None) -> None:
         self.places: dict[str, Place] = {}
         if ends.syntax == "terraform":
             for match in _TF_RESOURCE.finditer(ends.text):
                 line, column = ends.position(match.start())
                 self.places.setdefault(f"{match.group(1)}.{match.group(2)}", Place(line, column, match.group(1)))
+        elif template is not None:
+            self._from_template(template)
         else:
             self._from_yaml(ends.composed())
+
+    def _from_template(self, template: Template) -> None:
+        """From the template the check parsed the buffer into: each resource where its key is written."""
+        for name, resource in template.resources.items():
+            kind = resource.get("Type") if isinstance(resource, dict) else None
+            line, column = template.locate_in_resources((name,))
+            self.places.setdefault(str(name), Place(line, column, kind if isinstance(kind, str) else ""))
 
     def _from_yaml(self, root: Any) -> None:
         import yaml
@@ -72,18 +85,27 @@ class ResourceIndex:
 
     def named(self, finding: Finding) -> list[tuple[str, Place]]:
         """The resources the finding's message names (or the client whose check found it), other than its own."""
-        names = []
         client = finding.extra.get("client")
-        if isinstance(client, str):
-            names.append(client)
-        for word in _WORD.findall(finding.message):
-            names += [word, word.rstrip(".,;:"), word.strip('"')]
+        order, words = _candidates(finding.message)
+        if (not isinstance(client, str) or client not in self.places) and self.places.keys().isdisjoint(words):
+            return []  # most findings name no other resource: one set operation, no loop
         found: dict[str, Place] = {}
-        for name in names:
+        for name in ((client,) if isinstance(client, str) else ()) + order:
             place = self.places.get(name)
             if place is not None and name != finding.resource and name not in found:
                 found[name] = place
         return list(found.items())
+
+
+@functools.lru_cache(maxsize=4096)
+def _candidates(message: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The words of a message that may name a resource, in order (each also without trailing punctuation or
+    quotes), and as a set; the same message comes back on every change, so it is split once."""
+    names: list[str] = []
+    for word in _WORD.findall(message):
+        names += [word, word.rstrip(".,;:"), word.strip('"')]
+    order = tuple(dict.fromkeys(names))
+    return order, frozenset(order)
 
 
 def describe(name: str, place: Place, finding: Finding) -> str:

@@ -26,14 +26,17 @@ _TRAILING = re.compile(r"[ \t\r\n]*\Z")
 
 class Ends:
     """The end offsets of the values written at given offsets of one buffer (``syntax``: ``yaml``, ``json`` or
-    ``terraform``); the YAML buffer is composed once, on the first question."""
+    ``terraform``); the YAML buffer is composed once, on the first question, unless ``nodes`` is the node graph the
+    template parser composed from this same text (used when no merge key can have reshaped it)."""
 
-    def __init__(self, text: str, syntax: str) -> None:
+    def __init__(self, text: str, syntax: str, nodes: Any = None) -> None:
         self.text = text
         self.syntax = syntax
         self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
         self._root: Any = None
         self._composed = False
+        if nodes is not None and syntax == "yaml" and "<<" not in text and self._composable():
+            self._root, self._composed = nodes, True  # constructing the document flattens merge keys, nothing else
         self._keys: dict[int, list[int]] = {}
 
     def offset(self, line: int, column: int) -> int | None:
@@ -106,7 +109,7 @@ class Ends:
         """The buffer's YAML node graph (libyaml; JSON is read as YAML), or None when it cannot be composed."""
         if not self._composed:
             self._composed = True
-            if len(self.text) <= MAX_COMPOSED and not self.text.startswith("\ufeff"):
+            if self._composable():
                 import yaml
 
                 try:  # libyaml's marks count code points (cogcheck.fix.nodes); its composition is bounded by the
@@ -115,6 +118,9 @@ class Ends:
                 except (yaml.YAMLError, RecursionError):
                     self._root = None
         return self._root
+
+    def _composable(self) -> bool:
+        return len(self.text) <= MAX_COMPOSED and not self.text.startswith("\ufeff")
 
 
 def _yaml_node_end(text: str, node: Any) -> int:

@@ -21,7 +21,8 @@ each of its prefixes before a ``.`` or ``[`` (``${Client.Arn}``, ``aws_cognito_u
 name written inside a longer text may count as a mention (then the client is in the context: slower, never
 wrong). Not used with the ``previous`` setting (COG-S020 reads a file on disk) or in a template with keys written
 twice (the duplicates recorded are bounded per template). Memory: the last check's results of at most
-:data:`MAX_FILES` files.
+:data:`MAX_FILES` files, and the last template checked (:attr:`ClientMemo.template`: the Language Server reads where
+its resources are written from it, instead of parsing the buffer again).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Evaluated:
 class _Kept:
     context: str
     clients: dict[str, tuple[str, Evaluated]]  # logical id → (its resource as canonical JSON, its result)
+    names: dict[str, set[str]] = field(default_factory=dict)  # canonical JSON → the names it mentions (:func:`_names`)
 
 
 class ClientMemo:
@@ -74,10 +76,12 @@ class ClientMemo:
         self._files: OrderedDict[str, _Kept] = OrderedDict()
         self.reused = 0  # clients whose result was reused, and evaluated: for tests and the benchmark
         self.evaluated = 0
+        self.template: Template | None = None  # the template of the last check (only the last: one at a time)
 
     def session(self, template: Template, item: TemplateInput | None, on_disk: str | None) -> Session | None:
         """The look-ups of one check of ``template``, or None when its clients' results are not kept (``on_disk``:
         the policy's previous template, which COG-S020 reads from disk)."""
+        self.template = template
         if on_disk or template.duplicates:
             return None
         resources = template.resources
@@ -92,13 +96,21 @@ class ClientMemo:
             ])
         except (TypeError, ValueError, RecursionError):  # a value JSON cannot write: evaluated afresh
             return None
+        kept = self._files.get(template.file)
+        known = kept.names if kept is not None else {}
+        names: dict[str, set[str]] = {}  # most texts are those of the last check: their names are known
+
+        def named(text: str) -> set[str]:
+            found = names[text] = known.get(text) or _names(text)
+            return found
+
         mentions: Counter[str] = Counter()
         own: dict[str, set[str]] = {}
         for name, text in texts.items():
-            found = _names(text)
+            found = named(text)
             own[name] = found
             mentions.update(found)
-        mentions.update(_names(rest))
+        mentions.update(named(rest))
         free = {
             name for name, resource in resources.items()
             if isinstance(resource, dict) and resource.get("Type") == CLIENT_TYPE
@@ -106,9 +118,8 @@ class ClientMemo:
         }
         context = "\n".join([where, rest, outputs, *(f"{json.dumps(name)}:{text}" for name, text in texts.items()
                                                      if name not in free), json.dumps(sorted(free))])
-        kept = self._files.get(template.file)
         previous = kept.clients if kept is not None and kept.context == context else {}
-        return Session(self, template.file, context, texts, previous)
+        return Session(self, template.file, context, texts, previous, names)
 
     def _store(self, file: str, kept: _Kept) -> None:
         self._files[file] = kept
@@ -122,9 +133,10 @@ class Session:
 
     def __init__(
         self, memo: ClientMemo, file: str, context: str, texts: dict[str, str],
-        previous: dict[str, tuple[str, Evaluated]],
+        previous: dict[str, tuple[str, Evaluated]], names: dict[str, set[str]],
     ) -> None:
         self._memo, self._file, self._context, self._texts, self._previous = memo, file, context, texts, previous
+        self._names = names
         self._now: dict[str, tuple[str, Evaluated]] = {}
 
     def get(self, logical_id: str) -> Evaluated | None:
@@ -142,7 +154,7 @@ class Session:
 
     def close(self) -> None:
         """Keep this check's results (of this template's clients) for the next check."""
-        self._memo._store(self._file, _Kept(self._context, self._now))
+        self._memo._store(self._file, _Kept(self._context, self._now, self._names))
 
 
 def _canonical(value: Any) -> str:
