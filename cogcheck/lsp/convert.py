@@ -37,12 +37,16 @@ class Lines:
 
     def position(self, line: int, column: int) -> types.Position:
         """The LSP position of 1-based (line, code-point column), clamped to the buffer."""
+        at, units = self.units(line, column)
+        return types.Position(line=at, character=units)
+
+    def units(self, line: int, column: int) -> tuple[int, int]:
+        """:meth:`position` as (0-based line, UTF-16 code units)."""
         line = max(1, min(line, len(self.lines)))
         text = self.line(line)
         if text.isascii():  # most lines: one code unit per code point
-            return types.Position(line=line - 1, character=min(max(0, column - 1), len(text)))
-        before = text[: max(0, column - 1)]
-        return types.Position(line=line - 1, character=utf16_length(before))
+            return line - 1, min(max(0, column - 1), len(text))
+        return line - 1, utf16_length(text[: max(0, column - 1)])
 
     def code_points(self, position: types.Position) -> tuple[int, int]:
         """1-based (line, code-point column) of an LSP position."""
@@ -57,12 +61,25 @@ class Lines:
     def value_range(self, line: int, column: int) -> types.Range:
         """From (line, column) to the end of what is written there on that line: a key and its scalar value, a
         key alone when its value is a block below, without a trailing comment or separator."""
+        return as_range(self.value_span(line, column))
+
+    def value_span(self, line: int, column: int) -> Span:
+        """:meth:`value_range` as (start, end) :meth:`units`."""
         text = self.line(line)
         start = max(1, column)
         end = _value_end(text, start - 1) + 1
         if end <= start:
             end = min(len(text), start) + 1
-        return types.Range(start=self.position(line, start), end=self.position(line, end))
+        return self.units(line, start), self.units(line, end)
+
+
+#: A range as ((line, character), (line, character)): 0-based lines, UTF-16 code units.
+Span = tuple[tuple[int, int], tuple[int, int]]
+
+
+def as_range(span: Span) -> types.Range:
+    (start_line, start), (end_line, end) = span
+    return types.Range(start=types.Position(start_line, start), end=types.Position(end_line, end))
 
 
 def utf16_length(text: str) -> int:
@@ -107,16 +124,22 @@ def finding_range(finding: Finding, lines: Lines, ends: Ends | None = None) -> t
     """Where a finding is written: its property's key (or list item) and the whole value, where the property is
     written (``ends``: the buffer's value ends); else (an absent property, located at its resource or an enclosing
     key) that key and what follows it on its line."""
-    start = lines.position(finding.line, finding.column)
-    if ends is not None and _written_here(finding, lines.line(finding.line)[max(0, finding.column - 1):]):
+    return as_range(finding_span(finding, lines, ends))
+
+
+def finding_span(finding: Finding, lines: Lines, ends: Ends | None = None) -> Span:
+    """:func:`finding_range` as a :data:`Span`."""
+    start = lines.units(finding.line, finding.column)
+    text = lines.line(finding.line)
+    if ends is not None and _written_here(finding, text[max(0, finding.column - 1):]):
         end = ends.end(finding.line, finding.column)
         if end is not None:
-            return types.Range(start=start, end=lines.position(*end))
+            return start, lines.units(*end)
     elif ends is not None and ends.syntax != "terraform":
-        key = _KEY.match(lines.line(finding.line), max(0, finding.column - 1))
+        key = _KEY.match(text, max(0, finding.column - 1))
         if key is not None:  # the resource (or an enclosing key) the absent property belongs to: its key alone
-            return types.Range(start=start, end=lines.position(finding.line, key.end(1) + 1))
-    return lines.value_range(finding.line, finding.column)
+            return start, lines.units(finding.line, key.end(1) + 1)
+    return lines.value_span(finding.line, finding.column)
 
 
 #: A YAML or JSON mapping key (plain, or quoted without escapes) and its colon.
@@ -136,9 +159,15 @@ def diagnostic(
     ends: Ends | None = None,
 ) -> types.Diagnostic:
     """One finding as a diagnostic: the rule id as code, its docs link, the severity as SARIF levels map."""
-    href = docs.get(finding.rule_id)
+    return make_diagnostic(finding, finding_range(finding, lines, ends), docs.get(finding.rule_id), related)
+
+
+def make_diagnostic(
+    finding: Finding, at: types.Range, href: str | None, related: Sequence[types.DiagnosticRelatedInformation] = ()
+) -> types.Diagnostic:
+    """One finding as a diagnostic at ``at`` (:func:`diagnostic`)."""
     return types.Diagnostic(
-        range=finding_range(finding, lines, ends),
+        range=at,
         message=message(finding),
         severity=SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
         code=finding.rule_id,

@@ -22,10 +22,10 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from cogcheck import __version__
-from cogcheck.findings import Finding
 from cogcheck.lsp import actions, convert
 from cogcheck.lsp.check import Checker, Outcome, kind_of
-from cogcheck.lsp.related import ResourceIndex, describe
+from cogcheck.lsp.publish import Published
+from cogcheck.lsp.related import ResourceIndex
 from cogcheck.lsp.spans import Ends
 
 #: Seconds a change waits for the next one before the buffer is checked.
@@ -50,7 +50,8 @@ class _Document:
 
 class CogcheckServer(LanguageServer):
     def __init__(self, debounce: float = DEBOUNCE, isolated: bool = False, manage_gc: bool = False) -> None:
-        super().__init__("cogcheck", __version__)
+        self.published = Published()  # before pygls makes its converter, which reuses what this keeps
+        super().__init__("cogcheck", __version__, converter_factory=self.published.converter)
         self.debounce = debounce
         self.manage_gc = manage_gc
         self._frozen = 0  # the checker's configuration loads when the heap was last frozen
@@ -110,10 +111,7 @@ class CogcheckServer(LanguageServer):
         docs = self.docs_for(outcome)
         ends = _ends(path, text, outcome)
         index = ResourceIndex(ends, outcome.template) if outcome.findings else None
-        diagnostics = [
-            convert.diagnostic(f, lines, docs, self.related(f, uri, lines, index) if index else (), ends)
-            for f in outcome.findings
-        ]
+        diagnostics = self.published.diagnostics(uri, outcome.findings, lines, docs, ends, index)
         diagnostics += [convert.error_diagnostic(e, lines) for e in outcome.errors]
         diagnostics += [convert.notice_diagnostic(n) for n in outcome.notices]
         self.text_document_publish_diagnostics(
@@ -147,21 +145,6 @@ class CogcheckServer(LanguageServer):
                 else:
                     self.docs_links[rule.id] = reference_url(rule)
         return self.docs_links
-
-    @staticmethod
-    def related(
-        finding: Finding, uri: str, lines: convert.Lines, index: ResourceIndex
-    ) -> list[types.DiagnosticRelatedInformation]:
-        """Where the other resources a finding names are written: the user pool, the identity provider, an
-        attachment, or the client whose check found an attachment's finding (:mod:`cogcheck.lsp.related`)."""
-        found = []
-        for name, place in index.named(finding):
-            start = lines.position(place.line, place.column)
-            found.append(types.DiagnosticRelatedInformation(
-                location=types.Location(uri=uri, range=types.Range(start=start, end=start)),
-                message=describe(name, place, finding),
-            ))
-        return found
 
 
 def _ends(path: Path, text: str, outcome: Outcome | None = None) -> Ends:
@@ -209,6 +192,7 @@ def build_server(debounce: float = DEBOUNCE, isolated: bool = False, manage_gc: 
         document = ls.documents.pop(params.text_document.uri, None)
         if document is not None and document.pending is not None:
             document.pending.cancel()
+        ls.published.forget(params.text_document.uri)
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
         )

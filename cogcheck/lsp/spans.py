@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from itertools import accumulate
 from typing import Any
 
 #: The YAML composition is skipped for a buffer larger than this (characters): ranges then end on their first line.
@@ -32,7 +33,8 @@ class Ends:
     def __init__(self, text: str, syntax: str, nodes: Any = None) -> None:
         self.text = text
         self.syntax = syntax
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        # each line's first offset: the lengths of the lines before it, each with its line break
+        self.starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))[:-1]
         self._root: Any = None
         self._composed = False
         if nodes is not None and syntax == "yaml" and "<<" not in text and self._composable():
