@@ -5,8 +5,9 @@ Run from a checkout with the lsp and test extras: ``python bench/lsp.py`` (``--c
 time, each waiting for its diagnostics: the latency is from the change sent to its diagnostics received, less the
 server's debounce (the time it waits for the next keystroke), so it is the time the check itself costs the user
 once typing pauses. The 95th percentile and the median are printed, with the debounce, the server's CPU time per
-change (from /proc: what the latency would come to on an idle core) and the load average (the machine may be
-shared). Nothing here is a test.
+change (from /proc: what the latency would come to on an idle core), the client's (pygls's client decodes every
+diagnostic: it shares the machine's two cores with the server) and the load average (the machine may be shared: on a
+busy machine the wall times grow with the load, the CPU times much less). Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -75,28 +76,29 @@ def _cpu(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure(path: Path, texts: list[str], cwd: Path) -> tuple[list[float], float | None]:
-    """Latency of each change (wall, less the debounce), and the server's CPU seconds per change."""
+async def measure(path: Path, texts: list[str], cwd: Path) -> tuple[list[float], float | None, float]:
+    """Latency of each change (wall, less the debounce), and the server's and the client's CPU seconds per change."""
     async with session(cwd=cwd) as s:
         await s.open(path, texts[0])
         uri = path.resolve().as_uri()
         server = getattr(s.client, "_server", None)
         pid = getattr(server, "pid", None)
         times = []
-        cpu = _cpu(pid)
+        cpu, client = _cpu(pid), time.process_time()
         for text in texts[1:]:
             started = time.perf_counter()
             await s.diagnostics(uri, s.change(path, text))
             times.append(time.perf_counter() - started - DEBOUNCE)
-        after = _cpu(pid)
-        return times, (after - cpu) / len(times) if cpu is not None and after is not None else None
+        after, client = _cpu(pid), (time.process_time() - client) / len(times)
+        return times, (after - cpu) / len(times) if cpu is not None and after is not None else None, client
 
 
-def report(name: str, measured: tuple[list[float], float | None]) -> None:
-    times, cpu = measured
+def report(name: str, measured: tuple[list[float], float | None, float]) -> None:
+    times, cpu, client = measured
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     server = f"; server CPU {cpu * 1000:.1f} ms per change" if cpu is not None else ""
+    server += f", client CPU {client * 1000:.1f} ms"
     print(f"{name}: {len(times)} changes; wall after the {DEBOUNCE * 1000:.0f} ms debounce: median "
           f"{statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {max(times) * 1000:.1f} ms"
           f"{server}")
