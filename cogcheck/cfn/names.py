@@ -14,10 +14,10 @@ Terraform, ``TokenValidityUnits.AccessToken`` is ``token_validity_units.access_t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.cfn.types import CLIENT_TYPE as CLIENT
+from cogcheck.record import Record
 
 _PREFIX = "AWS::Cognito::"
 
@@ -62,8 +62,7 @@ def split_path(path: str) -> tuple[str, str]:
     return head, bracket + rest
 
 
-@dataclass(frozen=True)
-class Dialect:
+class Dialect(Record):
     """How one kind of input spells CloudFormation's names.
 
     ``properties``: resource type → dotted CloudFormation property path → the dialect's spelling (for nested
@@ -73,11 +72,18 @@ class Dialect:
     construction, as the Terraform reader makes their names with its inverse).
     """
 
-    name: str
-    properties: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    types: Mapping[str, str] = field(default_factory=dict)
-    fallback: Callable[[str], str] | None = None
-    closed: frozenset[str] = frozenset()
+    __slots__ = ("closed", "fallback", "name", "properties", "types")
+
+    def __init__(
+        self, name: str, properties: Mapping[str, Mapping[str, str]] | None = None,
+        types: Mapping[str, str] | None = None, fallback: Callable[[str], str] | None = None,
+        closed: frozenset[str] = frozenset(),
+    ) -> None:
+        self.name: Final = name
+        self.properties: Final[Mapping[str, Mapping[str, str]]] = {} if properties is None else properties
+        self.types: Final[Mapping[str, str]] = {} if types is None else types
+        self.fallback: Final = fallback
+        self.closed: Final = closed
 
     @property
     def identity(self) -> bool:

@@ -8,11 +8,11 @@ both parsers to the same result for every path of the shipped rules. Any other J
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cache, cached_property
-from typing import Any, NamedTuple
+from functools import cache
+from typing import Any, Final, NamedTuple
 
 from cogcheck.cfn.values import Unknown
+from cogcheck.record import Record
 
 Step = tuple[str, Any]  # ("field", name) | ("index", n) | ("wildcard", None)
 
@@ -27,11 +27,26 @@ class Match(NamedTuple):
     path: tuple[str | int, ...]
 
 
-@dataclass(slots=True)
 class Selection:
-    matches: list[Match] = field(default_factory=list)
-    unknown: Unknown | None = None
-    _values: list[Any] | None = field(default=None, repr=False, compare=False)
+    """What a path selected: its matches, and the unknown value it walked into (if any). A plain class with slots,
+    not a dataclass: nothing to compile when the module is imported."""
+
+    __slots__ = ("_values", "matches", "unknown")
+
+    def __init__(self, matches: list[Match] | None = None, unknown: Unknown | None = None) -> None:
+        self.matches: list[Match] = [] if matches is None else matches
+        self.unknown = unknown
+        self._values: list[Any] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Selection):
+            return NotImplemented
+        return (self.matches, self.unknown) == (other.matches, other.unknown)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass that compares
+
+    def __repr__(self) -> str:
+        return f"Selection(matches={self.matches!r}, unknown={self.unknown!r})"
 
     def values(self) -> list[Any]:
         """The selected values (computed once: a selection of an absolute path serves every check of a view)."""
@@ -40,12 +55,20 @@ class Selection:
         return self._values
 
 
-@dataclass(frozen=True)
-class CompiledPath:
-    text: str
-    relative: bool
-    steps: tuple[Step, ...] | None  # None: evaluated by jsonpath-ng
-    generic: Any = None
+class CompiledPath(Record):
+    """A compiled JSONPath: its text, whether it starts at ``@``, its steps (None: evaluated by jsonpath-ng, the
+    ``generic`` expression) and, for a path made only of ``.name`` steps (the common case, walked without a
+    frontier), the names (``fields``; None otherwise)."""
+
+    __slots__ = ("fields", "generic", "relative", "steps", "text")
+
+    def __init__(self, text: str, relative: bool, steps: tuple[Step, ...] | None, generic: Any = None) -> None:
+        self.text: Final = text
+        self.relative: Final = relative
+        self.steps: Final = steps
+        self.generic: Final = generic
+        self.fields: Final = None if steps is None or any(kind != "field" for kind, _arg in steps) else tuple(
+            arg for _kind, arg in steps)
 
     def select(self, root: Any, current: Match | None = None) -> Selection:
         start = current if self.relative and current is not None else Match(root, ())
@@ -54,13 +77,6 @@ class CompiledPath:
         if self.fields is not None:
             return _fields(start, self.fields)
         return _walk(start, self.steps)
-
-    @cached_property
-    def fields(self) -> tuple[str, ...] | None:
-        """The names of a path made only of ``.name`` steps (the common case, walked without a frontier)."""
-        if self.steps is None or any(kind != "field" for kind, _arg in self.steps):
-            return None
-        return tuple(arg for _kind, arg in self.steps)
 
 
 def _fields(start: Match, names: tuple[str, ...]) -> Selection:

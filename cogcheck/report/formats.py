@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
+
+from cogcheck.record import Record
 
 if TYPE_CHECKING:
     from cogcheck.engine.rules import Rule
@@ -17,20 +18,34 @@ if TYPE_CHECKING:
 Report = str | Callable[[TextIO], None]
 
 
-@dataclass(frozen=True)
-class ReportSettings:
-    """What the reader chose; each format reads the fields it has a use for."""
+class ReportSettings(Record):
+    """What the reader chose; each format reads the fields it has a use for. ``rules``: the enabled rules, loaded
+    only by the formats that list them; ``severity``: the ``--severity`` overrides (SARIF shows them as configured);
+    ``source_root``: CDK source lines are relative to it (default: the git root); ``fail_on``: JUnit's level that
+    fails a test case; ``show_suppressed``: JSON, Markdown, text list suppressed findings too, marked;
+    ``sarif_include_suppressed``: SARIF keeps suppressed findings, marked with ``suppressions``; ``colour``,
+    ``quiet`` (the findings only) and ``min_severity`` (the lowest severity listed; the summary counts the rest):
+    text; ``link_base``: Markdown links to files at this URL prefix (a commit on GitHub)."""
 
-    rules: Callable[[], Sequence[Rule]] = tuple  # the enabled rules, loaded only by the formats that list them
-    severity: Mapping[str, str] = field(default_factory=dict)  # --severity overrides (SARIF shows them as configured)
-    source_root: Path | None = None  # CDK source lines are relative to it (default: the git root)
-    fail_on: str = "error"  # JUnit: the level that fails a test case
-    show_suppressed: bool = False  # JSON, Markdown, text: list suppressed findings too, marked
-    sarif_include_suppressed: bool = False  # SARIF: keep suppressed findings, marked with `suppressions`
-    colour: bool = False  # text
-    quiet: bool = False  # text: the findings only
-    min_severity: str = "note"  # text: the lowest severity listed (the summary counts the rest)
-    link_base: str | None = None  # Markdown: links to files at this URL prefix (a commit on GitHub)
+    __slots__ = ("colour", "fail_on", "link_base", "min_severity", "quiet", "rules", "sarif_include_suppressed",
+                 "severity", "show_suppressed", "source_root")
+
+    def __init__(
+        self, rules: Callable[[], Sequence[Rule]] = tuple, severity: Mapping[str, str] | None = None,
+        source_root: Path | None = None, fail_on: str = "error", show_suppressed: bool = False,
+        sarif_include_suppressed: bool = False, colour: bool = False, quiet: bool = False,
+        min_severity: str = "note", link_base: str | None = None,
+    ) -> None:
+        self.rules: Final = rules
+        self.severity: Final[Mapping[str, str]] = {} if severity is None else severity
+        self.source_root: Final = source_root
+        self.fail_on: Final = fail_on
+        self.show_suppressed: Final = show_suppressed
+        self.sarif_include_suppressed: Final = sarif_include_suppressed
+        self.colour: Final = colour
+        self.quiet: Final = quiet
+        self.min_severity: Final = min_severity
+        self.link_base: Final = link_base
 
 
 def _text(result: ScanResult, settings: ReportSettings) -> Report:

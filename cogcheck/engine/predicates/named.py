@@ -14,8 +14,7 @@ exactly those, so clients that share a pool and a scenario share one index.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.cfn.resolve import references
 from cogcheck.cfn.types import IDP_TYPE, SERVER_TYPE
@@ -29,28 +28,35 @@ from cogcheck.engine.predicates.base import (
     resource_value,
     same_pool,
 )
+from cogcheck.record import Record
 
 #: The property a resource's name is (and, for ``Ref``, its value) per type.
 NAME_PROPERTY = {IDP_TYPE: "ProviderName", SERVER_TYPE: "Identifier"}
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Record):
     """A resource of the template that may be the one a client names: ``certain`` when it surely is."""
 
-    logical_id: str
-    certain: bool
+    __slots__ = ("certain", "logical_id")
+
+    def __init__(self, logical_id: str, certain: bool) -> None:
+        self.logical_id: Final = logical_id
+        self.certain: Final = certain
 
 
-@dataclass
 class NamedIndex:
-    """The resources of one type that may be on the client's pool, in logical-id order."""
+    """The resources of one type that may be on the client's pool, in logical-id order: ``by_name``, the known
+    names; ``by_id``, every resource that may be on the pool; ``unknown_names``, the logical ids whose name cannot be
+    known; ``known_names``, logical id → name for those surely on the pool."""
 
-    by_name: dict[str, list[Candidate]] = field(default_factory=dict)  # known names
-    by_id: dict[str, Candidate] = field(default_factory=dict)  # every resource that may be on the pool
-    unknown_names: list[str] = field(default_factory=list)  # logical ids whose name cannot be known
-    known_names: dict[str, str] = field(default_factory=dict)  # logical id → name, for those surely on the pool
-    _listing: dict[int, str] = field(default_factory=dict, repr=False)
+    __slots__ = ("_listing", "by_id", "by_name", "known_names", "unknown_names")
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, list[Candidate]] = {}
+        self.by_id: dict[str, Candidate] = {}
+        self.unknown_names: list[str] = []
+        self.known_names: dict[str, str] = {}
+        self._listing: dict[int, str] = {}
 
     def listing(self, limit: int) -> str:
         """The sorted names surely on the pool, at most ``limit`` of them and how many more (worked out once)."""
@@ -63,12 +69,16 @@ class NamedIndex:
         return self._listing[limit]
 
 
-@dataclass(frozen=True)
-class _Fact:
-    logical_id: str
-    exists: bool | None
-    pool: PoolKey | None
-    name: Any
+class _Fact(Record):
+    """A resource's existence, pool and name under one scenario."""
+
+    __slots__ = ("exists", "logical_id", "name", "pool")
+
+    def __init__(self, logical_id: str, exists: bool | None, pool: PoolKey | None, name: Any) -> None:
+        self.logical_id: Final = logical_id
+        self.exists: Final = exists
+        self.pool: Final = pool
+        self.name: Final = name
 
 
 def named_on_pool(world: World, resource_type: str) -> NamedIndex:
