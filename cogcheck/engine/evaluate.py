@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from cogcheck.engine.expr import Compiled, EvalContext, Verdict, compile_expr, s
 from cogcheck.engine.fixspec import NO_FIX, FixRequest, fill
 from cogcheck.engine.needs import check_needs
 from cogcheck.engine.paths import Match, Selection, format_property, parse_property
+from cogcheck.engine.plan import PlanFn, build_plan
 from cogcheck.engine.predicates.base import PREDICATES, SUBJECT, Subject, World
 from cogcheck.engine.rules import Check, Rule
 from cogcheck.model.client import ClientView, human_duration
@@ -121,8 +123,24 @@ class _CompiledCheck:
 
 #: id(rule) → (the rule, its compiled checks); the rule is kept so that its id is never reused while cached
 _COMPILED: dict[int, tuple[Rule, tuple[_CompiledCheck, ...]]] = {}
-#: id(rule list) → (the list, its rules' compiled checks in order): the plan of the last few rule sets run
-_PLANS: dict[int, tuple[Sequence[Rule], tuple[Rule, ...], list[_CompiledCheck]]] = {}
+class _RulePlan:
+    """The checks of one rule set, compiled; and, once it has checked :data:`PLAN_AFTER` clients, its plan."""
+
+    __slots__ = ("checks", "clients", "function", "items", "rules")
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules, self.items = rules, tuple(rules)
+        self.checks = [c for rule in rules for c in compiled(rule)]
+        self.function: PlanFn | None = None
+        self.clients = 0
+
+
+#: id(rule list) → the plan of the last few rule sets run
+_PLANS: dict[int, _RulePlan] = {}
+#: A rule set's checks run as closures for its first clients and as one generated function after: making the
+#: function (:mod:`cogcheck.engine.plan`) costs about as much CPU as checking this many clients saves, so a small
+#: scan never pays for it and a big one pays it once
+PLAN_AFTER = 128
 
 
 def compiled(rule: Rule) -> tuple[_CompiledCheck, ...]:
@@ -140,16 +158,21 @@ def compiled(rule: Rule) -> tuple[_CompiledCheck, ...]:
     return entry[1]
 
 
-def _plan(rules: Sequence[Rule]) -> list[_CompiledCheck]:
-    """Every compiled check of ``rules`` in order (a rule list may be a list changed in place: compared by items)."""
+def _rule_plan(rules: Sequence[Rule]) -> _RulePlan:
+    """The cached plan of ``rules`` (a rule list may be a list changed in place: compared by items)."""
     entry = _PLANS.get(id(rules))
-    if entry is None or entry[0] is not rules or len(entry[1]) != len(rules) or any(
-        a is not b for a, b in zip(entry[1], rules, strict=True)
+    if entry is None or entry.rules is not rules or len(entry.items) != len(rules) or not all(
+        map(operator.is_, entry.items, rules)
     ):
         if len(_PLANS) > 16:
             _PLANS.clear()
-        entry = _PLANS[id(rules)] = (rules, tuple(rules), [c for rule in rules for c in compiled(rule)])
-    return entry[2]
+        entry = _PLANS[id(rules)] = _RulePlan(rules)
+    return entry
+
+
+def _plan(rules: Sequence[Rule]) -> list[_CompiledCheck]:
+    """Every compiled check of ``rules`` in order."""
+    return _rule_plan(rules).checks
 
 
 def compile_rules(rules: Sequence[Rule]) -> None:
@@ -166,14 +189,31 @@ def evaluate_rules(
 ) -> list[Hit]:
     """The hits of ``rules`` on one client view; messages in ``dialect``'s words."""
     hits: list[Hit] = []
-    cache: dict[str, Any] = {}  # every check reads the same view: select each absolute path once
+    plan = _rule_plan(rules)
 
     def call_predicate(name: str, args: Mapping[str, Any], ctx: EvalContext) -> Verdict:
         return PREDICATES[name](world, args, ctx)
 
     data = view.data
-    ctx = EvalContext(data, None, call_predicate, {}, cache)
-    for compiled_check in _plan(rules):
+    ctx = EvalContext(data, None, call_predicate, {}, {})  # one view: ``cache`` selects each absolute path once
+    run = plan.function
+    if run is None:
+        plan.clients += 1
+        if plan.clients <= PLAN_AFTER:
+            _interpret(plan.checks, ctx, hits, severity, dialect)
+            return hits
+        run = plan.function = build_plan(plan.checks)
+    run(data, ctx, world, hits, _hit, severity, dialect)
+    return hits
+
+
+def _interpret(
+    checks: list[_CompiledCheck], ctx: EvalContext, hits: list[Hit], severity: Mapping[str, str] | None,
+    dialect: Dialect,
+) -> None:
+    """Every check as a tree of closures (what the plan's generated function does in one call)."""
+    data = ctx.root
+    for compiled_check in checks:
         absent = False
         for name in compiled_check.needs:
             if name not in data:
@@ -198,7 +238,6 @@ def evaluate_rules(
             if when(ctx) is True:
                 hits.append(_hit(compiled_check, ctx, severity, dialect))
         ctx.item = None
-    return hits
 
 
 def _hit(
