@@ -51,9 +51,13 @@ class ScenarioPlan:
 def plan_scenarios(template: Template, logical_id: str, options: ResolveOptions | None = None) -> ScenarioPlan:
     """Every deployment of ``logical_id`` the template allows (up to ``max_scenarios``); absent ones are left out."""
     options = options or ResolveOptions()
-    base = Resolver(template, options)
     resource = template.resources[logical_id]
     refs, used_conditions = references(resource)
+    if (not used_conditions and "Condition" not in resource and options.max_scenarios >= 1
+            and not refs & _parameter_names(template)):
+        # a literal resource (its references are to resources): one deployment, nothing to fix or force
+        return ScenarioPlan([(Scenario(), Resolver(template, options, {}, {}))])
+    base = Resolver(template, options)
     seen: set[str] = set()
     pending = list(used_conditions)
     while pending:  # conditions pull in the parameters and conditions they are defined with
@@ -102,6 +106,15 @@ def plan_scenarios(template: Template, logical_id: str, options: ResolveOptions 
             continue
         break
     return ScenarioPlan(plans, note)
+
+
+def _parameter_names(template: Template) -> frozenset[str]:
+    """The names of the template's parameters (worked out once per template)."""
+    names = template.cache.get("parameter names")
+    if names is None:
+        parameters = template.doc.get("Parameters")
+        names = template.cache["parameter names"] = frozenset(parameters if isinstance(parameters, dict) else ())
+    return names
 
 
 def _single_valued(base: Resolver, refs: set[str], options: ResolveOptions) -> Iterator[tuple[str, list[Any]]]:

@@ -253,6 +253,22 @@ EFFECTIVE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: the last policy views were built for, and its ``$.policy``: a policy is frozen, and rules only read the view
+_RULES_POLICY: list[tuple[Policy, dict[str, Any]]] = []
+
+
+def _for_rules(policy: Policy | None) -> dict[str, Any]:
+    """``$.policy`` of ``policy``, made once for the views of a scan (they share it)."""
+    if policy is None:
+        policy = _DEFAULT_POLICY
+    if not _RULES_POLICY or _RULES_POLICY[0][0] is not policy:
+        _RULES_POLICY[:] = [(policy, policy.for_rules())]
+    return _RULES_POLICY[0][1]
+
+
+_DEFAULT_POLICY = Policy()
+
+
 def build_view(
     logical_id: str, props: dict[str, Any], origins: dict[PathT, PathT], policy: Policy | None = None
 ) -> ClientView:
@@ -260,5 +276,5 @@ def build_view(
     effective = effective_values(props)
     effective["role"] = client_role(effective, "ExplicitAuthFlows" in props)
     data["effective"] = effective
-    data["policy"] = (policy or Policy()).for_rules()
+    data["policy"] = _for_rules(policy)
     return ClientView(logical_id, data, origins)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import os
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -79,6 +80,7 @@ def item_value(ctx: EvalContext) -> Any:
 # ------------------------------------------------------------------------------------------------- redirect URLs
 
 
+@lru_cache(maxsize=4096)  # a pure function of the text; a scan's clients repeat their URLs
 def url_host(url: str) -> str | None:
     """The lower-case host of an absolute URL (IPv6 without brackets, no trailing dot); None when there is none."""
     try:
@@ -90,6 +92,7 @@ def url_host(url: str) -> str | None:
     return host.rstrip(".") or None
 
 
+@lru_cache(maxsize=4096)
 def is_local_host(host: str) -> bool:
     """``localhost``, ``*.localhost``, ``*.local``, or a loopback / RFC 1918 / link-local / unique-local address."""
     if host == "localhost" or host.endswith((".localhost", ".local")):

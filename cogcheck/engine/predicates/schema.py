@@ -95,6 +95,27 @@ def _unknown_names(name: str, value: Any) -> list[tuple[str, str, str, str | Non
     return _memoised("names", name, value, lambda: _unknown_names_of(name, value))
 
 
+#: what the schema says of one property value: its unknown names, and its problem when the schema judges it (None
+#: for a property the schema has no node for or that is read-only)
+Judged = tuple[list[tuple[str, str, str, str | None]], tuple[str, str] | None]
+
+
+def _judged(world: World, name: str, value: Any) -> Judged:
+    """What the schema says of the client's property ``name`` (worked out once per client and scenario: the three
+    schema checks each ask about every property)."""
+    key = ("schema", name)
+    found = world.memo.get(key)
+    if found is None or found[0] is not value:
+        found = world.memo[key] = (value, _memoised("judged", name, value, lambda: _judge(name, value)))
+    return found[1]
+
+
+def _judge(name: str, value: Any) -> Judged:
+    node = property_node(name)
+    judged = node is not None and name not in read_only()
+    return _unknown_names_of(name, value), problem(name, node, value) if node is not None and judged else None
+
+
 def _unknown_names_of(name: str, value: Any) -> list[tuple[str, str, str, str | None]]:
     known = known_properties()
     kind, meant = classify_property(name, known)
@@ -157,7 +178,7 @@ def property_unknown_wrong(world: World, args: Mapping[str, Any], ctx: EvalConte
     if prop is None:
         return False
     wrong = _SLIPS + (_UNLISTED if _schema_decides(world) else ())
-    for found in _unknown_names(*prop):
+    for found in _judged(world, *prop)[0]:
         if found[2] in wrong:
             _report(ctx, found)
             return True
@@ -171,7 +192,7 @@ def property_unrecognised(world: World, args: Mapping[str, Any], ctx: EvalContex
     prop = _property(ctx)
     if prop is None or _schema_decides(world):
         return False
-    for found in _unknown_names(*prop):
+    for found in _judged(world, *prop)[0]:
         if found[2] in _UNLISTED:
             _report(ctx, found)
             return True
@@ -189,7 +210,7 @@ def schema_violation(world: World, args: Mapping[str, Any], ctx: EvalContext) ->
     node = property_node(name)
     if node is None or name in read_only():
         return False
-    found = _memoised("problem", name, value, lambda: problem(name, node, value))
+    found = _judged(world, name, value)[1]
     if found is None:
         return None if isinstance(value, Unknown) else False
     ctx.details["where"], ctx.details["reason"] = Name(found[0].replace("[]", "[…]")), found[1]
