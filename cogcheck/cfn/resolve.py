@@ -43,6 +43,10 @@ class ResolveOptions:
     scenarios: str = "all"  # one of SCENARIO_MODES
 
 
+#: the types of scalars that resolve to themselves (a string does too, unless it holds ``${``)
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
 def is_intrinsic(node: Any) -> bool:
     if not isinstance(node, dict) or len(node) != 1:
         return False
@@ -219,14 +223,26 @@ class Resolver:
             if is_intrinsic(node):
                 return self._intrinsic(node, raw, out, origins)
             result: dict[Any, Any] = {}
+            plain = self._depth < MAX_RESOLVE_DEPTH  # a plain scalar under it resolves to itself, without a call
             for key, item in node.items():
+                if plain and (type(item) in _PLAIN or (type(item) is str and "${" not in item)):
+                    if origins is not None:
+                        origins[out + (key,)] = raw + (key,)
+                    result[key] = item
+                    continue
                 resolved = self.value(item, raw + (key,), out + (key,), origins)
                 if resolved is not NO_VALUE:
                     result[key] = resolved
             return result
         if isinstance(node, list):
             items: list[Any] = []
+            plain = self._depth < MAX_RESOLVE_DEPTH
             for index, item in enumerate(node):
+                if plain and (type(item) in _PLAIN or (type(item) is str and "${" not in item)):
+                    if origins is not None:
+                        origins[out + (len(items),)] = raw + (index,)
+                    items.append(item)
+                    continue
                 resolved = self.value(item, raw + (index,), out + (len(items),), origins)
                 if resolved is not NO_VALUE:
                     items.append(resolved)

@@ -99,12 +99,19 @@ class _Writer:
 
     # -------------------------------------------------------------------------------------------- expressions
 
-    def expression(self, expr: Any, target: str, indent: int, depth: int) -> None:
-        """Lines that put the verdict of ``expr`` into the local ``target``."""
+    def expression(self, expr: Any, target: str, indent: int, depth: int, deciding: bool = False) -> None:
+        """Lines that put the verdict of ``expr`` into the local ``target``.
+
+        ``deciding``: only whether the verdict is True matters (the check's own condition, or a part of an ``all``
+        that is): a check that does not fire leaves nothing, so an ``all`` stops at its first part that is not True
+        even when a later part is a predicate (the details it would leave are reset before anything reads them)."""
         ((name, args),) = expr.items()
         inline = _INLINE.get(name)
         if inline is None or (name in ("all", "any", "not") and depth >= INLINE_DEPTH):
             self.emit(indent, f"{target} = {self.constant(compile_expr(expr))}(ctx)")
+            return
+        if deciding and name == "all":
+            _deciding_all(self, args, target, indent, depth)
             return
         inline(self, args, target, indent, depth)
 
@@ -328,6 +335,19 @@ def _all(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> No
     writer.emit(indent, f"{target} = False if {falses} else (None if {nones} else True)")
 
 
+def _deciding_all(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> None:
+    """An ``all`` whose verdict matters only when True: True when every part is, else its first part that is not."""
+    part = writer.temporary()
+    writer.emit(indent, f"{target} = True")
+    writer.emit(indent, "while True:")
+    for sub in args:
+        writer.expression(sub, part, indent + 1, depth + 1, deciding=True)
+        writer.emit(indent + 1, f"if {part} is not True:")
+        writer.emit(indent + 2, f"{target} = {part}")
+        writer.emit(indent + 2, "break")
+    writer.emit(indent + 1, "break")
+
+
 def _any(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> None:
     part = writer.temporary()
     if not any(predicates_in(a) for a in args):
@@ -434,7 +454,7 @@ def build_plan(checks: Sequence[_CompiledCheck]) -> PlanFn:
             writer.emit(indent, "if ctx.details:")
             writer.emit(indent + 1, "ctx.details = {}")
             writer.emit(indent, "iv = data")
-            writer.expression(check.when, result, indent, 0)
+            writer.expression(check.when, result, indent, 0, deciding=True)
             writer.emit(indent, f"if {result} is True:")
             writer.emit(indent + 1, f"hits.append(hit({this}, ctx, severity, dialect))")
             continue
@@ -449,7 +469,7 @@ def build_plan(checks: Sequence[_CompiledCheck]) -> PlanFn:
         writer.emit(indent + 1, "if ctx.details:")
         writer.emit(indent + 2, "ctx.details = {}")
         writer.emit(indent + 1, "iv = item.value")
-        writer.expression(check.when, result, indent + 1, 0)
+        writer.expression(check.when, result, indent + 1, 0, deciding=True)
         writer.emit(indent + 1, f"if {result} is True:")
         writer.emit(indent + 2, f"hits.append(hit({this}, ctx, severity, dialect))")
         writer.emit(indent, "ctx.item = None")

@@ -66,12 +66,7 @@ def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
     units = props.get("TokenValidityUnits")
     unit_given = isinstance(units, dict) and unit_key in units
     if value_key not in props:
-        return {
-            "seconds": default_seconds,
-            "text": human_duration(default_seconds),
-            "derivation": Phrase("the default, as ", Name(value_key), " is not set"),
-            "explicit": False,
-        }
+        return dict(_DEFAULT_VALIDITY[token])
     raw = props[value_key]
     number = to_number(raw)
     if isinstance(units, Unknown):
@@ -104,6 +99,18 @@ def token_validity(props: dict[str, Any], token: str) -> dict[str, Any]:
         "derivation": derivation,
         "explicit": True,
     }
+
+
+#: token → its entry when its validity is not set (copied per view)
+_DEFAULT_VALIDITY = {
+    token: {
+        "seconds": default_seconds,
+        "text": human_duration(default_seconds),
+        "derivation": Phrase("the default, as ", Name(value_key), " is not set"),
+        "explicit": False,
+    }
+    for token, (value_key, _unit_key, _default_unit, default_seconds) in TOKENS.items()
+}
 
 
 def _list(props: dict[str, Any], key: str, default: list[Any] | None = None) -> Any:
