@@ -19,8 +19,8 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import os
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
