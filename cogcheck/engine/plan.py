@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cogcheck.cfn.values import Unknown, to_number
 from cogcheck.engine.expr import (
@@ -35,15 +35,32 @@ from cogcheck.engine.paths import Match, compile_path
 from cogcheck.engine.signatures import is_path
 
 if TYPE_CHECKING:
-    from cogcheck.engine.evaluate import Hit, _CompiledCheck
     from cogcheck.engine.predicates.base import World
+
+
+class _Check(Protocol):
+    @property
+    def when(self) -> Any: ...
+
+    @property
+    def for_each(self) -> Sequence[str]: ...
+
+
+class PlannedCheck(Protocol):
+    """What a plan needs of a compiled check (:class:`cogcheck.engine.evaluate._CompiledCheck`)."""
+
+    @property
+    def check(self) -> _Check: ...
+
+    @property
+    def needs(self) -> tuple[str, ...]: ...
 
 #: ``all`` / ``any`` / ``not`` nest at most this deep in generated code (each level is a loop block, and Python
 #: allows 20 nested blocks); deeper parts are called as closures
 INLINE_DEPTH = 6
 
 #: the plan's function: (view data, context, world, hits, make a hit, severity, dialect) → None (hits appended)
-PlanFn = Callable[[dict[str, Any], EvalContext, "World", list["Hit"], Callable[..., "Hit"], Any, Any], None]
+PlanFn = Callable[[dict[str, Any], EvalContext, "World", list[Any], Callable[..., Any], Any, Any], None]
 
 
 class _Writer:
@@ -437,7 +454,7 @@ def _for_each_items(paths: Sequence[str]) -> Callable[[EvalContext], list[Match]
     return items
 
 
-def build_plan(checks: Sequence[_CompiledCheck]) -> PlanFn:
+def build_plan(checks: Sequence[PlannedCheck]) -> PlanFn:
     """One function that runs every check of ``checks`` in order on a client and appends its hits."""
     writer = _Writer()
     for index, compiled_check in enumerate(checks):
