@@ -137,12 +137,16 @@ class Checker:
             if len(data) > options.max_file_size:
                 message = f"larger than {options.max_file_size:,} bytes (the scan's limit): not checked"
                 return Outcome(errors=[InputError(shown, None, message)], options=options)
-            if kind == "terraform":
-                outcome = self._terraform(path, data, options)
-            elif kind == "cdk":
-                outcome = self._assembly(path, options)
-            else:
-                outcome = self._template(path, text, data, options)
+            try:
+                if kind == "terraform":
+                    outcome = self._terraform(path, data, options)
+                elif kind == "cdk":
+                    outcome = self._assembly(path, options)
+                else:
+                    outcome = self._template(path, text, data, options)
+            finally:
+                if options.client_memo is not None:
+                    options.client_memo.template = None  # the memo keeps no template between checks
             outcome.options, outcome.fixes = options, fixes
             return outcome
         except RecursionError:
@@ -160,8 +164,6 @@ class Checker:
         template = memo.template if memo is not None else None
         if template is not None and (template.file != str(path) or template.source != text):
             template = None  # not this buffer's (it was not parsed), or read from other text (a byte-order mark)
-        if memo is not None:
-            memo.template = None
         return Outcome(result.findings, result.errors, result.notices, template=template)
 
     def _terraform(self, path: Path, data: bytes, options: ScanOptions) -> Outcome:

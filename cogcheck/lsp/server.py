@@ -129,6 +129,7 @@ class CogcheckServer(LanguageServer):
         version, text = document.checked, document.text
         path = Path(to_fs_path(uri) or uri)
         outcome = await asyncio.get_running_loop().run_in_executor(self.pool, self.checker.check, path, text, True)
+        outcome.template = None  # kept with the document: without its node graph
         if document.checked == version and document.text == text:
             document.outcome = outcome
         return outcome
