@@ -38,7 +38,7 @@ def dump(document: Any, out: TextIO) -> None:
             return [mark(value) for value in node]
         return node
 
-    text = json.dumps(mark(document), indent=2)
+    text = _dumps(mark(document), "\n")
     position = 0
     for marker, items in arrays.items():
         encoded = json.dumps(marker)
@@ -60,16 +60,23 @@ def _indent_of(text: str, line_start: int) -> int:
 
 def _array(items: Iterable[Any], indent: int, out: TextIO) -> None:
     inner = "\n" + " " * (indent + 2)
-    empty = True
+    opener = "[" + inner
+    between = "," + inner
     for item in items:
-        parts = ["[" if empty else ",", inner]
-        try:
-            _encode(item, inner, parts)
-        except _Unusual:
-            parts[2:] = [json.dumps(item, indent=2).replace("\n", inner)]
-        out.write("".join(parts))
-        empty = False
-    out.write("[]" if empty else "\n" + " " * indent + "]")
+        out.write(opener)
+        out.write(_dumps(item, inner))
+        opener = between
+    out.write("[]" if opener is not between else "\n" + " " * indent + "]")
+
+
+def _dumps(value: Any, newline: str) -> str:
+    """``json.dumps(value, indent=2)`` as if written where ``newline`` (a line break and the indentation) is."""
+    parts: list[str] = []
+    try:
+        _encode(value, newline, parts)
+    except _Unusual:
+        return json.dumps(value, indent=2).replace("\n", newline)
+    return "".join(parts)
 
 
 class _Unusual(Exception):
@@ -77,22 +84,18 @@ class _Unusual(Exception):
 
 
 _string = json.encoder.encode_basestring_ascii  # the C function json.dumps uses for strings
-_CONSTANTS = {True: "true", False: "false"}
+_CONSTANTS = {True: "true", False: "false", None: "null"}
 
 
 def _encode(value: Any, newline: str, parts: list[str]) -> None:
-    """Append ``json.dumps(value, indent=2)`` as if written at ``newline``'s indentation (no generators: about
-    twice as fast as the pure-Python encoder that ``indent`` otherwise means)."""
+    """Append ``json.dumps(value, indent=2)`` as if written at ``newline``'s indentation.
+
+    A call per container, not per value: a container's strings, integers, booleans and nulls are written in its own
+    loop (each string by the C function ``json.dumps`` uses). About twice as fast as the pure-Python encoder that
+    ``indent`` otherwise means, and faster than the C encoder (``indent=None``) run on each flat container and
+    indented after: in Python 3.11 that encoder costs more per item than this loop does."""
     kind = type(value)
-    if kind is str:
-        parts.append(_string(value))
-    elif kind is bool:
-        parts.append(_CONSTANTS[value])
-    elif kind is int:
-        parts.append(int.__repr__(value))
-    elif value is None:
-        parts.append("null")
-    elif kind is dict:
+    if kind is dict:
         if not value:
             parts.append("{}")
             return
@@ -101,10 +104,16 @@ def _encode(value: Any, newline: str, parts: list[str]) -> None:
         for key, item in value.items():
             if type(key) is not str:
                 raise _Unusual
-            parts.append(separator)
-            parts.append(_string(key))
-            parts.append(": ")
-            _encode(item, deeper, parts)
+            kind = type(item)
+            if kind is str:
+                parts += (separator, _string(key), ": ", _string(item))
+            elif kind is int:
+                parts += (separator, _string(key), ": ", int.__repr__(item))
+            elif kind is bool or item is None:
+                parts += (separator, _string(key), ": ", _CONSTANTS[item])
+            else:
+                parts += (separator, _string(key), ": ")
+                _encode(item, deeper, parts)
             separator = "," + deeper
         parts.append(newline + "}")
     elif kind is list or kind is tuple:
@@ -114,9 +123,23 @@ def _encode(value: Any, newline: str, parts: list[str]) -> None:
         deeper = newline + "  "
         separator = "[" + deeper
         for item in value:
-            parts.append(separator)
-            _encode(item, deeper, parts)
+            kind = type(item)
+            if kind is str:
+                parts += (separator, _string(item))
+            elif kind is int:
+                parts += (separator, int.__repr__(item))
+            elif kind is bool or item is None:
+                parts += (separator, _CONSTANTS[item])
+            else:
+                parts.append(separator)
+                _encode(item, deeper, parts)
             separator = "," + deeper
         parts.append(newline + "]")
+    elif kind is str:
+        parts.append(_string(value))
+    elif kind is int:
+        parts.append(int.__repr__(value))
+    elif kind is bool or value is None:
+        parts.append(_CONSTANTS[value])
     else:
         raise _Unusual
