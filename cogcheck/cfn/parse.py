@@ -1,21 +1,25 @@
 """Parse CloudFormation templates (JSON and YAML with short-form tags), keeping a way back to positions.
 
-Positions are located lazily, only for findings: JSON is parsed with :func:`json.loads` and re-scanned along one
-path when a position is asked for; YAML keeps libyaml's node graph (marks) beside the constructed document.
+Positions are located lazily, only for findings: JSON is parsed with :func:`json.loads` and its containers are
+read again, each once, where a position is asked for (:mod:`cogcheck.cfn.jsontext`); YAML keeps libyaml's node graph
+(marks) beside the constructed document.
 """
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cogcheck.cfn.duplicates import MAX_RECORDED, Duplicates, has_transform, json_duplicates, yaml_duplicates
+from cogcheck.cfn.jsontext import JsonText
+
+if TYPE_CHECKING:
+    import yaml
 
 PathT = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -77,6 +81,12 @@ class Template:
     #: "" for a document cogcheck built (Terraform, a nested stack's parent)
     source: str = field(default="", repr=False, compare=False)
     syntax: str = ""
+    #: where the values of a JSON ``source`` are written, as the parser found them: the map findings' positions
+    #: come from, which fixes reuse instead of reading the text again
+    written: JsonText | None = field(default=None, repr=False, compare=False)
+    #: the node graph of a YAML ``source`` as libyaml composed it for the parse, which fixes reuse instead of
+    #: composing the text again (None when constructing the document changed it: :func:`_parse_yaml`)
+    composed: yaml.Node | None = field(default=None, repr=False, compare=False)
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -113,6 +123,7 @@ def _yaml_loader_class() -> type[Any]:
             super().__init__(stream)
             self.repeated: list[tuple[Any, Any]] = []  # (mapping node, key node) of each key written again
             self.repeated_total = 0
+            self.merged = False  # a merge key (``<<``) was flattened into its mapping
 
     def construct_tag(loader: Any, tag_suffix: str, node: Any) -> Any:
         tag = "!" + tag_suffix
@@ -150,6 +161,8 @@ def _yaml_loader_class() -> type[Any]:
                     if len(loader.repeated) < MAX_RECORDED:
                         loader.repeated.append((node, key_node))
                 written.add(key_node.value)
+            elif isinstance(key_node, yaml.ScalarNode):
+                loader.merged = True  # flatten_mapping rewrites the node: the graph is no longer the text's
         loader.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -273,7 +286,10 @@ def _reader_error(file: str, text: str, exc: Any) -> TemplateError:
     return TemplateError(file, f"invalid YAML: {exc.reason}: {where}", text.count("\n", 0, position) + 1)
 
 
-def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position], Duplicates]:
+def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position], Duplicates, yaml.Node | None]:
+    """The document, where its paths are written, its repeated keys, and its node graph when that is still the
+    text's as composed (no merge key flattened into a mapping, no byte order mark libyaml's marks leave uncounted):
+    the nodes fixes splice at (:mod:`cogcheck.fix.nodes`), composed once for both."""
     import yaml
 
     global _LOADER
@@ -283,7 +299,7 @@ def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position],
     try:
         root = loader.get_single_node()
         if root is None:
-            return None, lambda _p: (1, 1), Duplicates()
+            return None, lambda _p: (1, 1), Duplicates(), None
         _check_yaml_graph(file, root)
         doc = loader.construct_document(root)
         duplicates = (
@@ -302,90 +318,11 @@ def _parse_yaml(file: str, text: str) -> tuple[Any, Callable[[PathT], Position],
     finally:
         loader.dispose()
     index: dict[int, dict[str, tuple[Any, Any]]] = {}
-    return doc, functools.partial(_locate_yaml, root, index=index), duplicates
+    composed = root if not loader.merged and "\ufeff" not in text else None
+    return doc, functools.partial(_locate_yaml, root, index=index), duplicates, composed
 
 
 # ---------------------------------------------------------------------------------------------------------- JSON
-
-_WS = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
-
-
-@dataclass
-class _JsonIndex:
-    """What earlier lookups learned about one JSON text: where each key's value starts, and line starts."""
-
-    entries: dict[PathT, tuple[int, int]] = field(default_factory=dict)  # path → (value offset, key offset)
-    indexed: set[PathT] = field(default_factory=set)  # objects whose keys are all in ``entries``
-    lines: list[int] = field(default_factory=list)
-
-    def position(self, text: str, offset: int) -> Position:
-        if not self.lines:
-            self.lines = [0, *(m.end() for m in re.finditer("\n", text))]
-        line = bisect.bisect_right(self.lines, offset)
-        return line, offset - self.lines[line - 1] + 1
-
-
-def _skip(text: str, pos: int) -> int:
-    return _WS.match(text, pos).end()  # type: ignore[union-attr]
-
-
-def _index_object(text: str, pos: int, prefix: PathT, index: _JsonIndex) -> None:
-    """Record every key of the object starting at ``pos`` (of a key written twice, the last: the value kept)."""
-    from json.decoder import scanstring  # type: ignore[attr-defined]
-
-    pos = _skip(text, pos + 1)
-    while text[pos] == '"':
-        key_start = pos
-        key, pos = scanstring(text, pos + 1)
-        pos = _skip(text, _skip(text, pos) + 1)  # past ':'
-        index.entries[(*prefix, key)] = (pos, key_start)
-        _value, pos = _DECODER.raw_decode(text, pos)
-        pos = _skip(text, pos)
-        if text[pos] == ",":
-            pos = _skip(text, pos + 1)
-    index.indexed.add(prefix)
-
-
-def _index_array(text: str, pos: int, prefix: PathT, index: _JsonIndex) -> None:
-    """Record where every item of the array starting at ``pos`` starts (one pass, whatever item is asked for)."""
-    pos = _skip(text, pos + 1)
-    number = 0
-    while text[pos] != "]":
-        index.entries[(*prefix, number)] = (pos, pos)
-        _value, pos = _DECODER.raw_decode(text, pos)
-        pos = _skip(text, pos)
-        if text[pos] == ",":
-            pos = _skip(text, pos + 1)
-        number += 1
-    index.indexed.add(prefix)
-
-
-def _locate_json(text: str, path: PathT, index: _JsonIndex | None = None) -> Position:
-    index = index if index is not None else _JsonIndex()
-    pos = found = _skip(text, 0)
-    try:
-        for depth, part in enumerate(path, start=1):
-            prefix, here = path[: depth - 1], path[:depth]
-            if here in index.entries:
-                pos, found = index.entries[here]
-                continue
-            if prefix in index.indexed:
-                break  # indexed already, and ``part`` is not there
-            opener = text[pos]
-            if opener == "{" and isinstance(part, str):
-                _index_object(text, pos, prefix, index)
-            elif opener == "[" and isinstance(part, int):
-                _index_array(text, pos, prefix, index)
-            else:
-                break
-            if here not in index.entries:
-                break
-            pos, found = index.entries[here]
-    except (IndexError, ValueError, RecursionError):
-        pass
-    return index.position(text, found)
-
 
 #: JSON strings and the punctuation that gives structure (numbers and literals need no attention here).
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
@@ -498,21 +435,21 @@ def _load_json(text: str, keep_duplicates: bool) -> tuple[Any, bool]:
     return doc, bool(repeated)
 
 
-def _parse_json(file: str, text: str) -> tuple[Any, Callable[[PathT], Position], Duplicates]:
+def _parse_json(file: str, text: str) -> tuple[Any, JsonText, Duplicates]:
+    """The document, the map of where its values are written (positions and fixes share it) and its repeated keys."""
     try:
         doc, repeated = _load_json(text, keep_duplicates=True)
     except JsonError as exc:
         raise TemplateError(file, exc.message, exc.line) from None
-    index = _JsonIndex()
-    return doc, lambda path: _locate_json(text, path, index), json_duplicates(text) if repeated else Duplicates()
+    return doc, JsonText(text), json_duplicates(text) if repeated else Duplicates()
 
 
 def parse_json_document(file: str, text: str) -> tuple[Any, Callable[[PathT], Position]]:
     """A JSON document with a way to its positions (Terraform's ``.tf.json``); a key written twice in an object is
     an error at its line."""
-    doc, locate, duplicates = _parse_json(file, text)
+    doc, written, duplicates = _parse_json(file, text)
     _refuse(file, duplicates, "duplicate key{} in an object")
-    return doc, locate
+    return doc, written.locate
 
 
 # ------------------------------------------------------------------------------------------------------ entry point
@@ -565,14 +502,14 @@ def decode(file: str, data: bytes) -> str:
 def parse_yaml_document(file: str, data: bytes) -> Any:
     """A YAML document read with the bounds of templates (aliases, depth, integers); a key written twice in one
     mapping is an error."""
-    doc, _locate, duplicates = _parse_yaml(file, decode(file, data))
+    doc, _locate, duplicates, _composed = _parse_yaml(file, decode(file, data))
     _refuse(file, duplicates, "invalid YAML: duplicate key{} in a mapping")
     return doc
 
 
 def parse_yaml_located(file: str, data: bytes) -> tuple[Any, Callable[[PathT], Position]]:
     """:func:`parse_yaml_document`, and where each path of it is written (line and column, 1-based)."""
-    doc, locate, duplicates = _parse_yaml(file, decode(file, data))
+    doc, locate, duplicates, _composed = _parse_yaml(file, decode(file, data))
     _refuse(file, duplicates, "invalid YAML: duplicate key{} in a mapping")
     return doc, locate
 
@@ -595,21 +532,26 @@ def parse_template(file: str, data: bytes, *, suffix: str = "") -> Template | No
     stripped = text.lstrip()
     words = "invalid YAML: duplicate key{} in a mapping"
     syntax = "yaml"
+    written: JsonText | None = None
+    composed: yaml.Node | None = None
+    locate: Callable[[PathT], Position]
     if suffix == ".json" or stripped.startswith("{"):
         try:
-            doc, locate, duplicates = _parse_json(file, text)
+            doc, written, duplicates = _parse_json(file, text)
+            locate = written.locate
             words, syntax = "duplicate key{} in an object", "json"
         except TemplateError:
             if suffix == ".json":
                 raise
-            doc, locate, duplicates = _parse_yaml(file, text)  # YAML flow style, e.g. `{Resources: ...}`
+            doc, locate, duplicates, composed = _parse_yaml(file, text)  # YAML flow style, e.g. `{Resources: ...}`
     else:
-        doc, locate, duplicates = _parse_yaml(file, text)
+        doc, locate, duplicates, composed = _parse_yaml(file, text)
     if duplicates and not has_transform(doc):
         _refuse(file, duplicates, words)
     template = as_template(file, doc, locate, duplicates)
     if template is not None:
         template.source, template.syntax = text, syntax
+        template.written, template.composed = written, composed
     return template
 
 

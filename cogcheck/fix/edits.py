@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cogcheck.fix.nodes import Node, NodeError, json_nodes, yaml_nodes
 from cogcheck.record import Record
+
+if TYPE_CHECKING:
+    import yaml
+
+    from cogcheck.cfn.jsontext import JsonText
 
 PathT = tuple[str | int, ...]
 
@@ -165,7 +170,7 @@ def _separator(text: str, spans: list[tuple[int, int]], container_start: int) ->
         between = text[spans[-2][1]:spans[-1][0]]
         if "#" not in between and between.strip() == ",":
             return between
-    if "\n" in text[container_start:spans[-1][0]]:
+    if text.find("\n", container_start, spans[-1][0]) >= 0:
         line = _line_start(text, spans[-1][0])
         indent = text[line:spans[-1][0]]
         if not indent.strip():
@@ -221,9 +226,12 @@ def _insert_entry(text: str, mapping: Node, keys: PathT, value: Any, syntax: str
     nested = _nested(keys[1:], value, syntax, False, indent, _step(indent, outer), newline, colon)
     entry = key_text + ":" + ("" if nested.startswith(newline) else " ") + nested
     at = _line_end(text, spans[-1][1])
-    if text[:at].endswith("\r"):
+    if text.endswith("\r", 0, at):  # in place: a copy of the text before it per fix was quadratic
         at -= 1
     return Splice(at, at, newline + indent + entry)
+
+
+_INDENT = re.compile(r"[ \t]*")
 
 
 def _opening_indent(text: str, chain: list[Node], path: PathT) -> str:
@@ -235,8 +243,7 @@ def _opening_indent(text: str, chain: list[Node], path: PathT) -> str:
         if found is not None:
             at = found[0].start
             return text[_line_start(text, at):at] if not text[_line_start(text, at):at].strip() else ""
-    line = _line_start(text, mapping.start)
-    return re.match(r"[ \t]*", text[line:]).group()  # type: ignore[union-attr]
+    return _INDENT.match(text, _line_start(text, mapping.start)).group()  # type: ignore[union-attr]
 
 
 def _append_item(text: str, seq: Node, value: Any, syntax: str) -> Splice:
@@ -253,15 +260,17 @@ def _append_item(text: str, seq: Node, value: Any, syntax: str) -> Splice:
     if not re.fullmatch(r"[ \t]*-[ \t]+", prefix):
         raise Declined("the list's last item shares its line with other text")
     at = _line_end(text, spans[-1][1])
-    if text[:at].endswith("\r"):
+    if text.endswith("\r", 0, at):  # in place: a copy of the text before it per fix was quadratic
         at -= 1
     return Splice(at, at, _newline(text) + prefix + item)
 
 
-def read_nodes(text: str, syntax: str) -> Node:
-    """The positions of ``text`` (``syntax`` ``yaml`` or ``json``); :class:`Declined` when it cannot be read."""
+def read_nodes(text: str, syntax: str, written: JsonText | None = None, composed: yaml.Node | None = None) -> Node:
+    """The positions of ``text`` (``syntax`` ``yaml`` or ``json``); ``written`` / ``composed``: what the parser
+    already made of it (:attr:`~cogcheck.cfn.parse.Template.written`, :attr:`~cogcheck.cfn.parse.Template.composed`),
+    when it kept it; :class:`Declined` when it cannot be read."""
     try:
-        return json_nodes(text) if syntax == "json" else yaml_nodes(text)
+        return json_nodes(text, written) if syntax == "json" else yaml_nodes(text, composed)
     except NodeError as exc:
         raise Declined(str(exc)) from None
 

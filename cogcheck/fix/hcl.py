@@ -16,6 +16,8 @@ from cogcheck.fix.edits import Declined, Splice
 PathT = tuple[str | int, ...]
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LITERAL = re.compile(r'^(?:"(?:[^"\\$%]|\\.)*"|-?\d+(?:\.\d+)?|true|false)$')
+_INDENT = re.compile(r"[ \t]*")
+_BARE = re.compile(r"[^\s,\]\)}#]+")  # a bare word: a number, a name, a reference
 
 
 @dataclass
@@ -290,7 +292,7 @@ def tf_splices(text: str, tf_type: str, name: str, path: PathT, action: str, val
             raise Declined("the block's first argument shares its line")
         last = max([a.end for a in body.args.values()] + [b.end for bs in body.blocks.values() for b in bs])
         newline = "\r\n" if "\r\n" in text else "\n"
-        outer = re.match(r"[ \t]*", text[body.line:]).group()  # type: ignore[union-attr]
+        outer = _INDENT.match(text, body.line).group()  # type: ignore[union-attr]
         step = indent[len(outer):] if indent.startswith(outer) and len(indent) > len(outer) else "  "
         prefix = "" if text[last - 1:last] == "\n" else newline
         return [Splice(last, last, prefix + _blocks(tuple(map(str, rest)), value, indent, step, newline))]
@@ -351,7 +353,7 @@ def expression_end(text: str, pos: int) -> int:
         return _string_end(text, pos)
     if text[pos:pos + 1] in ("[", "{", "("):
         return _bracket_end(text, pos, {"(": ")", "[": "]", "{": "}"}[text[pos]])
-    item = re.match(r"[^\s,\]\)}#]+", text[pos:])
+    item = _BARE.match(text, pos)  # matched in place: a slice to the end of the file per fix was quadratic
     if item is None:
         raise Declined("nothing is written here")
-    return pos + item.end()
+    return item.end()

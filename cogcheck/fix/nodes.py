@@ -1,6 +1,7 @@
 """Where every mapping, list and scalar of a YAML or JSON text is written, as character offsets: the positions an
 edit splices at. YAML is composed (not constructed) by libyaml, or PyYAML's pure-Python composer, whose marks count
-code points, and its nodes are made only where a fix looks; JSON is walked with :mod:`json`'s own scanner."""
+code points, and its nodes are made only where a fix looks; JSON nodes are made from the map of the text that
+positions come from too (:mod:`cogcheck.cfn.jsontext`), its containers read when a fix first looks into them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import contextlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from cogcheck.cfn.jsontext import JsonText
+
+if TYPE_CHECKING:
+    import yaml
 
 
 class Node:
@@ -84,9 +90,13 @@ class NodeError(Exception):
 _TRAILING = re.compile(r"[ \t\r\n]*\Z")
 
 
-def yaml_nodes(text: str) -> Node:
+def yaml_nodes(text: str, composed: yaml.Node | None = None) -> Node:
+    """The root of a YAML text; ``composed``: its node graph as the parser composed it (the text is then not composed
+    again; :attr:`cogcheck.cfn.parse.Template.composed`)."""
     import yaml
 
+    if composed is not None:
+        return _YamlNodes(text, composed).node(composed)
     root = None
     if getattr(yaml, "__with_libyaml__", False) and "\ufeff" not in text:
         # libyaml's composer: the same nodes and marks (code points) as the pure-Python one, ten times faster; it
@@ -115,7 +125,9 @@ class _YamlNodes:
         self.mapping, self.scalar = yaml.MappingNode, yaml.ScalarNode
         seen: set[int] = set()
         self.shared: set[int] = set()
-        stack = [root]
+        # a node is reached twice only through an alias (``*name``) of an anchor (``&name``): without both
+        # characters in the text, nothing is shared and the graph need not be walked
+        stack = [root] if "&" in text and "*" in text else []
         while stack:
             node = stack.pop()
             if id(node) in seen:
@@ -174,51 +186,47 @@ class _YamlNodes:
 
 # ---------------------------------------------------------------------------------------------------------- JSON
 
-_WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
-def json_nodes(text: str) -> Node:
-    """The root of a JSON text (valid JSON: a template parsed already), its containers' children made when first
-    asked for: a container's end is found by the C decoder, so only the values a fix looks at are walked here."""
-    try:
-        node, _end = _json_value(text, _WS.match(text, 0).end())  # type: ignore[union-attr]
-    except (ValueError, IndexError, RecursionError) as exc:
-        raise NodeError(f"the file cannot be read again: {exc}") from None
-    return node
+def json_nodes(text: str, written: JsonText | None = None) -> Node:
+    """The root of a JSON text, its containers' children made when first asked for from ``written``, the map of the
+    text the parser made (:attr:`cogcheck.cfn.parse.Template.written`: the containers findings were located in are
+    not read again). Without it, the text is read whole once, by the C decoder, to know it is JSON."""
+    if written is None:
+        written = JsonText(text)
+        try:
+            _value, end = _DECODER.raw_decode(text, written.root)
+        except (ValueError, IndexError, RecursionError) as exc:
+            raise NodeError(f"the file cannot be read again: {exc}") from None
+    else:
+        end = written.root_end()
+    return _JsonNodes(written).node(written.root, end, None)
 
 
-def _skip(text: str, pos: int) -> int:
-    return _WS.match(text, pos).end()  # type: ignore[union-attr]
+class _JsonNodes:
+    """The :class:`Node` of each value of a JSON text, a container's children made when first asked for."""
 
+    __slots__ = ("text", "written")
 
-def _json_value(text: str, pos: int) -> tuple[Node, int]:
-    opener = text[pos]
-    value, end = _DECODER.raw_decode(text, pos)
-    if opener == "{" or opener == "[":
-        return Node("map" if opener == "{" else "seq", pos, end, _pending=lambda node: _json_children(text, node)), end
-    return Node("scalar", pos, end, style='"' if opener == '"' else None, value=value), end
+    def __init__(self, written: JsonText) -> None:
+        self.written, self.text = written, written.text
 
+    def node(self, start: int, end: int, value: Any) -> Node:
+        opener = self.text[start]
+        if opener == "{":
+            return Node("map", start, end, _pending=self.children)
+        if opener == "[":
+            return Node("seq", start, end, _pending=self.children)
+        return Node("scalar", start, end, style='"' if opener == '"' else None, value=value)
 
-def _json_children(text: str, node: Node) -> None:
-    """The entries or items of the container ``node`` (a key written twice: both, as written)."""
-    from json.decoder import scanstring  # type: ignore[attr-defined]
-
-    pos = _skip(text, node.start + 1)
-    if node.kind == "map":
-        while text[pos] == '"':
-            key_text, after = scanstring(text, pos + 1)
-            key = Node("scalar", pos, after, style='"', value=key_text)
-            pos = _skip(text, _skip(text, after) + 1)
-            value, pos = _json_value(text, pos)
-            node._entries.append((key, value))
-            pos = _skip(text, pos)
-            if text[pos] == ",":
-                pos = _skip(text, pos + 1)
-        return
-    while text[pos] != "]":
-        item, pos = _json_value(text, pos)
-        node._items.append(item)
-        pos = _skip(text, pos)
-        if text[pos] == ",":
-            pos = _skip(text, pos + 1)
+    def children(self, node: Node) -> None:
+        """The entries or items of the container ``node`` (a key written twice: both, as written)."""
+        make = self.node
+        if node.kind == "map":
+            node._entries = [
+                (Node("scalar", key_start, key_end, style='"', value=key), make(start, end, value))
+                for key, key_start, key_end, start, end, value in self.written.members(node.start)
+            ]
+        else:
+            node._items = [make(start, end, value) for start, end, value in self.written.items(node.start)]

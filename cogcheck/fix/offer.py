@@ -55,7 +55,9 @@ def offer(
         cache_key = ("fix-nodes",)
         root = template.cache.get(cache_key)
         if root is None:
-            root = template.cache[cache_key] = read_nodes(template.source, template.syntax)
+            root = template.cache[cache_key] = read_nodes(
+                template.source, template.syntax, template.written, template.composed
+            )
         if request.target is not None and prop in origins and base + tuple(origins[prop]) != path:
             _depends_on(prop, lambda: check_written(root, base + tuple(origins[prop]), names))
         found = splices(template.source, template.syntax, path, request.action, request.value, root, names)
