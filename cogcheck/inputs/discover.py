@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
+from typing import Final
 
 from cogcheck.findings import InputError, Notice
 from cogcheck.inputs.files import MAX_FILE_SIZE
 from cogcheck.inputs.project import ProjectPaths
 from cogcheck.inputs.types import ResourceContext, TemplateInput, TemplateLink
+from cogcheck.record import Record
 
 __all__ = ["Discovery", "ResourceContext", "TemplateInput", "TemplateLink", "discover"]
 
@@ -33,19 +33,31 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Discovery:
-    """How to walk: where CDK stack frames are made relative, what to leave out, what a project is."""
+class Discovery(Record):
+    """How to walk: where CDK stack frames are made relative (``source_root``; default: the git root above each
+    assembly), what to leave out (``exclude``: (glob, its base; None: the current directory)), what a project is
+    (``config_base``: the configuration file's directory, a project root when there is no git), and ``max_size``:
+    larger files are errors, never read (cogcheck.inputs.files)."""
 
-    source_root: Path | None = None  # default: the git root above each assembly
-    exclude: tuple[tuple[str, Path | None], ...] = ()  # (glob, its base; None: the current directory)
-    config_base: Path | None = None  # the configuration file's directory: a project root when there is no git
-    max_size: int = MAX_FILE_SIZE  # larger files are errors, never read (cogcheck.inputs.files)
+    __slots__ = ("_projects", "config_base", "exclude", "max_size", "source_root")
 
-    @cached_property
+    def __init__(self, source_root: Path | None = None, exclude: tuple[tuple[str, Path | None], ...] = (),
+                 config_base: Path | None = None, max_size: int = MAX_FILE_SIZE) -> None:
+        self.source_root: Final = source_root
+        self.exclude: Final = exclude
+        self.config_base: Final = config_base
+        self.max_size: Final = max_size
+        self._projects: ProjectPaths | None = None
+
+    def _fields(self) -> tuple[object, ...]:
+        return self.source_root, self.exclude, self.config_base, self.max_size
+
+    @property
     def projects(self) -> ProjectPaths:
         """The project paths of this discovery's files (cogcheck.inputs.project), remembered per directory."""
-        return ProjectPaths(self.config_base)
+        if self._projects is None:
+            self._projects = ProjectPaths(self.config_base)
+        return self._projects
 
     def excluded(self, display: str, path: Path) -> bool:
         """Whether ``path`` (shown as ``display``) matches an exclusion: a glob relative to its base, or to the path
