@@ -31,7 +31,6 @@ import dataclasses
 import json
 import re
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cogcheck.cfn.types import CLIENT_TYPE
@@ -50,22 +49,31 @@ _NAMES = re.compile(r"[\w.\[\]:-]+")
 _INSTANCE = re.compile(r"\[[^\]]*\]$")
 
 
-@dataclass
 class Evaluated:
-    """What the engine found for one client under each of its scenarios, before findings are made."""
+    """What the engine found for one client under each of its scenarios, before findings are made. (Plain classes
+    here, not dataclasses: every scan imports this module.)"""
 
-    hits: dict[tuple[Any, ...], list[Scenario]] = field(default_factory=dict)
-    first: dict[tuple[Any, ...], tuple[Hit, dict[Any, Any]]] = field(default_factory=dict)
-    roles: dict[tuple[Any, ...], set[str]] = field(default_factory=dict)
-    evaluated: list[Scenario] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
+    __slots__ = ("evaluated", "first", "hits", "notices", "roles")
+
+    def __init__(self) -> None:
+        self.hits: dict[tuple[Any, ...], list[Scenario]] = {}
+        self.first: dict[tuple[Any, ...], tuple[Hit, dict[Any, Any]]] = {}
+        self.roles: dict[tuple[Any, ...], set[str]] = {}
+        self.evaluated: list[Scenario] = []
+        self.notices: list[Notice] = []
 
 
-@dataclass
 class _Kept:
-    context: str
-    clients: dict[str, tuple[str, Evaluated]]  # logical id → (its resource as canonical JSON, its result)
-    names: dict[str, set[str]] = field(default_factory=dict)  # canonical JSON → the names it mentions (:func:`_names`)
+    """A file's clients as last checked: ``clients``, logical id → (its resource as canonical JSON, its result);
+    ``names``, canonical JSON → the names it mentions (:func:`_names`)."""
+
+    __slots__ = ("clients", "context", "names")
+
+    def __init__(self, context: str, clients: dict[str, tuple[str, Evaluated]],
+                 names: dict[str, set[str]] | None = None) -> None:
+        self.context = context
+        self.clients = clients
+        self.names: dict[str, set[str]] = {} if names is None else names
 
 
 class ClientMemo:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.cfn.parse import Template
 from cogcheck.cfn.resolve import Resolver, parameter_candidates, references
@@ -21,19 +20,26 @@ from cogcheck.engine.expr import EvalContext, Verdict
 from cogcheck.engine.signatures import PREDICATE_SIGNATURES, Param, PredicateSignature
 from cogcheck.model.client import ClientView
 from cogcheck.model.policy import Policy
+from cogcheck.record import Record
 
 
-@dataclass
 class World:
-    """What a predicate may look at: the client, its template, and the scenario's resolver."""
+    """What a predicate may look at: the client, its template, and the scenario's resolver; ``policy``:
+    ScanOptions.policy, thresholds and production settings; ``stack``: the input's stack name (CDK assemblies), for
+    per-stack policy; ``memo``: facts of this client and scenario. A plain class with slots, not a dataclass:
+    nothing to compile when the module is imported."""
 
-    template: Template
-    resolver: Resolver
-    logical_id: str
-    view: ClientView
-    policy: Policy = field(default_factory=Policy)  # ScanOptions.policy: thresholds and production settings
-    stack: str | None = None  # the input's stack name (CDK assemblies), for per-stack policy
-    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # facts of this client+scenario
+    __slots__ = ("logical_id", "memo", "policy", "resolver", "stack", "template", "view")
+
+    def __init__(self, template: Template, resolver: Resolver, logical_id: str, view: ClientView,
+                 policy: Policy | None = None, stack: str | None = None) -> None:
+        self.template = template
+        self.resolver = resolver
+        self.logical_id = logical_id
+        self.view = view
+        self.policy = Policy() if policy is None else policy
+        self.stack = stack
+        self.memo: dict[Any, Any] = {}
 
     @property
     def resource(self) -> dict[str, Any]:
@@ -67,14 +73,16 @@ class World:
         return value if isinstance(value, dict | Unknown) else Unknown("Properties is not a mapping")
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(Record):
     """Another resource of the template a finding belongs to (a session configuration attachment the client's check
     found wrong): its logical id and the property path under its ``Properties`` the finding points at. A predicate
     leaves it in ``ctx.details[SUBJECT]``; the finding is then that resource's, at that property."""
 
-    resource: str
-    path: tuple[str | int, ...] = ()
+    __slots__ = ("path", "resource")
+
+    def __init__(self, resource: str, path: tuple[str | int, ...] = ()) -> None:
+        self.resource: Final = resource
+        self.path: Final = path
 
 
 #: The ``ctx.details`` key of a :class:`Subject` (declare it in the predicate's ``details``).
