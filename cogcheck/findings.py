@@ -7,6 +7,7 @@ import functools
 import json
 import json.encoder
 from dataclasses import asdict, dataclass, field
+from hashlib import sha256
 from typing import Any
 
 from cogcheck.cfn.scenarios import Scenario
@@ -41,7 +42,7 @@ def _scenario_text(scenario: Scenario) -> str:
     return json.dumps(scenario.as_json(), sort_keys=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """The line of the user's code that created a resource (CDK stack frames)."""
 
@@ -54,7 +55,7 @@ class Source:
 APPLICABILITIES = ("safe", "unsafe")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Edit:
     """Replace the text of ``file`` from (``start_line``, ``start_column``) up to, not including, (``end_line``,
     ``end_column``) with ``text``. Lines and columns are 1-based; columns count Unicode code points, as findings'
@@ -77,7 +78,7 @@ class Edit:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     """A change that removes a finding: every edit applies together (the edits of one fix never overlap)."""
 
@@ -93,8 +94,19 @@ class Fix:
         }
 
 
-@dataclass(frozen=True)
-class Finding:
+class _Slots:
+    """The slot :attr:`Finding.fingerprint` keeps its value in, computed when first asked for (not a field: not
+    compared, not copied by ``dataclasses.replace``, not pickled)."""
+
+    __slots__ = ("_fingerprint",)
+    _fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(_Slots):
+    """One rule's finding on one client (or resource) and scenario. Slotted: a scan makes one per finding, and a
+    worker process sends them back as tuples (:meth:`as_tuple`)."""
+
     rule_id: str
     severity: str
     message: str
@@ -126,16 +138,49 @@ class Finding:
             return self.stack
         return self.project_path if self.project_path is not None else self.file
 
-    @functools.cached_property
+    @builtins.property
     def fingerprint(self) -> str:
         """sha256 of rule, :attr:`where`, resource, property and scenario — no lines, no working directory.
 
         Computed once per finding (reports ask for it several times)."""
-        import hashlib
-
-        return hashlib.sha256(identity_text(
+        try:
+            return self._fingerprint
+        except AttributeError:
+            pass
+        value = sha256(identity_text(
             self.rule_id, self.where, self.resource, self.property, self.scenario,
         ).encode()).hexdigest()[:32]
+        object.__setattr__(self, "_fingerprint", value)
+        return value
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """Every field as plain values (tuples, strings, numbers; ``extra`` as its items): what a worker process
+        sends back, pickled far cheaper than the objects (:meth:`from_tuple` makes the same finding again)."""
+        source, scenario, fix = self.source, self.scenario, self.fix
+        return (
+            self.rule_id, self.severity, self.message, self.file, self.line, self.column, self.resource,
+            self.resource_type, self.property, self.stack, self.construct_path,
+            None if source is None else (source.file, source.line),
+            None if scenario is None else (scenario.parameters, scenario.conditions),
+            self.rule_name, tuple(self.extra.items()), self.project_path,
+            None if fix is None else (fix.applicability, fix.description, tuple(
+                (e.file, e.start_line, e.start_column, e.end_line, e.end_column, e.text) for e in fix.edits)),
+            self.fix_declined, self.cdk_fix,
+        )
+
+    @classmethod
+    def from_tuple(cls, values: tuple[Any, ...]) -> Finding:
+        """The finding :meth:`as_tuple` gave ``values`` for."""
+        (rule_id, severity, message, file, line, column, resource, resource_type, prop, stack, construct_path,
+         source, scenario, rule_name, extra, project_path, fix, fix_declined, cdk_fix) = values
+        return cls(
+            rule_id, severity, message, file, line, column, resource, resource_type, prop, stack, construct_path,
+            None if source is None else Source(*source),
+            None if scenario is None else Scenario(*scenario),
+            rule_name, dict(extra), project_path,
+            None if fix is None else Fix(fix[0], fix[1], tuple([Edit(*edit) for edit in fix[2]])),
+            fix_declined, cdk_fix,
+        )
 
     @builtins.property
     def scenario_text(self) -> str:

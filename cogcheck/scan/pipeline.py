@@ -16,7 +16,7 @@ from cogcheck.inputs.discover import Discovery, TemplateInput, discover
 from cogcheck.inputs.files import MAX_FILE_SIZE, ReadError, read_limited
 from cogcheck.scan.check import check_template, drop_ignored_by_path
 from cogcheck.scan.options import ScanOptions
-from cogcheck.scan.result import ScanResult
+from cogcheck.scan.result import ScanResult, packed, unpacked
 
 #: The public API: scan paths (or inputs already found) with options into a result.
 __all__ = ["ScanOptions", "ScanResult", "check_template", "scan", "scan_input", "scan_items"]
@@ -73,7 +73,7 @@ def scan_items(items: Iterable[TemplateInput | InputError | Notice], options: Sc
                         _prepare(options)  # once, before any worker starts: workers inherit it
                     yield (item, data), len(data)
 
-    for part in ordered_map(_scan_task, options, tasks(), options.jobs, _lost_task):
+    for part in ordered_map(_scan_task, options, tasks(), options.jobs, _lost_task, packed, unpacked):
         _merge(result, part)
     check_parameters(options, result)
     result.config = options.config_name

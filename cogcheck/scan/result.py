@@ -3,8 +3,8 @@ pipeline, so printing a result loads no reader)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from cogcheck.findings import Finding, InputError, Notice
 
@@ -27,3 +27,21 @@ class ScanResult:
     config: str | None = None  # the configuration file used, as named (None: none); reports say which
     scenarios: str = "all"  # the deployments judged (cogcheck.cfn.resolve.SCENARIO_MODES); reports say which
 
+
+
+def packed(result: ScanResult) -> tuple[Any, ...]:
+    """``result`` for a pipe: its findings (and suppressed findings) as plain tuples (:meth:`Finding.as_tuple`), the
+    rest (errors, notices, counts: few) as it is. A worker process sends this; :func:`unpacked` reverses it."""
+    return (
+        [finding.as_tuple() for finding in result.findings],
+        [(finding.as_tuple(), why) for finding, why in result.suppressed],
+        replace(result, findings=[], suppressed=[]),
+    )
+
+
+def unpacked(values: tuple[Any, ...]) -> ScanResult:
+    """The :class:`ScanResult` :func:`packed` gave ``values`` for."""
+    findings, suppressed, result = values
+    result.findings = list(map(Finding.from_tuple, findings))
+    result.suppressed = [(Finding.from_tuple(finding), why) for finding, why in suppressed]
+    return result  # type: ignore[no-any-return]
