@@ -86,29 +86,66 @@ def render(
 ) -> str:
     """A check's message for one hit, its names spelt the way ``dialect`` writes them."""
     text: list[str] = []
+    for piece in _pieces(message, dialect):
+        text.append(piece if piece.__class__ is str else piece(ctx, details, prop, text))  # type: ignore[operator]
+    return " ".join("".join(text).split())
+
+
+#: one piece of a rendered message: its text, or a function of (context, details, property, the text so far)
+Piece = str | Callable[[EvalContext, Mapping[str, Any], str, list[str]], str]
+#: (message, id(dialect)) → (the dialect, its pieces): the dialect is kept so that its id is never reused while cached
+_PIECES: dict[tuple[str, int], tuple[Dialect, tuple[Piece, ...]]] = {}
+
+
+def _pieces(message: str, dialect: Dialect) -> tuple[Piece, ...]:
+    """``message`` as :func:`render` puts it together for ``dialect``, once per message and dialect: text and names
+    as strings (a name is spelt once), each value a function chosen for its kind and style (nothing to decide per
+    hit but what the hit holds)."""
+    entry = _PIECES.get((message, id(dialect)))
+    if entry is not None and entry[0] is dialect:
+        return entry[1]
+    pieces: list[Piece] = []
     for part in _template(message):
         if isinstance(part, str):
-            text.append(part)
+            pieces.append(str(part))
             continue
         kind, spec, style, select_in = part
         if kind == "property":
-            text.append(dialect.property_path(prop))
+            pieces.append(lambda _ctx, _details, prop, _text: dialect.property_path(prop))
         elif kind == "detail":
-            text.append(_render_value(details.get(spec, "?"), style, dialect))
+            pieces.append(_detail(spec, style, dialect))
         elif kind in ("prop", "type"):
-            name = dialect.spell(spec)
-            text.append(name.rpartition(".")[2] if style == "key" else name)
+            name = str(dialect.spell(spec))  # a str, not a Name: render tells text from functions by its class
+            pieces.append(name.rpartition(".")[2] if style == "key" else name)
         elif kind == "cdk":
-            text.append(spec)
+            pieces.append(str(spec))
         elif select_in is not None:
-            selection = select_in(ctx)
-            if not selection.matches:
-                text.append("unknown" if selection.unknown else "(absent)")
-            else:
-                value = _render_value(selection.matches[0].value, style, dialect)
-                quoted = bool(text) and text[-1].endswith('"')  # the message quotes it: "{$.X}"
-                text.append(value if value or quoted else '""')  # an empty string is seen, never "is , which"
-    return " ".join("".join(text).split())
+            pieces.append(_value(select_in, style, dialect))
+    if len(_PIECES) > 4096:
+        _PIECES.clear()
+    _PIECES[(message, id(dialect))] = (dialect, tuple(pieces))
+    return tuple(pieces)
+
+
+def _detail(name: str, style: str, dialect: Dialect) -> Piece:
+    def piece(_ctx: EvalContext, details: Mapping[str, Any], _prop: str, _text: list[str]) -> str:
+        return _render_value(details.get(name, "?"), style, dialect)
+
+    return piece
+
+
+def _value(select_in: Callable[[EvalContext], Selection], style: str, dialect: Dialect) -> Piece:
+    def piece(ctx: EvalContext, _details: Mapping[str, Any], _prop: str, text: list[str]) -> str:
+        selection = select_in(ctx)
+        if not selection.matches:
+            return "unknown" if selection.unknown else "(absent)"
+        value = _render_value(selection.matches[0].value, style, dialect)
+        if value:
+            return value
+        quoted = bool(text) and text[-1].endswith('"')  # the message quotes it: "{$.X}"
+        return value if quoted else '""'  # an empty string is seen, never "is , which"
+
+    return piece
 
 
 @dataclass(frozen=True)
