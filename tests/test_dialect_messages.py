@@ -184,3 +184,15 @@ def test_terraform_snapshot_names_no_cloudformation_client_property() -> None:
     words = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
     assert not [line for line in text.splitlines() if words.search(line)]
     assert "DependsOn" not in text and "!Ref" not in text
+
+
+def test_values_empty_absent_and_quoted() -> None:
+    """An empty string is shown as "" unless the message quotes it; nothing selected reads (absent)."""
+    data = {"ClientName": "", "CallbackURLs": ["https://a", "https://b"]}
+    assert _message("name {$.ClientName}, which", "cloudformation", data) == 'name "", which'
+    assert _message('name "{$.ClientName}", which', "cloudformation", data) == 'name "", which'
+    assert _message("{$.ClientName}", "cloudformation", data) == '""'
+    assert _message("{prop:CallbackURLs}{$.ClientName}", "terraform", data) == 'callback_urls""'
+    assert _message("urls {$.CallbackURLs|count}: {$.CallbackURLs}", "cloudformation", data) == (
+        "urls 2: https://a, https://b")
+    assert _message("logout {$.LogoutURLs}", "cloudformation", data) == "logout (absent)"

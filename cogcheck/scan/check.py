@@ -201,9 +201,10 @@ def _finding(
         line, column = template.locate_in_resources((logical_id,) + tuple(raw))
     context = item.context if item is not None else None
     construct_path = source = None
+    prop = format_property(hit.property)
     extra: dict[str, Any] = {}
     if context is not None:
-        construct_path, source = context.describe(logical_id, format_property(hit.property))
+        construct_path, source = context.describe(logical_id, prop)
         extra = dict(context.details(logical_id))
     if hit.resource is not None:
         extra["client"] = client  # additive JSON key: the client whose check found the attachment's finding
@@ -220,7 +221,7 @@ def _finding(
     if context is not None:  # a CDK app's template: the change to make in its code
         from cogcheck.inputs.cdk.advice import cdk_change
 
-        cdk_fix = cdk_change(hit.rule.id, format_property(hit.property), declined)
+        cdk_fix = cdk_change(hit.rule.id, prop, declined)
     return Finding(
         rule_id=hit.rule.id,
         severity=hit.severity,
@@ -230,7 +231,7 @@ def _finding(
         column=column,
         resource=logical_id,
         resource_type=resource_type,
-        property=format_property(hit.property),
+        property=prop,
         stack=item.stack if item is not None else None,
         construct_path=construct_path,
         source=source,
