@@ -287,7 +287,7 @@ def _hit(
     elif ctx.item is not None:
         prop_path = ctx.item.path
     else:
-        prop_path = parse_property(render(check.property, ctx, details, "")) if check.property else ()
+        prop_path = _property(check.property, ctx, details) if check.property else ()
     prop = format_property(prop_path)
     level = (severity or {}).get(rule.id) or check.severity or rule.severity
     fix = declined = None
@@ -299,3 +299,18 @@ def _hit(
     message = render(check.message_for(dialect.name), ctx, details, prop, dialect)
     return Hit(rule, level, prop_path, message, subject.resource if isinstance(subject, Subject) else None, fix,
                declined)
+
+
+def _property(text: str, ctx: EvalContext, details: Mapping[str, Any]) -> tuple[str | int, ...]:
+    """The path a check's ``property`` names for one hit (read once when it holds no placeholder)."""
+    fixed = _fixed_property(text)
+    return fixed if fixed is not None else parse_property(render(text, ctx, details, ""))
+
+
+@cache
+def _fixed_property(text: str) -> tuple[str | int, ...] | None:
+    """What :func:`render` and ``parse_property`` make of ``text`` when it has no placeholder, else None."""
+    parts = _template(text)
+    if not all(isinstance(part, str) for part in parts):
+        return None
+    return parse_property(" ".join("".join(parts).split()))  # type: ignore[arg-type]
