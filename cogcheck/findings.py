@@ -171,16 +171,19 @@ class Finding(_Slots):
     @classmethod
     def from_tuple(cls, values: tuple[Any, ...]) -> Finding:
         """The finding :meth:`as_tuple` gave ``values`` for."""
-        (rule_id, severity, message, file, line, column, resource, resource_type, prop, stack, construct_path,
-         source, scenario, rule_name, extra, project_path, fix, fix_declined, cdk_fix) = values
-        return cls(
-            rule_id, severity, message, file, line, column, resource, resource_type, prop, stack, construct_path,
-            None if source is None else Source(*source),
-            None if scenario is None else Scenario(*scenario),
-            rule_name, dict(extra), project_path,
-            None if fix is None else Fix(fix[0], fix[1], tuple([Edit(*edit) for edit in fix[2]])),
-            fix_declined, cdk_fix,
-        )
+        fields = list(values)
+        source, scenario, fix = fields[11], fields[12], fields[16]
+        if source is not None:
+            fields[11] = Source(*source)
+        if scenario is not None:
+            fields[12] = Scenario(*scenario)
+        fields[14] = dict(fields[14])
+        if fix is not None:
+            fields[16] = Fix(fix[0], fix[1], tuple([Edit(*edit) for edit in fix[2]]))
+        finding = object.__new__(cls)  # what __init__ does (it sets every field), without a call per field
+        for set_field, value in zip(_SETTERS, fields, strict=True):
+            set_field(finding, value)
+        return finding
 
     @builtins.property
     def scenario_text(self) -> str:
@@ -213,6 +216,10 @@ class Finding(_Slots):
             **({"cdk_fix": self.cdk_fix} if self.cdk_fix is not None else {}),
             **self.extra,
         }
+
+
+#: the slot setter of each field of :class:`Finding`, in order (:meth:`Finding.from_tuple`)
+_SETTERS = tuple(getattr(Finding, name).__set__ for name in Finding.__dataclass_fields__)
 
 
 @dataclass(frozen=True, order=True)

@@ -49,15 +49,16 @@ def offer(
         path = base + tuple(origins[prop])
     else:
         return None, "the value is not written in this template"
-    parameters = template.doc.get("Parameters")
-    names = frozenset(parameters) if isinstance(parameters, dict) else frozenset()
     try:
         cache_key = ("fix-nodes",)
-        root = template.cache.get(cache_key)
-        if root is None:
-            root = template.cache[cache_key] = read_nodes(
-                template.source, template.syntax, template.written, template.composed
+        cached = template.cache.get(cache_key)
+        if cached is None:  # once per template: its nodes, and its parameters' names (a Ref to one is not edited)
+            parameters = template.doc.get("Parameters")
+            cached = template.cache[cache_key] = (
+                read_nodes(template.source, template.syntax, template.written, template.composed),
+                frozenset(parameters) if isinstance(parameters, dict) else frozenset(),
             )
+        root, names = cached
         if request.target is not None and prop in origins and base + tuple(origins[prop]) != path:
             _depends_on(prop, lambda: check_written(root, base + tuple(origins[prop]), names))
         found = splices(template.source, template.syntax, path, request.action, request.value, root, names)
