@@ -102,13 +102,6 @@ class Template:
     def locate_in_resources(self, path: PathT) -> Position:
         return self._locate(self.resources_key + path)
 
-    @property
-    def nodes(self) -> Any:
-        """The YAML node graph the document was constructed from (what :meth:`locate` walks; merge keys flattened
-        into their mappings), or None (JSON, a document cogcheck built)."""
-        locate = self._locate
-        return locate.args[0] if isinstance(locate, functools.partial) and locate.func is _locate_yaml else None
-
 
 # ---------------------------------------------------------------------------------------------------------- YAML
 

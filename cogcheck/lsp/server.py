@@ -159,7 +159,7 @@ def _ends(path: Path, text: str, outcome: Outcome | None = None) -> Ends:
         return Ends(text, "terraform")
     json_like = name.endswith(".json") or text.lstrip().startswith("{")
     template = outcome.template if outcome is not None else None
-    nodes = template.nodes if template is not None and not json_like else None
+    nodes = template.composed if template is not None and not json_like else None
     return Ends(text, "json" if json_like else "yaml", nodes)
 
 

@@ -28,7 +28,8 @@ _TRAILING = re.compile(r"[ \t\r\n]*\Z")
 class Ends:
     """The end offsets of the values written at given offsets of one buffer (``syntax``: ``yaml``, ``json`` or
     ``terraform``); the YAML buffer is composed once, on the first question, unless ``nodes`` is the node graph the
-    template parser composed from this same text (used when no merge key can have reshaped it)."""
+    template parser composed from this same text (:attr:`cogcheck.cfn.parse.Template.composed`: None where
+    constructing the document reshaped it)."""
 
     def __init__(self, text: str, syntax: str, nodes: Any = None) -> None:
         self.text = text
@@ -37,8 +38,8 @@ class Ends:
         self.starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))[:-1]
         self._root: Any = None
         self._composed = False
-        if nodes is not None and syntax == "yaml" and "<<" not in text and self._composable():
-            self._root, self._composed = nodes, True  # constructing the document flattens merge keys, nothing else
+        if nodes is not None and syntax == "yaml" and self._composable():
+            self._root, self._composed = nodes, True
         self._keys: dict[int, list[int]] = {}
 
     def offset(self, line: int, column: int) -> int | None:
