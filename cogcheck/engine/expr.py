@@ -313,20 +313,25 @@ def op_not_subset(args: list[Any]) -> Compiled:
     return run
 
 
+def number_of(values: list[Any], unknown: Unknown | None) -> int | float | Unknown | None:
+    """An operand's number: its first value as a number, an unknown, or None when absent (also called by the
+    generated plan, :mod:`cogcheck.engine.plan`)."""
+    if unknown:
+        return unknown
+    if not values:
+        return None
+    value = values[0]
+    if isinstance(value, Unknown):
+        return value
+    number = to_number(value)
+    return number if number is not None else Unknown("not a number")
+
+
 def _number(operand: Any) -> Callable[[EvalContext], int | float | Unknown | None]:
     values_of = _operand(operand)
 
     def run(ctx: EvalContext) -> int | float | Unknown | None:
-        values, unknown = values_of(ctx)
-        if unknown:
-            return unknown
-        if not values:
-            return None
-        value = values[0]
-        if isinstance(value, Unknown):
-            return value
-        number = to_number(value)
-        return number if number is not None else Unknown("not a number")
+        return number_of(*values_of(ctx))
 
     return run
 

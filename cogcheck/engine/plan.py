@@ -22,12 +22,13 @@ from collections.abc import Callable, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cogcheck.cfn.values import Unknown, to_number
+from cogcheck.cfn.values import Unknown
 from cogcheck.engine.expr import (
     EvalContext,
     _follow,
     _regex,
     compile_expr,
+    number_of,
     predicates_in,
     selector,
 )
@@ -267,25 +268,12 @@ def _not_subset(writer: _Writer, args: Any, target: str, indent: int, depth: int
     writer.emit(indent + 3, "break")
 
 
-def _number_of(values: list[Any], unknown: Unknown | None) -> int | float | Unknown | None:
-    """``expr._number`` of an operand's values: the first one as a number, an unknown, or None when absent."""
-    if unknown:
-        return unknown
-    if not values:
-        return None
-    value = values[0]
-    if isinstance(value, Unknown):
-        return value
-    number = to_number(value)
-    return number if number is not None else Unknown("not a number")
-
-
 def _number(writer: _Writer, operand: Any, local: str, indent: int) -> None:
     if not is_path(operand):  # a literal: its number is known now
-        writer.emit(indent, f"{local} = {writer.constant(_number_of([operand], None))}")
+        writer.emit(indent, f"{local} = {writer.constant(number_of([operand], None))}")
         return
     writer.values(operand, indent, single=False)
-    writer.emit(indent, f"{local} = _number_of(vals, unk)")
+    writer.emit(indent, f"{local} = number_of(vals, unk)")
 
 
 def _comparison(symbol: str) -> Callable[[_Writer, Any, str, int, int], None]:
@@ -326,30 +314,40 @@ def _not(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> No
     writer.emit(indent, f"{target} = None if {inner} is None else not {inner}")
 
 
-def _all(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> None:
+def _junction(writer: _Writer, args: Any, target: str, indent: int, depth: int, decisive: bool) -> None:
+    """``all`` (``decisive`` False: one False part decides) or ``any`` (True: one True part decides); None when no
+    part decides and some part is unknown."""
     part = writer.temporary()
-    if not any(predicates_in(a) for a in args):  # no side effects: stop at the first False
-        writer.emit(indent, f"{target} = True")
+    if not any(predicates_in(a) for a in args):  # no side effects: stop at the first deciding part
+        writer.emit(indent, f"{target} = {not decisive}")
         writer.emit(indent, "while True:")
         for sub in args:
             writer.expression(sub, part, indent + 1, depth + 1)
-            writer.emit(indent + 1, f"if {part} is False:")
-            writer.emit(indent + 2, f"{target} = False")
+            writer.emit(indent + 1, f"if {part} is {decisive}:")
+            writer.emit(indent + 2, f"{target} = {decisive}")
             writer.emit(indent + 2, "break")
             writer.emit(indent + 1, f"if {part} is None:")
             writer.emit(indent + 2, f"{target} = None")
         writer.emit(indent + 1, "break")
         return
     # every part runs: the details a predicate leaves may be in the message (``False in results`` compares by ==)
-    falses, nones = writer.temporary(), writer.temporary()
-    writer.emit(indent, f"{falses} = {nones} = False")
+    seen, nones = writer.temporary(), writer.temporary()
+    writer.emit(indent, f"{seen} = {nones} = False")
     for sub in args:
         writer.expression(sub, part, indent, depth + 1)
-        writer.emit(indent, f"if {part} == False:")
-        writer.emit(indent + 1, f"{falses} = True")
+        writer.emit(indent, f"if {part} == {decisive}:")
+        writer.emit(indent + 1, f"{seen} = True")
         writer.emit(indent, f"elif {part} is None:")
         writer.emit(indent + 1, f"{nones} = True")
-    writer.emit(indent, f"{target} = False if {falses} else (None if {nones} else True)")
+    writer.emit(indent, f"{target} = {decisive} if {seen} else (None if {nones} else {not decisive})")
+
+
+def _all(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> None:
+    _junction(writer, args, target, indent, depth, False)
+
+
+def _any(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> None:
+    _junction(writer, args, target, indent, depth, True)
 
 
 def _deciding_all(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> None:
@@ -363,31 +361,6 @@ def _deciding_all(writer: _Writer, args: Any, target: str, indent: int, depth: i
         writer.emit(indent + 2, f"{target} = {part}")
         writer.emit(indent + 2, "break")
     writer.emit(indent + 1, "break")
-
-
-def _any(writer: _Writer, args: Any, target: str, indent: int, depth: int) -> None:
-    part = writer.temporary()
-    if not any(predicates_in(a) for a in args):
-        writer.emit(indent, f"{target} = False")
-        writer.emit(indent, "while True:")
-        for sub in args:
-            writer.expression(sub, part, indent + 1, depth + 1)
-            writer.emit(indent + 1, f"if {part} is True:")
-            writer.emit(indent + 2, f"{target} = True")
-            writer.emit(indent + 2, "break")
-            writer.emit(indent + 1, f"if {part} is None:")
-            writer.emit(indent + 2, f"{target} = None")
-        writer.emit(indent + 1, "break")
-        return
-    trues, nones = writer.temporary(), writer.temporary()
-    writer.emit(indent, f"{trues} = {nones} = False")
-    for sub in args:
-        writer.expression(sub, part, indent, depth + 1)
-        writer.emit(indent, f"if {part} == True:")
-        writer.emit(indent + 1, f"{trues} = True")
-        writer.emit(indent, f"elif {part} is None:")
-        writer.emit(indent + 1, f"{nones} = True")
-    writer.emit(indent, f"{target} = True if {trues} else (None if {nones} else False)")
 
 
 def _predicate(writer: _Writer, arg: Any, target: str, indent: int, depth: int) -> None:
@@ -495,7 +468,7 @@ def build_plan(checks: Sequence[PlannedCheck]) -> PlanFn:
     if locals_:
         head.append("    " + " = ".join(locals_) + " = None")
     source = "\n".join([*head, *writer.lines, "    return None", ""])
-    namespace: dict[str, Any] = {"Unknown": Unknown, "_follow": _follow, "_number_of": _number_of, **writer.constants}
+    namespace: dict[str, Any] = {"Unknown": Unknown, "_follow": _follow, "number_of": number_of, **writer.constants}
     exec(compile(source, "<cogcheck rule plan>", "exec"), namespace)  # noqa: S102 - our source, rules' text bound as constants
     function: PlanFn = namespace["run"]
     return function
