@@ -7,7 +7,6 @@ import functools
 import json
 import json.encoder
 from dataclasses import asdict, dataclass, field
-from hashlib import sha256
 from typing import Any
 
 from cogcheck.cfn.scenarios import Scenario
@@ -147,6 +146,8 @@ class Finding(_Slots):
             return self._fingerprint
         except AttributeError:
             pass
+        from hashlib import sha256  # not at start-up: OpenSSL's module costs ~2 ms, and text reports never ask
+
         value = sha256(identity_text(
             self.rule_id, self.where, self.resource, self.property, self.scenario,
         ).encode()).hexdigest()[:32]

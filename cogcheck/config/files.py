@@ -107,14 +107,14 @@ def _has_tool_section(path: Path) -> bool:
 
     A file that mentions cogcheck but is not valid TOML counts, so that loading it reports the error.
     """
-    import tomllib
-
     try:
         data = read_limited(path, MAX_OPTION_FILE_SIZE)
     except ReadError:
         return b"cogcheck" in path.name.encode()
     if b"cogcheck" not in data:
         return False
+    import tomllib  # only for a file that mentions cogcheck (~3 ms)
+
     try:
         tool = tomllib.loads(data.decode("utf-8")).get("tool")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError, RecursionError):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from cogcheck.cfn.names import CLOUDFORMATION, Dialect
 from cogcheck.cfn.values import Unknown, to_text
@@ -19,22 +18,28 @@ from cogcheck.engine.plan import PlanFn, build_plan
 from cogcheck.engine.predicates.base import PREDICATES, SUBJECT, Subject, World
 from cogcheck.engine.rules import Check, Rule
 from cogcheck.model.client import ClientView, human_duration
+from cogcheck.record import Record
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(Record):
     """A rule that fired on one client view."""
 
-    rule: Rule
-    severity: str
-    property: tuple[str | int, ...]
-    message: str
-    #: another resource the finding belongs to (``property`` is then a path under its ``Properties``), else None
-    resource: str | None = None
-    fix: FixRequest | None = None  # the rule's fix filled in for this finding (cogcheck.engine.fixspec)
-    fix_declined: str | None = None  # why the rule's fix has no edit for this finding (a predicate's ``no_fix``)
+    __slots__ = ("fix", "fix_declined", "message", "property", "resource", "rule", "severity")
+
+    def __init__(
+        self, rule: Rule, severity: str, property: tuple[str | int, ...], message: str, resource: str | None = None,
+        fix: FixRequest | None = None, fix_declined: str | None = None,
+    ) -> None:
+        self.rule: Final = rule
+        self.severity: Final = severity
+        self.property: Final = property
+        self.message: Final = message
+        #: another resource the finding belongs to (``property`` is then a path under its ``Properties``), else None
+        self.resource: Final = resource
+        self.fix: Final = fix  # the rule's fix filled in for this finding (cogcheck.engine.fixspec)
+        self.fix_declined: Final = fix_declined  # why the rule's fix has no edit for this finding (``no_fix``)
 
 
 def _render_value(value: Any, style: str, dialect: Dialect = CLOUDFORMATION) -> str:
@@ -148,14 +153,30 @@ def _value(select_in: Callable[[EvalContext], Selection], style: str, dialect: D
     return piece
 
 
-@dataclass(frozen=True)
 class _CompiledCheck:
-    rule: Rule
-    check: Check
-    when: Compiled
-    for_each: tuple[Callable[[EvalContext], Selection], ...]
-    #: client properties any one of which, absent, leaves the check nothing to report (:mod:`cogcheck.engine.needs`)
-    needs: tuple[str, ...] = ()
+    """One check of a rule, its condition compiled to a function of the context when first asked for: a scan
+    compiles only the checks its clients reach (a check whose needed property is absent never is), and the plan of
+    :mod:`cogcheck.engine.plan` reads the check itself. A plain class with slots, not a dataclass: nothing to
+    compile when the module is imported."""
+
+    __slots__ = ("_when", "check", "for_each", "needs", "rule")
+
+    def __init__(
+        self, rule: Rule, check: Check, for_each: tuple[Callable[[EvalContext], Selection], ...],
+        needs: tuple[str, ...] = (),
+    ) -> None:
+        self.rule, self.check, self.for_each = rule, check, for_each
+        #: client properties any one of which, absent, leaves the check nothing to report (cogcheck.engine.needs)
+        self.needs = needs
+        self._when: Compiled | None = None
+
+    @property
+    def when(self) -> Compiled:
+        """The condition as a function of the context (compiled the first time it is asked for)."""
+        when = self._when
+        if when is None:
+            when = self._when = compile_expr(self.check.when)
+        return when
 
 
 #: id(rule) → (the rule, its compiled checks); the rule is kept so that its id is never reused while cached
@@ -186,8 +207,7 @@ def compiled(rule: Rule) -> tuple[_CompiledCheck, ...]:
     if entry is None or entry[0] is not rule:
         checks = tuple(
             _CompiledCheck(
-                rule, check, compile_expr(check.when), tuple(selector(path) for path in check.for_each),
-                check_needs(check.when, check.for_each),
+                rule, check, tuple(selector(path) for path in check.for_each), check_needs(check.when, check.for_each),
             )
             for check in rule.checks
         )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -51,14 +50,24 @@ Verdict = bool | None
 Expr = Mapping[str, Any]
 
 
-@dataclass
 class EvalContext:
-    root: dict[str, Any]
-    item: Match | None
-    predicate: Callable[[str, Mapping[str, Any], EvalContext], Verdict]
-    details: dict[str, Any] = field(default_factory=dict)
-    #: selections (and values) of absolute paths, shared by every check on the same view (the view does not change)
-    cache: dict[str, Any] | None = None
+    """What a compiled condition reads: the client's view (``root``), the item a ``for_each`` check is at, the
+    predicates, the details a predicate leaves for the message. A plain class with slots, not a dataclass: nothing
+    to compile when the module is imported."""
+
+    __slots__ = ("cache", "details", "item", "predicate", "root")
+
+    def __init__(
+        self, root: dict[str, Any], item: Match | None,
+        predicate: Callable[[str, Mapping[str, Any], EvalContext], Verdict], details: dict[str, Any] | None = None,
+        cache: dict[str, Any] | None = None,
+    ) -> None:
+        self.root = root
+        self.item = item
+        self.predicate = predicate
+        self.details: dict[str, Any] = {} if details is None else details
+        #: selections (and values) of absolute paths, shared by every check on the same view (it does not change)
+        self.cache = cache
 
 
 Compiled = Callable[[EvalContext], Verdict]

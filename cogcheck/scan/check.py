@@ -92,12 +92,13 @@ def check_template(
                     dropped.setdefault(hit.rule.id, (hit, origins, role))
         for rule_id, (hit, origins, role) in sorted(dropped.items()):
             more = per_rule[rule_id] - MAX_FINDINGS_PER_RULE
-            summary = replace(
-                hit,
-                property=(),
-                fix=None,
-                message=f"{more} more {rule_id} finding{'s' if more != 1 else ''} on this client not listed "
+            from cogcheck.engine.evaluate import Hit  # imported already: the hit came from it
+
+            summary = Hit(
+                hit.rule, hit.severity, (),
+                f"{more} more {rule_id} finding{'s' if more != 1 else ''} on this client not listed "
                 f"(at most {MAX_FINDINGS_PER_RULE} per rule and client)",
+                hit.resource, None, hit.fix_declined,
             )
             findings.append(_finding(template, logical_id, summary, origins, None, item, role, options.offer_fixes))
     if memo is not None:
