@@ -47,7 +47,27 @@ def check_template(
     template: Template, rules: Sequence[Rule], options: ScanOptions, item: TemplateInput | None = None
 ) -> tuple[list[Finding], list[Notice], int]:
     """Findings for every client of one parsed template (a client's evaluation reused from ``options.client_memo``
-    when it still holds: :mod:`cogcheck.scan.memo`)."""
+    when it still holds: :mod:`cogcheck.scan.memo`).
+
+    While it runs, everything alive before it (the parsed template, the rules) is kept out of the collector's young
+    generations (:func:`gc.freeze`, undone after): the check's garbage collections walk only what the check made.
+    Without it, a template of 16,000 clients spent a quarter of its CPU in two middle-generation collections that
+    walked the whole template again (time per client 1.23× that of 1,000 clients). Only where nothing else froze the
+    heap (the editor's server and forked workers freeze their own, and keep it frozen)."""
+    import gc
+
+    if gc.get_freeze_count():
+        return _check_template(template, rules, options, item)
+    gc.freeze()
+    try:
+        return _check_template(template, rules, options, item)
+    finally:
+        gc.unfreeze()
+
+
+def _check_template(
+    template: Template, rules: Sequence[Rule], options: ScanOptions, item: TemplateInput | None
+) -> tuple[list[Finding], list[Notice], int]:
     from cogcheck.inputs.dialects import DIALECTS
 
     dialect = DIALECTS[item.dialect if item is not None else "cloudformation"]
